@@ -1,0 +1,37 @@
+"""myotrial: run and analyse cell-therapy trials in refractory myositis.
+
+The public API is listed in ``__all__``; the command line (``myotrial``) is a thin layer
+over it.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from myotrial.config import Timepoint, TrialConfig, load_config
+from myotrial.errors import (
+    AnalysisError,
+    ConfigError,
+    InvalidInputError,
+    MyotrialError,
+    NotFoundError,
+    Problem,
+    StoreError,
+)
+from myotrial.trialdata import TABLES, TrialData
+
+__all__ = [
+    "TABLES",
+    "AnalysisError",
+    "ConfigError",
+    "InvalidInputError",
+    "MyotrialError",
+    "NotFoundError",
+    "Problem",
+    "StoreError",
+    "Timepoint",
+    "TrialConfig",
+    "TrialData",
+    "__version__",
+    "load_config",
+]

@@ -1,0 +1,1 @@
+"""myotrial.services."""
