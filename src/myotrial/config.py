@@ -100,7 +100,7 @@ class TrialConfig:
             raise ConfigError(problems)
         known = {"trial", "units", "uln", "timepoints"}
         return cls(
-            name=name, population=str(population), mmt_max=int(mmt_max),
+            name=name, population=str(population), mmt_max=int(str(mmt_max)),
             course_gap_days=int(gap), vas_unit=str(vas_unit), units=units, uln=uln,
             timepoints=timepoints,
             extra={k: v for k, v in data.items() if k not in known},

@@ -57,4 +57,4 @@ class TrialData:
         unknown = set(tables) - set(TABLES)
         if unknown:
             raise ValueError(f"unknown tables {sorted(unknown)}; expected {', '.join(TABLES)}")
-        return replace(self, **tables)
+        return replace(self, **tables)  # type: ignore[arg-type]

@@ -35,7 +35,7 @@ def db_option(function: F) -> F:
         "--db", "db", default=None, metavar="URL",
         help="Database URL (default: $MYOTRIAL_DB, then sqlite:///myotrial.db).",
     )
-    return option(function)  # type: ignore[no-any-return]
+    return option(function)
 
 
 def report_errors(function: F) -> F:
