@@ -18,6 +18,7 @@ from myotrial.errors import (
     Problem,
     StoreError,
 )
+from myotrial.measures import score_doi, score_tis
 from myotrial.trialdata import TABLES, TrialData
 
 __all__ = [
@@ -34,4 +35,6 @@ __all__ = [
     "TrialData",
     "__version__",
     "load_config",
+    "score_doi",
+    "score_tis",
 ]

@@ -1,7 +1,174 @@
-"""Commands of this group (registered in :mod:`myotrial.cli`)."""
+"""``myotrial score tis|doi`` and ``myotrial classify``: the measures over a table file.
+
+Each command reads a CSV or Excel table, calls one function of :mod:`myotrial.measures`,
+and writes the result as CSV. Bad input exits with status 2 and one line per problem.
+"""
 
 from __future__ import annotations
 
-import click
+from collections.abc import Callable
+from pathlib import Path
 
-COMMANDS: list[click.Command] = []
+import click
+import pandas as pd
+
+from myotrial.cli._common import console, report_errors
+from myotrial.errors import InvalidInputError, Problem
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV file or the first sheet of an Excel workbook (header in row 1).
+
+    Raises
+    ------
+    InvalidInputError
+        If the file cannot be read or parsed.
+    """
+    try:
+        if path.suffix.lower() in EXCEL_SUFFIXES:
+            return pd.read_excel(path, sheet_name=0)
+        return pd.read_csv(path, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+        raise InvalidInputError(
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    f"cannot be read: {exc}",
+                    "a UTF-8 CSV with a header row, or an .xlsx",
+                )
+            ]
+        ) from exc
+
+
+def _run(path: Path, out: Path, scorer: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+    result = scorer(read_table(path))
+    result.to_csv(out, index=False)
+    return result
+
+
+@click.group("score")
+def score() -> None:
+    """Score response criteria for a table of baseline/follow-up pairs (PAIRS.csv)."""
+
+
+@score.command("tis")
+@click.argument("pairs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV file to write: the input columns, then the TIS columns.",
+)
+@click.option(
+    "--population",
+    type=click.Choice(["adult", "juvenile"]),
+    default="adult",
+    show_default=True,
+    help="Category thresholds (adult 20/40/60, juvenile 30/45/70).",
+)
+@click.option(
+    "--missing",
+    type=click.Choice(["strict", "zero"]),
+    default="strict",
+    show_default=True,
+    help="strict: no TIS when a measure is absent; zero: it scores 0.",
+)
+@click.option(
+    "--mmt-max",
+    type=click.Choice(["80", "150"]),
+    default=None,
+    help="MMT-8 scale for rows whose mmt_max is empty (default 80).",
+)
+@click.option(
+    "--vas-unit",
+    type=click.Choice(["cm", "mm"]),
+    default="cm",
+    show_default=True,
+    help="Unit of the VAS columns.",
+)
+@report_errors
+def score_tis_command(
+    pairs: Path, out: Path, population: str, missing: str, mmt_max: str | None, vas_unit: str
+) -> None:
+    """ACR/EULAR 2016 Total Improvement Score for every pair in PAIRS (CSV or Excel)."""
+    from myotrial.measures import score_tis
+
+    result = _run(
+        pairs,
+        out,
+        lambda frame: score_tis(
+            frame,
+            population=population,
+            missing=missing,
+            mmt_max=None if mmt_max is None else int(mmt_max),
+            vas_unit=vas_unit,
+            source=pairs.name,
+        ),
+    )
+    counts = result["category"].value_counts().to_dict()
+    scored = int(result["tis"].notna().sum())
+    console.print(
+        f"{len(result)} pairs, {scored} scored: "
+        + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("none", "minimal", "moderate", "major"))
+        + f"; written to {out}"
+    )
+
+
+@score.command("doi")
+@click.argument("pairs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV file to write: the input columns, then the DOI columns.",
+)
+@click.option(
+    "--missing",
+    type=click.Choice(["strict", "zero"]),
+    default="strict",
+    show_default=True,
+    help="strict: no DOI when a measure is absent.",
+)
+@click.option(
+    "--mmt-max",
+    type=click.Choice(["80", "150"]),
+    default=None,
+    help="MMT-8 scale for rows whose mmt_max is empty (default 80).",
+)
+@click.option(
+    "--vas-unit",
+    type=click.Choice(["cm", "mm"]),
+    default="cm",
+    show_default=True,
+    help="Unit of the VAS columns.",
+)
+@report_errors
+def score_doi_command(
+    pairs: Path, out: Path, missing: str, mmt_max: str | None, vas_unit: str
+) -> None:
+    """IMACS 2004 definition of improvement for every pair in PAIRS (CSV or Excel)."""
+    from myotrial.measures import score_doi
+
+    result = _run(
+        pairs,
+        out,
+        lambda frame: score_doi(
+            frame,
+            missing=missing,
+            mmt_max=None if mmt_max is None else int(mmt_max),
+            vas_unit=vas_unit,
+            source=pairs.name,
+        ),
+    )
+    met = int(result["doi"].fillna(False).sum())
+    console.print(f"{len(result)} pairs, {met} meet the DOI; written to {out}")
+
+
+COMMANDS: list[click.Command] = [score]

@@ -1,0 +1,98 @@
+"""The six IMACS core set measures (CSM): names, scales, units and the enzyme choice.
+
+Sources: [ACR/EULAR 2016] Aggarwal R, Rider LG, et al. Ann Rheum Dis 2017;76:792-801;
+[IMACS DOI] Rider LG et al. Arthritis Rheum 2004;50:2281-90.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+CSM: tuple[str, ...] = ("phga", "ptga", "mmt8", "haq", "enzyme", "extramuscular")
+"""The core set measures in the order of every output table."""
+
+VAS_MEASURES: tuple[str, ...] = ("phga", "ptga", "extramuscular")
+"""Measures on a 0-10 cm visual analogue scale (0-100 when entered in mm)."""
+
+PAIR_MEASURES: tuple[str, ...] = ("phga", "ptga", "mmt8", "haq", "extramuscular")
+"""Measures that a PAIRS table gives directly as ``<key>_0`` and ``<key>_1``."""
+
+TIS_ENZYMES: tuple[str, ...] = ("ck", "aldolase", "ldh", "ast", "alt")
+"""Candidate enzymes for the TIS enzyme CSM, in the tie-break order of MEASURES.md §1."""
+
+HAQ_MAX = 3.0
+VAS_MAX_CM = 10.0
+MMT_MAXIMA: tuple[int, ...] = (80, 150)
+UKAT_TO_UL = 60.0
+"""U/L = µkat/L × 60 (1 µkat = 60 µmol/min)."""
+
+ENZYME_UNIT_FACTORS: Mapping[str, float] = {"U/L": 1.0, "ukat/L": UKAT_TO_UL}
+
+
+def vas_to_cm(values: np.ndarray, vas_unit: str) -> np.ndarray:
+    """VAS values in cm: unchanged for ``"cm"``, divided by 10 for ``"mm"``."""
+    return values / 10.0 if vas_unit == "mm" else values
+
+
+def vas_scale_max(vas_unit: str) -> float:
+    """Upper end of the VAS as entered: 10 (cm) or 100 (mm)."""
+    return 100.0 if vas_unit == "mm" else VAS_MAX_CM
+
+
+def to_units_per_litre(values: np.ndarray, unit: str) -> np.ndarray:
+    """Enzyme activity in U/L from the declared ``unit`` (``"U/L"`` or ``"ukat/L"``).
+
+    Raises
+    ------
+    ValueError
+        If ``unit`` is not one of the two accepted units.
+    """
+    if unit not in ENZYME_UNIT_FACTORS:
+        raise ValueError(f"unknown enzyme unit {unit!r}; expected U/L or ukat/L")
+    return values * ENZYME_UNIT_FACTORS[unit]
+
+
+def times_uln(values: np.ndarray, uln: np.ndarray | float) -> np.ndarray:
+    """Enzyme activity as a multiple of its upper limit of normal (×ULN).
+
+    Both arguments must be in the same unit. A missing ULN gives a missing result.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(values, dtype=np.float64) / uln
+
+
+def most_abnormal_enzyme(
+    baseline: np.ndarray, followup: np.ndarray, uln: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Choose, per row, the enzyme most abnormal at baseline (MEASURES.md §1).
+
+    Parameters
+    ----------
+    baseline, followup, uln : ndarray, shape (n, k)
+        Enzyme values at the two visits and the upper limits of normal, one column per
+        enzyme in the tie-break order of :data:`TIS_ENZYMES`. NaN = missing.
+
+    Returns
+    -------
+    choice : ndarray of int, shape (n,)
+        Column of the chosen enzyme; -1 where no enzyme is present at both visits.
+    needs_uln : ndarray of bool, shape (n, k)
+        Cells whose ULN is needed for the choice (two or more candidates) but missing.
+
+    Notes
+    -----
+    Candidates are the enzymes present at both visits; the highest ×ULN at baseline wins,
+    ties going to the earlier column (ck, aldolase, ldh, ast, alt). ×ULN is rounded to
+    6 decimals so that equal ratios computed in floating point tie as they should.
+    """
+    present = ~np.isnan(baseline) & ~np.isnan(followup)
+    several = present.sum(axis=1) >= 2
+    needs_uln = present & several[:, None] & np.isnan(uln)
+    ratio = np.round(times_uln(baseline, uln), 6)
+    # A single candidate needs no ULN: any finite score makes it the choice.
+    ratio = np.where(np.isnan(ratio), 0.0, ratio)
+    ratio = np.where(present, ratio, -np.inf)
+    choice = np.argmax(ratio, axis=1)
+    return np.where(present.any(axis=1), choice, -1), needs_uln

@@ -1,0 +1,248 @@
+"""Reading a PAIRS table (one row per reference/follow-up pair) into checked arrays.
+
+The PAIRS layout is described in the trial format ("Score input"): ``<key>_0`` is the
+reference (baseline) visit and ``<key>_1`` the later visit, for ``phga``, ``ptga``,
+``mmt8``, ``haq`` and ``extramuscular``; ``mmt_max``; and for each enzyme present
+``<enzyme>_0``, ``<enzyme>_1`` and ``<enzyme>_uln``. Every value is checked against its
+scale (never clipped); all problems are collected and raised together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from myotrial.config import ENZYME_UNITS
+from myotrial.errors import ConfigError, InvalidInputError, Problem
+from myotrial.measures import _checks
+from myotrial.measures.csm import (
+    HAQ_MAX,
+    MMT_MAXIMA,
+    PAIR_MEASURES,
+    TIS_ENZYMES,
+    VAS_MEASURES,
+    most_abnormal_enzyme,
+    to_units_per_litre,
+    vas_scale_max,
+    vas_to_cm,
+)
+
+DEFAULT_MMT_MAX = 80
+
+
+@dataclass(frozen=True)
+class PairOptions:
+    """How a PAIRS table is read: units, the MMT scale and the enzyme limits."""
+
+    mmt_max: int | None = None
+    vas_unit: str = "cm"
+    enzyme_units: Mapping[str, str] = field(default_factory=dict)
+    uln: Mapping[str, float] = field(default_factory=dict)
+    source: str = "pairs"
+
+    def check(self) -> None:
+        """Raise :class:`ConfigError` for an option outside its allowed values."""
+        _checks.check_option("mmt_max", self.mmt_max, (None, *MMT_MAXIMA))
+        _checks.check_option("vas_unit", self.vas_unit, ("cm", "mm"))
+        problems = [
+            Problem("options", None, f"enzyme_units.{name}", str(unit), "must be U/L or ukat/L")
+            for name, unit in self.enzyme_units.items()
+            if unit not in ENZYME_UNITS
+        ]
+        problems += [
+            Problem("options", None, f"uln.{name}", str(value), "must be a number above 0")
+            for name, value in self.uln.items()
+            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0
+        ]
+        if problems:
+            raise ConfigError(problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The options as plain values, for ``DataFrame.attrs["options"]``."""
+        return {
+            "mmt_max": self.mmt_max,
+            "vas_unit": self.vas_unit,
+            "enzyme_units": dict(self.enzyme_units),
+            "uln": dict(self.uln),
+        }
+
+
+@dataclass(frozen=True)
+class CsmPairs:
+    """The six CSM at both visits, in canonical units (cm, U/L), NaN = missing."""
+
+    baseline: dict[str, np.ndarray]
+    followup: dict[str, np.ndarray]
+    mmt_max: np.ndarray
+    enzyme: np.ndarray
+    """Name of the TIS enzyme chosen per row ("" where none is present at both visits)."""
+
+
+def read_pairs(pairs: pd.DataFrame, options: PairOptions, enzymes: bool = True) -> CsmPairs:
+    """Check a PAIRS table and return its measures as arrays in cm and U/L.
+
+    With ``enzymes=False`` the enzyme columns are not read (the enzyme CSM is all missing),
+    for rules that do not use it such as worsening (MEASURES.md §4).
+
+    Raises
+    ------
+    ConfigError
+        If an option is outside its allowed values.
+    InvalidInputError
+        Listing every cell that is not a number or lies outside its scale, and every
+        enzyme whose ULN is needed but given neither in the row nor in ``options.uln``.
+    """
+    options.check()
+    problems: list[Problem] = []
+    mmt_max = _mmt_max(pairs, options, problems)
+    baseline: dict[str, np.ndarray] = {}
+    followup: dict[str, np.ndarray] = {}
+    for key in PAIR_MEASURES:
+        for visit, store in (("0", baseline), ("1", followup)):
+            store[key] = _measure(pairs, key, f"{key}_{visit}", mmt_max, options, problems)
+    enzyme_0, enzyme_1, chosen = _enzyme(pairs if enzymes else pairs.iloc[:, :0], options, problems)
+    if problems:
+        raise InvalidInputError(problems)
+    baseline["enzyme"], followup["enzyme"] = enzyme_0, enzyme_1
+    return CsmPairs(baseline, followup, mmt_max, chosen)
+
+
+def _mmt_max(pairs: pd.DataFrame, options: PairOptions, problems: list[Problem]) -> np.ndarray:
+    values = _checks.numeric(pairs, "mmt_max", options.source, problems)
+    bad = ~np.isnan(values) & ~np.isin(values, MMT_MAXIMA)
+    _checks.add_problems(
+        pairs,
+        "mmt_max",
+        bad,
+        "must be 80 or 150",
+        "80 = one side, 150 = both sides plus neck",
+        options.source,
+        problems,
+    )
+    default = options.mmt_max if options.mmt_max is not None else DEFAULT_MMT_MAX
+    return np.where(np.isnan(values) | bad, float(default), values)
+
+
+def _measure(
+    pairs: pd.DataFrame,
+    key: str,
+    column: str,
+    mmt_max: np.ndarray,
+    options: PairOptions,
+    problems: list[Problem],
+) -> np.ndarray:
+    values = _checks.numeric(pairs, column, options.source, problems)
+    source = options.source
+    if key in VAS_MEASURES:
+        top = vas_scale_max(options.vas_unit)
+        _checks.check_range(
+            pairs,
+            column,
+            values,
+            0.0,
+            top,
+            f"is outside the VAS scale 0-{top:g} {options.vas_unit}",
+            "check the value and the declared vas_unit",
+            source,
+            problems,
+        )
+        return vas_to_cm(values, options.vas_unit)
+    if key == "haq":
+        _checks.check_range(
+            pairs,
+            column,
+            values,
+            0.0,
+            HAQ_MAX,
+            "is outside the HAQ-DI scale 0-3",
+            "the disability index is a mean of 0-3 scores",
+            source,
+            problems,
+        )
+    else:
+        _checks.check_range(
+            pairs,
+            column,
+            values,
+            0.0,
+            mmt_max,
+            "is outside 0-mmt_max",
+            "mmt_max is 80 (one side) or 150 (both sides plus neck)",
+            source,
+            problems,
+        )
+    return values
+
+
+def _enzyme_arrays(
+    pairs: pd.DataFrame, name: str, options: PairOptions, problems: list[Problem]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    source = options.source
+    unit = options.enzyme_units.get(name, "U/L")
+    columns = (f"{name}_0", f"{name}_1")
+    values = [_checks.numeric(pairs, column, source, problems) for column in columns]
+    for column, array in zip(columns, values, strict=True):
+        _checks.check_range(
+            pairs,
+            column,
+            array,
+            0.0,
+            np.inf,
+            "is below 0",
+            "enzyme activity cannot be negative",
+            source,
+            problems,
+        )
+    uln = _checks.numeric(pairs, f"{name}_uln", source, problems)
+    _checks.check_range(
+        pairs,
+        f"{name}_uln",
+        uln,
+        np.nextafter(0.0, 1.0),
+        np.inf,
+        "must be above 0",
+        "the laboratory's upper limit of normal",
+        source,
+        problems,
+    )
+    uln = np.where(np.isnan(uln), options.uln.get(name, np.nan), uln)
+    return (
+        to_units_per_litre(values[0], unit),
+        to_units_per_litre(values[1], unit),
+        to_units_per_litre(uln, unit),
+    )
+
+
+def _enzyme(
+    pairs: pd.DataFrame, options: PairOptions, problems: list[Problem]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(pairs)
+    names = [e for e in TIS_ENZYMES if f"{e}_0" in pairs or f"{e}_1" in pairs]
+    if not names:
+        return np.full(n, np.nan), np.full(n, np.nan), np.full(n, "", dtype=object)
+    arrays = [_enzyme_arrays(pairs, name, options, problems) for name in names]
+    base, follow, uln = (np.column_stack([a[i] for a in arrays]) for i in range(3))
+    choice, needs_uln = most_abnormal_enzyme(base, follow, uln)
+    for j, name in enumerate(names):
+        _checks.add_problems(
+            pairs,
+            f"{name}_uln",
+            needs_uln[:, j],
+            f"no upper limit of normal for {name}",
+            f"give {name}_uln in the row or uln={{'{name}': ...}} (trial.toml [uln])",
+            options.source,
+            problems,
+        )
+    rows = np.arange(n)
+    safe = np.maximum(choice, 0)
+    found = choice >= 0
+    chosen = np.where(found, np.asarray(names, dtype=object)[safe], "")
+    return (
+        np.where(found, base[rows, safe], np.nan),
+        np.where(found, follow[rows, safe], np.nan),
+        chosen,
+    )

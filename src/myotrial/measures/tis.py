@@ -1,0 +1,195 @@
+"""The ACR/EULAR 2016 Total Improvement Score (TIS), vectorised over a PAIRS table.
+
+Source: [ACR/EULAR 2016] Aggarwal R, Rider LG, et al. 2016 ACR/EULAR criteria for minimal,
+moderate and major clinical response in adult dermatomyositis and polymyositis. Ann Rheum
+Dis 2017;76:792-801; juvenile thresholds: Rider LG et al. Arthritis Rheumatol
+2017;69:911-923, Table 3. Conventions are those of MEASURES.md §2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from myotrial.measures import _checks
+from myotrial.measures.csm import CSM, HAQ_MAX, VAS_MEASURES
+from myotrial.measures.pairs import CsmPairs, PairOptions, read_pairs
+
+BAND_EDGES: tuple[float, ...] = (5.0, 15.0, 25.0, 40.0)
+"""Improvement-% band edges; a band is (lower edge, upper edge]."""
+MMT_BAND_EDGES: tuple[float, ...] = (2.0, 10.0, 20.0, 30.0)
+
+TIS_POINTS: Mapping[str, tuple[float, ...]] = {
+    "phga": (0.0, 7.5, 15.0, 17.5, 20.0),
+    "ptga": (0.0, 2.5, 5.0, 7.5, 10.0),
+    "mmt8": (0.0, 10.0, 20.0, 27.5, 32.5),
+    "haq": (0.0, 5.0, 7.5, 7.5, 10.0),
+    "enzyme": (0.0, 2.5, 5.0, 7.5, 7.5),
+    "extramuscular": (0.0, 7.5, 12.5, 15.0, 20.0),
+}
+"""Points per band (ACR/EULAR 2016, Table 2)."""
+
+TIS_THRESHOLDS: Mapping[str, tuple[float, ...]] = {
+    "adult": (20.0, 40.0, 60.0),
+    "juvenile": (30.0, 45.0, 70.0),
+}
+"""Lowest TIS for minimal, moderate and major improvement."""
+
+CATEGORIES: tuple[str, ...] = ("none", "minimal", "moderate", "major")
+POPULATIONS: tuple[str, ...] = ("adult", "juvenile")
+MISSING_MODES: tuple[str, ...] = ("strict", "zero")
+DECIMALS = 6
+"""p is rounded to 6 decimals before banding, so that an exact edge stays in its band."""
+
+TIS_COLUMNS: tuple[str, ...] = (
+    *(f"p_{c}" for c in CSM),
+    *(f"points_{c}" for c in CSM),
+    "tis",
+    "category",
+    "complete",
+    "missing",
+)
+"""Output columns of :func:`score_tis`, in order."""
+
+
+def improvement_percent(pairs: CsmPairs) -> dict[str, np.ndarray]:
+    """Improvement percentage p per CSM (positive = better), MEASURES.md §2.
+
+    VAS: (baseline - follow-up) / 10 × 100; HAQ: / 3 × 100; MMT: (follow-up - baseline) /
+    mmt_max × 100; enzyme (convention): relative to baseline, a baseline of 0 gives 0.
+    """
+    b, f = pairs.baseline, pairs.followup
+    p = {key: (b[key] - f[key]) / 10.0 * 100.0 for key in VAS_MEASURES}
+    p["haq"] = (b["haq"] - f["haq"]) / HAQ_MAX * 100.0
+    p["mmt8"] = (f["mmt8"] - b["mmt8"]) / pairs.mmt_max * 100.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        enzyme = (b["enzyme"] - f["enzyme"]) / b["enzyme"] * 100.0
+    # MEASURES.md §2 convention: an enzyme baseline of 0 gives p = 0.
+    p["enzyme"] = np.where(b["enzyme"] == 0, 0.0, enzyme)
+    return {key: p[key] for key in CSM}
+
+
+def tis_points(csm: str, p: np.ndarray) -> np.ndarray:
+    """Points of ``csm`` for improvement percentages ``p`` (NaN where p is missing).
+
+    ``p`` is rounded to 6 decimals, then banded: p ≤ 5 (any worsening included) scores
+    0; 5 < p ≤ 15, 15 < p ≤ 25, 25 < p ≤ 40 and p > 40 score the table's bands 1-4
+    (edges 2, 10, 20, 30 for MMT).
+    """
+    edges = MMT_BAND_EDGES if csm == "mmt8" else BAND_EDGES
+    rounded = np.round(p, DECIMALS)
+    # side="left": a value equal to an edge stays in the lower band, as "p <= edge" says.
+    band = np.searchsorted(np.asarray(edges), rounded, side="left")
+    points = np.asarray(TIS_POINTS[csm])[np.minimum(band, 4)]
+    return np.where(np.isnan(rounded), np.nan, points)
+
+
+def tis_category(tis: np.ndarray, population: str = "adult") -> np.ndarray:
+    """Category per TIS: none, minimal, moderate or major (None where TIS is missing)."""
+    _checks.check_option("population", population, POPULATIONS)
+    band = np.searchsorted(np.asarray(TIS_THRESHOLDS[population]), tis, side="right")
+    labels = np.asarray([*CATEGORIES, None], dtype=object)
+    return labels[np.where(np.isnan(tis), len(CATEGORIES), band)]
+
+
+def missing_names(absent: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Per row, the names of the absent CSM joined by ";" ("" when none is absent)."""
+    keys = list(absent)
+    code = np.zeros(len(next(iter(absent.values()))), dtype=np.int64)
+    for bit, key in enumerate(keys):
+        code |= absent[key].astype(np.int64) << bit
+    # One label per combination of absent measures: 2**6 strings, looked up by code.
+    table = np.asarray(
+        [";".join(k for bit, k in enumerate(keys) if c >> bit & 1) for c in range(1 << len(keys))],
+        dtype=object,
+    )
+    return table[code]
+
+
+def append_columns(
+    pairs: pd.DataFrame, columns: Mapping[str, Any], options: dict[str, object]
+) -> pd.DataFrame:
+    """The input columns (minus any stale output columns) followed by ``columns``."""
+    kept = pairs.drop(columns=[c for c in columns if c in pairs.columns])
+    out = pd.DataFrame(columns, index=pairs.index)
+    result = pd.concat([kept, out], axis=1)
+    result.attrs["options"] = options
+    return result
+
+
+def score_tis(
+    pairs: pd.DataFrame,
+    population: str = "adult",
+    missing: str = "strict",
+    mmt_max: int | None = None,
+    vas_unit: str = "cm",
+    enzyme_units: Mapping[str, str] | None = None,
+    uln: Mapping[str, float] | None = None,
+    source: str = "pairs",
+) -> pd.DataFrame:
+    """Score the ACR/EULAR 2016 Total Improvement Score for every pair.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        One row per reference/follow-up pair in the PAIRS layout (``<key>_0``,
+        ``<key>_1``, ``mmt_max``, ``<enzyme>_0``, ``<enzyme>_1``, ``<enzyme>_uln``).
+    population : {"adult", "juvenile"}
+        Selects the category thresholds (20/40/60 or 30/45/70).
+    missing : {"strict", "zero"}
+        "strict" (default): a row with an absent CSM has no TIS and no category.
+        "zero": an absent CSM scores 0 points and the row is marked incomplete.
+    mmt_max : {80, 150} or None
+        MMT-8 scale for rows whose ``mmt_max`` is empty (None: 80).
+    vas_unit : {"cm", "mm"}
+        Unit the VAS columns were entered in (mm are divided by 10).
+    enzyme_units : mapping, optional
+        Per enzyme "U/L" (default) or "ukat/L" (U/L = µkat/L × 60).
+    uln : mapping, optional
+        Upper limits of normal per enzyme, for rows without ``<enzyme>_uln``.
+    source : str
+        File name used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        The input columns, then ``p_<csm>`` (improvement %), ``points_<csm>``, ``tis``,
+        ``category`` (none, minimal, moderate, major; None when the TIS is missing),
+        ``complete`` (bool) and ``missing`` (absent CSM joined by ";"). The options that
+        produced it are in ``attrs["options"]``.
+
+    Raises
+    ------
+    ConfigError
+        If an option is not one of its allowed values.
+    InvalidInputError
+        Listing every cell outside its scale, not a number, or a needed ULN that is absent.
+    """
+    _checks.check_option("population", population, POPULATIONS)
+    _checks.check_option("missing", missing, MISSING_MODES)
+    options = PairOptions(mmt_max, vas_unit, dict(enzyme_units or {}), dict(uln or {}), source)
+    csm = read_pairs(pairs, options)
+    p = improvement_percent(csm)
+    points = {key: tis_points(key, p[key]) for key in CSM}
+    absent = {key: np.isnan(p[key]) for key in CSM}
+    complete = ~np.logical_or.reduce(list(absent.values()))
+    tis = np.sum([np.where(absent[k], 0.0, points[k]) for k in CSM], axis=0)
+    if missing == "strict":
+        # MEASURES.md §2: strict mode never fills an absent measure (phga and MMT above all).
+        tis = np.where(complete, tis, np.nan)
+    else:
+        # MEASURES.md §2: with missing="zero" an absent measure scores 0.
+        points = {k: np.where(absent[k], 0.0, points[k]) for k in CSM}
+    columns: dict[str, np.ndarray] = {f"p_{k}": p[k] for k in CSM}
+    columns |= {f"points_{k}": points[k] for k in CSM}
+    columns |= {
+        "tis": tis,
+        "category": tis_category(tis, population),
+        "complete": complete,
+        "missing": missing_names(absent),
+    }
+    recorded = {"measure": "tis", "population": population, "missing": missing, **options.as_dict()}
+    return append_columns(pairs, columns, recorded)
