@@ -387,3 +387,14 @@ def test_unmapped_project_names_are_each_reported(export: Path) -> None:
         "screening_arm_1",
         "is not an event of the project",
     ) in problems
+
+
+def test_shipped_dictionary_has_every_mmt_group_and_haq_category() -> None:
+    from myotrial.measures import HAQ_CATEGORIES, MMT_GROUPS
+
+    columns = {f.column for f in shipped_fields()}
+    assert {f"mmt_{g}" for g in MMT_GROUPS} <= columns
+    assert {f"mmt_{g}_{side}" for g in MMT_GROUPS[1:] for side in "rl"} <= columns
+    assert {f"haq_{c}" for c in HAQ_CATEGORIES} <= columns
+    (aid,) = [f for f in shipped_fields() if f.kind == "checkbox"]
+    assert {aid.checkbox_column(c) for c in aid.codes} == {f"haq_{c}_aid" for c in HAQ_CATEGORIES}
