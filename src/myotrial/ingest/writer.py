@@ -1,0 +1,177 @@
+"""Write a trial out as a trial folder (CSV + ``trial.toml``) or as one ``.xlsx`` workbook.
+
+The output follows the trial format (``docs/trial-format.md``) so that reading it back
+gives an equal trial: dates as ISO ``YYYY-MM-DD``, flags as ``true``/``false``, an empty
+cell for a missing value, numbers written in full (whole numbers without a decimal point,
+others in the shortest form that reads back to the same value). Writing is deterministic:
+the same trial always gives the same bytes in the CSV and TOML files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from myotrial.trialdata import TABLES, TrialData
+
+CONFIG_SHEET = "trial"
+"""Name of the workbook sheet holding the configuration as ``key | value`` rows."""
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def write_trial_folder(
+    trial: TrialData, folder: Path | str, readme: str | None = None
+) -> list[Path]:
+    """Write ``trial`` as a trial folder: one CSV per table plus ``trial.toml``.
+
+    Parameters
+    ----------
+    trial
+        The trial to write.
+    folder
+        Destination folder; created if missing. Files of the same names are replaced.
+    readme
+        Text for a ``README.txt`` next to the data (e.g. a notice that it is synthetic).
+
+    Returns
+    -------
+    list of pathlib.Path
+        Every file written, in the order written.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name in TABLES:
+        path = folder / f"{name}.csv"
+        as_text(trial.table(name)).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        written.append(path)
+    toml_path = folder / "trial.toml"
+    toml_path.write_text(config_toml(trial.config.to_dict()), encoding="utf-8")
+    written.append(toml_path)
+    if readme is not None:
+        readme_path = folder / "README.txt"
+        readme_path.write_text(readme, encoding="utf-8")
+        written.append(readme_path)
+    return written
+
+
+def write_workbook(trial: TrialData, path: Path | str) -> Path:
+    """Write ``trial`` as one ``.xlsx`` workbook.
+
+    One sheet per table (named as the CSV files without ``.csv``, same columns) and a
+    sheet ``trial`` with the configuration as two columns ``key`` and ``value``, one row
+    per setting, the key written ``section.name`` (``trial.name``, ``uln.ck``,
+    ``timepoints.month1.day``). Cells hold the same text as the CSV files, so a workbook
+    and a folder of the same trial read back identically.
+
+    Parameters
+    ----------
+    trial
+        The trial to write.
+    path
+        Destination ``.xlsx`` file; its folder is created if missing.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as workbook:
+        for name in TABLES:
+            as_text(trial.table(name)).to_excel(workbook, sheet_name=name, index=False)
+        config = pd.DataFrame(
+            list(config_rows(trial.config.to_dict())), columns=["key", "value"], dtype=object
+        )
+        config.to_excel(workbook, sheet_name=CONFIG_SHEET, index=False)
+    return path
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The cells of ``frame`` as the trial format writes them (strings, '' for missing)."""
+    return pd.DataFrame(
+        {column: _column_text(frame[column]) for column in frame.columns},
+        index=frame.index,
+        dtype=object,
+    )
+
+
+def _column_text(values: pd.Series) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        dates: np.ndarray = values.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+        return dates
+    if pd.api.types.is_bool_dtype(values):
+        flags = values.astype("boolean").map({True: "true", False: "false"})
+        flag_text: np.ndarray = flags.fillna("").to_numpy(dtype=object)
+        return flag_text
+    if pd.api.types.is_numeric_dtype(values):
+        return _number_text(values.to_numpy(dtype=float, na_value=np.nan))
+    text = values.astype(object)
+    out: np.ndarray = text.where(text.notna(), "").astype(str).to_numpy(dtype=object)
+    return out
+
+
+def _number_text(values: np.ndarray) -> np.ndarray:
+    """Whole numbers without '.0'; others in the shortest text that reads back exactly."""
+    out = np.full(values.shape, "", dtype=object)
+    finite = np.isfinite(values)
+    whole = finite & (np.abs(values) < 1e15)
+    whole[whole] = values[whole] == np.round(values[whole])
+    out[whole] = values[whole].astype(np.int64).astype(str)
+    other = finite & ~whole
+    out[other] = values[other].astype(str)
+    return out
+
+
+def config_rows(config: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Flatten a ``trial.toml`` mapping to ``(dotted.key, value)`` rows, in order."""
+    for key, value in config.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from config_rows(value, prefix=f"{dotted}.")
+        else:
+            yield dotted, value
+
+
+def config_toml(config: Mapping[str, Any]) -> str:
+    """Render a ``trial.toml`` mapping (as from ``TrialConfig.to_dict``) as TOML text.
+
+    Top-level scalars come first; each table becomes a ``[section]``; a table inside a
+    section (a time point) becomes an inline table. Empty sections are left out, which
+    reads back the same because an absent section takes its default.
+    """
+    lines = [f"{_key(k)} = {_value(v)}" for k, v in config.items() if not isinstance(v, Mapping)]
+    for section, table in config.items():
+        if not isinstance(table, Mapping) or not table:
+            continue
+        if lines:
+            lines.append("")
+        lines.append(f"[{_key(section)}]")
+        lines.extend(f"{_key(k)} = {_value(v)}" for k, v in table.items())
+    return "\n".join(lines) + "\n"
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        # A JSON string is a valid TOML basic string (same escapes).
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} {value!r} to trial.toml")

@@ -1,0 +1,116 @@
+"""Writing a trial folder and a workbook in the trial format."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from myotrial.config import TrialConfig
+from myotrial.ingest.writer import config_toml, write_trial_folder, write_workbook
+from myotrial.synthetic import make_pilot, synthetic_readme
+from myotrial.trialdata import TABLES, TrialData
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@pytest.fixture(scope="module")
+def pilot() -> TrialData:
+    return make_pilot(2011)
+
+
+@pytest.fixture(scope="module")
+def folder(pilot: TrialData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("trial")
+    write_trial_folder(pilot, out, readme=synthetic_readme(pilot))
+    return out
+
+
+def raw(folder: Path, table: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+
+
+def test_one_csv_per_table_plus_toml_and_readme(folder: Path) -> None:
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == sorted([f"{t}.csv" for t in TABLES] + ["trial.toml", "README.txt"])
+    assert "SIMULATED PATIENTS, NOT REAL" in (folder / "README.txt").read_text()
+
+
+def test_dates_are_iso_and_flags_true_or_false(folder: Path) -> None:
+    patients = raw(folder, "patients")
+    assert patients["enrolment_date"].str.match(ISO_DATE).all()
+    assert set(patients["ild"]) == {"true", "false"}
+    medications = raw(folder, "medications")
+    assert (medications["stop_date"] == "").any(), "a missing date is an empty cell"
+
+
+def test_numbers_are_written_in_full_and_read_back_exactly(pilot: TrialData, folder: Path) -> None:
+    text = raw(folder, "visits")
+    assert not text["ck"].str.endswith(".0").any(), "whole numbers carry no '.0'"
+    assert raw(folder, "infusions")["cells_per_kg"].eq("1000000").all()
+    back = pd.read_csv(folder / "visits.csv")
+    for column in ("ck", "haq", "aldolase", "phga", "fvc_pct", "prednisone_mg"):
+        np.testing.assert_array_equal(back[column].to_numpy(), pilot.visits[column].to_numpy())
+
+
+def test_empty_cells_for_missing_values(pilot: TrialData, folder: Path) -> None:
+    text = raw(folder, "visits")
+    missing = pilot.visits["ck_mb"].isna().to_numpy()
+    assert (text["ck_mb"].to_numpy()[missing] == "").all()
+
+
+def test_trial_toml_reads_back_to_the_same_configuration(pilot: TrialData, folder: Path) -> None:
+    data = tomllib.loads((folder / "trial.toml").read_text(encoding="utf-8"))
+    assert TrialConfig.from_dict(data) == pilot.config
+    assert data["uln"]["ck"] == 200
+
+
+def test_awkward_text_survives_the_toml_round_trip() -> None:
+    config = TrialConfig(
+        name='Essai "MSCT" – Zürich\\n',
+        uln={"ck": 171.5},
+        extra={"site notes": {"1": "a = b", "x": [1, 2]}},
+    )
+    again = TrialConfig.from_dict(tomllib.loads(config_toml(config.to_dict())))
+    assert again == config
+
+
+def test_same_trial_same_bytes(pilot: TrialData, folder: Path, tmp_path: Path) -> None:
+    write_trial_folder(make_pilot(2011), tmp_path, readme=synthetic_readme(pilot))
+    for path in folder.iterdir():
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_extra_columns_are_kept(pilot: TrialData, tmp_path: Path) -> None:
+    visits = pilot.visits.assign(site_note="checked")
+    write_trial_folder(pilot.with_tables(visits=visits), tmp_path)
+    assert raw(tmp_path, "visits").columns[-1] == "site_note"
+
+
+def test_workbook_has_a_sheet_per_table_and_a_trial_sheet(pilot: TrialData, tmp_path: Path) -> None:
+    import openpyxl
+
+    path = write_workbook(pilot, tmp_path / "pilot.xlsx")
+    book = openpyxl.load_workbook(path, read_only=True)
+    assert book.sheetnames == [*TABLES, "trial"]
+    header = next(book["patients"].iter_rows(max_row=1, values_only=True))
+    assert list(header) == list(pilot.patients.columns)
+    settings = {k: v for k, v in book["trial"].iter_rows(min_row=2, values_only=True)}
+    assert settings["trial.name"] == pilot.config.name
+    assert settings["uln.ck"] == 200
+    assert settings["timepoints.month1.day"] == 30
+    assert settings["timepoints.month1.window"] == 7
+    sheet = pd.read_excel(path, sheet_name="visits", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(
+        sheet,
+        pd.read_csv(_folder(pilot, tmp_path) / "visits.csv", dtype=str, keep_default_na=False),
+    )
+
+
+def _folder(trial: TrialData, tmp_path: Path) -> Path:
+    write_trial_folder(trial, tmp_path / "folder")
+    return tmp_path / "folder"
