@@ -116,7 +116,8 @@ def score_tis_command(
     console.print(
         f"{len(result)} pairs, {scored} scored: "
         + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("none", "minimal", "moderate", "major"))
-        + f"; written to {out}"
+        + f"; written to {out}",
+        soft_wrap=True,
     )
 
 
@@ -168,7 +169,31 @@ def score_doi_command(
         ),
     )
     met = int(result["doi"].fillna(False).sum())
-    console.print(f"{len(result)} pairs, {met} meet the DOI; written to {out}")
+    console.print(f"{len(result)} pairs, {met} meet the DOI; written to {out}", soft_wrap=True)
 
 
-COMMANDS: list[click.Command] = [score]
+@click.command("classify")
+@click.argument("patients", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV file to write: the input columns, then the classification columns.",
+)
+@report_errors
+def classify_command(patients: Path, out: Path) -> None:
+    """EULAR/ACR 2017 and Bohan-Peter classification of every patient in PATIENTS."""
+    from myotrial.measures.classification import classify
+
+    result = _run(patients, out, lambda frame: classify(frame, source=patients.name))
+    counts = result["eular_acr_category"].value_counts().to_dict()
+    console.print(
+        f"{len(result)} patients (EULAR/ACR 2017): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        + f"; written to {out}",
+        soft_wrap=True,
+    )
+
+
+COMMANDS: list[click.Command] = [score, classify_command]

@@ -5,6 +5,11 @@ No database, no printing. Formulas and their sources: ``docs/measures.md``.
 
 from __future__ import annotations
 
+from myotrial.measures.classification import (
+    classify,
+    classify_bohan_peter,
+    classify_eular_acr,
+)
 from myotrial.measures.csm import (
     CSM,
     TIS_ENZYMES,
@@ -29,6 +34,9 @@ __all__ = [
     "TIS_COLUMNS",
     "TIS_ENZYMES",
     "canonical_visits",
+    "classify",
+    "classify_bohan_peter",
+    "classify_eular_acr",
     "confirmed_worsening",
     "haq_di",
     "improvement_percent",

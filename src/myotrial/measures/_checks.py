@@ -55,6 +55,8 @@ def numeric(frame: pd.DataFrame, column: str, source: str, problems: list[Proble
     if column not in frame:
         return np.full(len(frame), np.nan)
     values = frame[column]
+    if values.dtype == np.float64:
+        return values.to_numpy(copy=False)  # already floats with NaN for missing: no copy
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
     coerced = pd.to_numeric(values, errors="coerce")
@@ -88,6 +90,34 @@ def check_range(
         bad = (values < low) | (values > high)
     if bad.any():
         add_problems(frame, column, bad, rule, hint, source, problems)
+
+
+TRUE_TEXT = frozenset({"true", "t", "yes", "y", "1", "1.0"})
+FALSE_TEXT = frozenset({"false", "f", "no", "n", "0", "0.0"})
+
+
+def boolean(
+    frame: pd.DataFrame,
+    column: str,
+    source: str,
+    problems: list[Problem],
+    hint: str = "write true or false",
+) -> tuple[np.ndarray, np.ndarray]:
+    """``frame[column]`` as (value, known) boolean arrays; other text is a problem.
+
+    Accepts booleans, 0/1 and true/false, yes/no, t/f, y/n in any case. Missing cells
+    are (False, not known); an absent column is all missing.
+    """
+    n = len(frame)
+    if column not in frame:
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    values = frame[column]
+    text = values.astype("string").str.strip().str.lower()
+    known = (values.notna() & (text != "")).to_numpy(dtype=bool)
+    true = text.isin(TRUE_TEXT).to_numpy(dtype=bool)
+    bad = known & ~true & ~text.isin(FALSE_TEXT).to_numpy(dtype=bool)
+    add_problems(frame, column, bad, "must be true or false", hint, source, problems)
+    return true & known, known
 
 
 def check_option(name: str, value: object, allowed: Collection[object]) -> None:

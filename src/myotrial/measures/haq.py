@@ -27,8 +27,6 @@ HAQ_CATEGORIES: tuple[str, ...] = (
 
 MIN_ANSWERED = 6
 AID_FLOOR = 2.0
-TRUE_TEXT = frozenset({"true", "t", "yes", "y", "1", "1.0"})
-FALSE_TEXT = frozenset({"false", "f", "no", "n", "0", "0.0", ""})
 
 
 def category_columns(frame: pd.DataFrame) -> list[str]:
@@ -37,33 +35,8 @@ def category_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def _aid(frame: pd.DataFrame, column: str, source: str, problems: list[Problem]) -> np.ndarray:
-    if column not in frame:
-        return np.zeros(len(frame), dtype=bool)
-    values = frame[column]
-    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-        numbers = values.astype("Float64").fillna(0)
-        _checks.add_problems(
-            frame,
-            column,
-            ~numbers.isin([0, 1]).to_numpy(),
-            "must be true or false",
-            "aid, device or help used",
-            source,
-            problems,
-        )
-        return (numbers == 1).to_numpy(dtype=bool)
-    text = values.astype("string").str.strip().str.lower().fillna("")
-    bad = ~text.isin(TRUE_TEXT | FALSE_TEXT)
-    _checks.add_problems(
-        frame,
-        column,
-        bad.to_numpy(dtype=bool),
-        "must be true or false",
-        "aid, device or help used",
-        source,
-        problems,
-    )
-    return text.isin(TRUE_TEXT).to_numpy(dtype=bool)
+    used, _known = _checks.boolean(frame, column, source, problems, "aid, device or help used")
+    return used
 
 
 def haq_di(

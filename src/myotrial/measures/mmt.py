@@ -43,7 +43,14 @@ def _grade(
     """Grade of one group on one side; ``mmt_<group>`` stands for the default side."""
     sided = _checks.numeric(frame, f"mmt_{group}_{side}", source, problems)
     plain = _checks.numeric(frame, f"mmt_{group}", source, problems)
-    return np.where(np.isnan(sided), plain, sided)
+    grade = np.where(np.isnan(sided), plain, sided)
+    if group == "neck_flexors":
+        # The neck flexors are one midline group: a grade under either side stands.
+        other = _checks.numeric(
+            frame, f"mmt_{group}_{'l' if side == 'r' else 'r'}", source, problems
+        )
+        grade = np.where(np.isnan(grade), other, grade)
+    return grade
 
 
 def mmt_total(

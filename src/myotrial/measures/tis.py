@@ -113,9 +113,11 @@ def append_columns(
     pairs: pd.DataFrame, columns: Mapping[str, Any], options: dict[str, object]
 ) -> pd.DataFrame:
     """The input columns (minus any stale output columns) followed by ``columns``."""
-    kept = pairs.drop(columns=[c for c in columns if c in pairs.columns])
-    out = pd.DataFrame(columns, index=pairs.index)
-    result = pd.concat([kept, out], axis=1)
+    stale = [c for c in columns if c in pairs.columns]
+    # A shallow copy plus one block per new column: no copy of the (large) input data.
+    result = pairs.drop(columns=stale) if stale else pairs.copy(deep=False)
+    for name, values in columns.items():
+        result[name] = values
     result.attrs["options"] = options
     return result
 
