@@ -1,0 +1,90 @@
+"""The database tables (SQLAlchemy Core), mapped from outside the trial's data.
+
+Six trial tables mirror the trial format: one typed column per known column, plus
+``row_number`` (the row's position in the imported table, so a round trip keeps the
+order) and ``extra`` (the row's unknown columns as JSON text). ``trial_meta`` keeps the
+configuration and the column layout of the last import; ``changesets`` and
+``audit_trail`` record who changed what, when and why. The audit tables are
+append-only: database triggers (see the migrations) refuse UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from myotrial.store.columns import COLUMNS, KEYS, Kind
+from myotrial.trialdata import TABLES
+
+metadata = sa.MetaData()
+
+SQL_TYPES: dict[Kind, type[sa.types.TypeEngine[Any]]] = {
+    "text": sa.Text,
+    "number": sa.Double,
+    "date": sa.Date,
+    "bool": sa.Boolean,
+}
+
+
+def _trial_table(name: str) -> sa.Table:
+    columns: list[sa.Column[Any]] = [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("row_number", sa.Integer, nullable=False),
+    ]
+    for column, kind in COLUMNS[name]:
+        if column == "patient_id":
+            foreign = [] if name == "patients" else [sa.ForeignKey("patients.patient_id")]
+            columns.append(sa.Column(column, sa.Text, *foreign, nullable=False))
+        else:
+            columns.append(sa.Column(column, SQL_TYPES[kind]()))
+    columns.append(sa.Column("extra", sa.Text))
+    unique = sa.UniqueConstraint(*KEYS[name], name=f"uq_{name}_key")
+    return sa.Table(name, metadata, *columns, unique)
+
+
+trial_tables: dict[str, sa.Table] = {name: _trial_table(name) for name in TABLES}
+
+trial_meta = sa.Table(
+    "trial_meta",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("config", sa.Text, nullable=False),
+    sa.Column("layout", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("checksum", sa.Text, nullable=False),
+)
+
+changesets = sa.Table(
+    "changesets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("user_name", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("checksum", sa.Text, nullable=False),
+)
+
+audit_trail = sa.Table(
+    "audit_trail",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("changeset_id", sa.Integer, sa.ForeignKey("changesets.id"), nullable=False),
+    sa.Column("table_name", sa.Text, nullable=False),
+    sa.Column("record_key", sa.Text, nullable=False),
+    sa.Column("patient_id", sa.Text),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("field", sa.Text),
+    sa.Column("old_value", sa.Text),
+    sa.Column("new_value", sa.Text),
+    sa.Column("user_name", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Index("ix_audit_trail_patient_id", "patient_id"),
+)
+
+APPEND_ONLY: tuple[str, ...] = ("changesets", "audit_trail")
+"""Tables whose rows, once written, are never updated or deleted."""

@@ -1,0 +1,310 @@
+"""The trial store: save a whole trial with its audit trail, load it back, correct values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from myotrial.config import TrialConfig
+from myotrial.errors import InvalidInputError, NotFoundError, Problem, StoreError
+from myotrial.store import codec
+from myotrial.store.diff import AUDIT_COLUMNS, TableDiff, diff_table, key_problems
+from myotrial.store.unit_of_work import AbstractUnitOfWork, SqlUnitOfWork
+from myotrial.trialdata import TABLES, TrialData
+
+AUDIT_FRAME_COLUMNS: tuple[str, ...] = (
+    "changed_at",
+    "user",
+    "table",
+    "key",
+    "patient_id",
+    "action",
+    "field",
+    "old_value",
+    "new_value",
+    "reason",
+    "import_id",
+)
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    """Rows of one table an import inserted, updated, deleted or left as they were."""
+
+    table: str
+    inserted: int
+    updated: int
+    deleted: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What one import did; ``import_id`` is ``None`` when nothing was written."""
+
+    tables: tuple[TableSummary, ...]
+    import_id: int | None
+    config_changed: bool
+
+    @property
+    def changed(self) -> bool:
+        """Whether the import wrote anything."""
+        return self.import_id is not None
+
+    def as_frame(self) -> pd.DataFrame:
+        """One row per table: table, inserted, updated, deleted, unchanged."""
+        return pd.DataFrame([vars(t) for t in self.tables])
+
+
+class TrialStore:
+    """One trial kept in a database (SQLite or PostgreSQL), with its audit trail.
+
+    Open it with :func:`myotrial.store.open_store`; each method is one transaction.
+    """
+
+    def __init__(
+        self, engine: sa.Engine, unit_of_work: Callable[[], AbstractUnitOfWork] | None = None
+    ) -> None:
+        self.engine = engine
+        self._unit_of_work = unit_of_work or (lambda: SqlUnitOfWork(engine))
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def save_trial(self, trial: TrialData, user: str, reason: str = "") -> ImportSummary:
+        """Store ``trial``, writing only what differs from what is stored.
+
+        Rows are matched on their natural keys. Each changed value, new row and removed
+        row gets an audit row (who, when, old value, new value, reason); an unchanged
+        trial writes nothing. All-or-nothing: on any error nothing is written.
+
+        Parameters
+        ----------
+        trial : TrialData
+            The whole trial, as :func:`myotrial.ingest.read_trial` returns it.
+        user : str
+            Who imports (recorded in the audit trail).
+        reason : str
+            Why (recorded in the audit trail).
+
+        Returns
+        -------
+        ImportSummary
+            Rows inserted, updated, deleted and unchanged per table, and the import id.
+
+        Raises
+        ------
+        InvalidInputError
+            If a row has no patient_id or two rows share a natural key.
+        StoreError
+            If the database refuses the write.
+        """
+        _require(user, "user", "the name of the person importing")
+        incoming, layout = _encode(trial)
+        meta = _meta(trial, layout)
+        try:
+            return self._save(incoming, meta, user, reason, trial)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(
+                f"the database refused the import, nothing was written: {exc}"
+            ) from exc
+
+    def _save(
+        self,
+        incoming: dict[str, pd.DataFrame],
+        meta: dict[str, str],
+        user: str,
+        reason: str,
+        trial: TrialData,
+    ) -> ImportSummary:
+        with self._unit_of_work() as uow:
+            diffs = {t: diff_table(t, incoming[t], uow.trials.read_table(t)) for t in TABLES}
+            old_meta = uow.trials.read_meta()
+            config_audit = _config_audit(old_meta, meta)
+            meta_changed = old_meta is None or any(
+                old_meta[k] != v for k, v in meta.items() if k not in ("source", "checksum")
+            )
+            if not meta_changed and not any(d.writes for d in diffs.values()):
+                return _summary(diffs, None, False)
+            changeset, at = uow.trials.add_changeset(
+                "import", user, reason, trial.source, trial.checksum
+            )
+            _apply(uow, diffs)
+            audit = pd.concat([config_audit, *(d.audit for d in diffs.values())], ignore_index=True)
+            uow.trials.add_audit(audit, changeset, user, at, reason)
+            uow.trials.write_meta(meta)
+            uow.commit()
+        return _summary(diffs, changeset, not config_audit.empty)
+
+    def load_trial(self) -> TrialData:
+        """The stored trial, exactly as it was imported (and since corrected).
+
+        Raises
+        ------
+        NotFoundError
+            If no trial has been imported into this database.
+        """
+        try:
+            with self._unit_of_work() as uow:
+                meta = uow.trials.read_meta()
+                if meta is None:
+                    raise NotFoundError(
+                        f"the database {self.engine.url!r} holds no trial yet "
+                        "(import one first: myotrial import PATH)"
+                    )
+                stored = {t: uow.trials.read_table(t) for t in TABLES}
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the trial: {exc}") from exc
+        layout = json.loads(meta["layout"])
+        frames = {t: codec.decode_table(stored[t], layout["tables"][t]) for t in TABLES}
+        return TrialData(
+            config=TrialConfig.from_dict(json.loads(meta["config"]), source="database"),
+            source=meta["source"],
+            checksum=meta["checksum"],
+            extra_columns={t: tuple(c) for t, c in layout["extra_columns"].items()},
+            **frames,
+        )
+
+    def audit(self, patient_id: str | None = None) -> pd.DataFrame:
+        """The audit trail, oldest first, optionally for one patient.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``changed_at`` (UTC), ``user``, ``table``, ``key``, ``patient_id``,
+            ``action`` (insert, update, delete), ``field`` (empty for a whole record),
+            ``old_value``, ``new_value`` (text; JSON for a whole record), ``reason``,
+            ``import_id``.
+
+        Raises
+        ------
+        NotFoundError
+            If ``patient_id`` is given and no audit row concerns that patient.
+        """
+        with self._unit_of_work() as uow:
+            rows = uow.trials.read_audit(patient_id)
+        if patient_id is not None and rows.empty:
+            raise NotFoundError(
+                f"no audit rows for patient {patient_id!r} "
+                "(check the patient_id; myotrial audit lists every row)"
+            )
+        return _audit_frame(rows)
+
+
+def _require(value: str, name: str, hint: str) -> None:
+    if not value or not value.strip():
+        raise InvalidInputError(
+            [Problem("arguments", None, name, value, "is required and cannot be empty", hint)]
+        )
+
+
+def _encode(trial: TrialData) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """Every table in the stored form; every problem with natural keys at once."""
+    incoming: dict[str, pd.DataFrame] = {}
+    layout: dict[str, Any] = {"tables": {}, "extra_columns": {}}
+    problems: list[Problem] = []
+    for table in TABLES:
+        stored, entries = codec.encode_table(table, trial.table(table))
+        problems += key_problems(table, stored, f"{table}.csv")
+        incoming[table] = stored
+        layout["tables"][table] = entries
+    layout["extra_columns"] = {t: list(c) for t, c in trial.extra_columns.items()}
+    if problems:
+        raise InvalidInputError(problems)
+    return incoming, layout
+
+
+def _meta(trial: TrialData, layout: dict[str, Any]) -> dict[str, str]:
+    return {
+        "name": trial.config.name,
+        "config": codec.dumps(trial.config.to_dict()),
+        "layout": codec.dumps(layout),
+        "source": trial.source,
+        "checksum": trial.checksum,
+    }
+
+
+def _apply(uow: AbstractUnitOfWork, diffs: Mapping[str, TableDiff]) -> None:
+    """Deletes first, children before patients; then patients before their rows."""
+    children = [t for t in TABLES if t != "patients"]
+    for table in [*children, "patients"]:
+        uow.trials.delete_rows(table, diffs[table].deleted_ids)
+    for table in ["patients", *children]:
+        uow.trials.update_rows(table, diffs[table].updates)
+        uow.trials.insert_rows(table, diffs[table].inserts)
+
+
+def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in mapping.items():
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = codec.dumps(value)
+    return flat
+
+
+def _config_audit(old_meta: Mapping[str, Any] | None, meta: Mapping[str, str]) -> pd.DataFrame:
+    """Audit rows for the trial configuration: the whole of it once, then each change."""
+    base = {"table_name": "trial", "record_key": "config", "patient_id": None}
+    if old_meta is None:
+        rows = [
+            {
+                **base,
+                "action": "insert",
+                "field": None,
+                "old_value": None,
+                "new_value": meta["config"],
+            }
+        ]
+        return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
+    old = _flatten(json.loads(old_meta["config"]))
+    new = _flatten(json.loads(meta["config"]))
+    rows = [
+        {
+            **base,
+            "action": "update",
+            "field": key,
+            "old_value": old.get(key),
+            "new_value": new.get(key),
+        }
+        for key in sorted(old.keys() | new.keys())
+        if old.get(key) != new.get(key)
+    ]
+    return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
+
+
+def _summary(
+    diffs: Mapping[str, TableDiff], changeset: int | None, config_changed: bool
+) -> ImportSummary:
+    tables = tuple(
+        TableSummary(t, len(d.inserts), d.updated, len(d.deleted_ids), d.unchanged)
+        for t, d in diffs.items()
+    )
+    return ImportSummary(tables, changeset, config_changed)
+
+
+def _audit_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "changed_at": pd.to_datetime(rows.get("changed_at", pd.Series(dtype=object)), utc=True),
+            "user": rows.get("user_name"),
+            "table": rows.get("table_name"),
+            "key": rows.get("record_key"),
+            "patient_id": rows.get("patient_id"),
+            "action": rows.get("action"),
+            "field": rows.get("field"),
+            "old_value": rows.get("old_value"),
+            "new_value": rows.get("new_value"),
+            "reason": rows.get("reason"),
+            "import_id": rows.get("changeset_id"),
+        },
+        columns=list(AUDIT_FRAME_COLUMNS),
+    )
+    return frame.reset_index(drop=True)

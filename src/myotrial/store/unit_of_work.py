@@ -1,0 +1,76 @@
+"""The unit of work: one transaction around a repository, all-or-nothing.
+
+Leaving the ``with`` block without :meth:`commit` rolls everything back, so an error, an
+interrupted import or a killed process leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import abc
+from types import TracebackType
+
+import sqlalchemy as sa
+
+from myotrial.errors import StoreError
+from myotrial.store.repository import SqlTrialRepository
+
+
+class AbstractUnitOfWork(abc.ABC):
+    """A transaction; ``trials`` is the repository working inside it."""
+
+    trials: SqlTrialRepository
+
+    def __enter__(self) -> AbstractUnitOfWork:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """Make every change of this unit of work permanent."""
+
+    @abc.abstractmethod
+    def rollback(self) -> None:
+        """Discard every uncommitted change."""
+
+
+class SqlUnitOfWork(AbstractUnitOfWork):
+    """A unit of work on one SQLAlchemy connection and transaction."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def __enter__(self) -> SqlUnitOfWork:
+        try:
+            self.connection = self.engine.connect()
+            self.transaction = self.connection.begin()
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the database {self.engine.url!r}: {exc}") from exc
+        self.trials = SqlTrialRepository(self.connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            super().__exit__(exc_type, exc, traceback)
+        finally:
+            self.connection.close()
+
+    def commit(self) -> None:
+        """Commit the transaction."""
+        self.transaction.commit()
+
+    def rollback(self) -> None:
+        """Roll back unless already committed."""
+        if self.transaction.is_active:
+            self.transaction.rollback()
