@@ -42,9 +42,7 @@ def _visit_columns() -> tuple[tuple[str, Kind], ...]:
     columns: list[tuple[str, Kind]] = [("patient_id", "text"), ("visit_date", "date")]
     columns += [(name, "number") for name in ("phga", "ptga", "extramuscular", "mmt8")]
     columns += [(f"mmt_{group}", "number") for group in MMT_GROUPS]
-    columns += [
-        (f"mmt_{group}_{side}", "number") for group in MMT_GROUPS[1:] for side in ("r", "l")
-    ]
+    columns += [(f"mmt_{group}_{side}", "number") for group in MMT_GROUPS for side in ("r", "l")]
     columns += [("mmt_max", "number"), ("haq", "number")]
     columns += [(f"haq_{category}", "number") for category in HAQ_CATEGORIES]
     columns += [(f"haq_{category}_aid", "bool") for category in HAQ_CATEGORIES]

@@ -34,7 +34,7 @@ _VISITS = (
     "patient_id:text visit_date:date phga ptga extramuscular mmt8 "
     + " ".join(f"mmt_{g}" for g in _MMT)
     + " "
-    + " ".join(f"mmt_{g}_{s}" for g in _MMT[1:] for s in ("r", "l"))
+    + " ".join(f"mmt_{g}_{s}" for g in _MMT for s in ("r", "l"))
     + " mmt_max haq "
     + " ".join(f"haq_{c}" for c in _HAQ)
     + " "
