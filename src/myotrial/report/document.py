@@ -1,0 +1,174 @@
+"""Assemble the report: figures, tables and text into one self-contained HTML file.
+
+Everything the page needs is inside it: CSS in a ``<style>`` element, figures as inline
+SVG, no script, no font or image from elsewhere, so it opens offline, can be mailed to a
+reviewer, and prints (print CSS; PDF through :mod:`myotrial.report.pdf`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from myotrial import __version__
+from myotrial.analysis.result import AnalysisResult
+from myotrial.report import figures, narrative, sections
+from myotrial.report.methods import TIS_THRESHOLDS, conventions
+from myotrial.report.swimmer import swimmer
+from myotrial.report.tables import first_course, mean_points
+from myotrial.trialdata import TrialData
+
+Progress = Callable[[str], None]
+
+
+def render_report(
+    trial: TrialData,
+    result: AnalysisResult,
+    design: Mapping[str, Any] | None = None,
+    *,
+    pilot: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> str:
+    """The trial report as one self-contained HTML document.
+
+    Parameters
+    ----------
+    trial
+        The trial as analysed (its patients, infusions and visits feed the figures).
+    result
+        The analysis of ``trial`` (:func:`myotrial.analyze`).
+    design
+        A design as written by ``myotrial design`` (JSON object); adds a design section.
+    pilot
+        The published pilot means to compare with; default
+        :func:`myotrial.data.pilot_summary`.
+    progress
+        Called with the name of each step as it starts (for a progress display).
+
+    Returns
+    -------
+    str
+        The HTML text (UTF-8, no external resources).
+    """
+    step = progress or (lambda _name: None)
+    context = _context(trial, result, design, pilot, step)
+    step("writing HTML")
+    return _environment().get_template("report.html.j2").render(**context)
+
+
+def write_report(
+    trial: TrialData,
+    result: AnalysisResult,
+    path: Path | str,
+    pdf: bool = False,
+    design: Mapping[str, Any] | None = None,
+    *,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Write the report to ``path`` (HTML) and, with ``pdf``, beside it as ``.pdf``.
+
+    Returns
+    -------
+    list of Path
+        The files written, HTML first.
+
+    Raises
+    ------
+    myotrial.errors.MyotrialError
+        If a PDF is asked for and no PDF engine is available (see ``docs/report.md``).
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    html = render_report(trial, result, design, progress=progress)
+    target.write_text(html, encoding="utf-8")
+    written = [target]
+    if pdf:
+        if progress:
+            progress("writing PDF")
+        from myotrial.report.pdf import html_to_pdf
+
+        written.append(html_to_pdf(target, target.with_suffix(".pdf")))
+    return written
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("myotrial.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _context(
+    trial: TrialData,
+    result: AnalysisResult,
+    design: Mapping[str, Any] | None,
+    pilot: pd.DataFrame | None,
+    step: Progress,
+) -> dict[str, Any]:
+    thresholds = TIS_THRESHOLDS.get(trial.config.population, TIS_THRESHOLDS["adult"])
+    step("drawing figures")
+    context: dict[str, Any] = {
+        "title": trial.config.name,
+        "generated": dt.date.today().isoformat(),
+        "version": __version__,
+        "summary": {
+            "exposure": narrative.exposure_sentence(trial, result),
+            "results": narrative.key_results(result, thresholds["minimal"]),
+        },
+        "figures": _figures(trial, result, thresholds),
+    }
+    step("building tables")
+    context.update(sections.all_sections(trial, result, pilot))
+    context["design_html"] = sections.design_html(design)
+    context["conventions"] = conventions(trial.config)
+    context["analysis_methods"] = str(result.summary.get("methods", "")).strip()
+    context["provenance"] = _provenance(trial, result)
+    return context
+
+
+def _figures(
+    trial: TrialData, result: AnalysisResult, thresholds: dict[str, float]
+) -> dict[str, figures.ReportFigure]:
+    change = result.change_from_baseline
+    best = (
+        first_course(result.episodes).set_index("patient_id")["best_tis"]
+        if len(result.episodes)
+        else pd.Series(dtype="float64")
+    )
+    return {
+        "ck": figures.spaghetti(trial, mean_points(change, "ck"), "ck", "CK (U/L)", log=True),
+        "mmt8": figures.spaghetti(
+            trial, mean_points(change, "mmt8"), "mmt8", f"MMT-8 (0-{trial.config.mmt_max})"
+        ),
+        "swimmer": swimmer(trial, result.episodes),
+        "waterfall": figures.waterfall(best.astype("float64"), thresholds),
+        "km": figures.kaplan_meier(result.relapse, sections.relapse_median_text(result)),
+    }
+
+
+def _provenance(trial: TrialData, result: AnalysisResult) -> list[tuple[str, str]]:
+    summary = result.summary
+    options = summary.get("options")
+    rows = [
+        ("Trial", trial.config.name),
+        ("Data source", trial.source or "not recorded"),
+        (
+            "Input checksum (SHA-256)",
+            trial.checksum or str(summary.get("input_checksum", "")) or "not recorded",
+        ),
+        ("Analysis software", f"myotrial {summary.get('software_version', __version__)}"),
+        ("Report software", f"myotrial {__version__}"),
+        ("Report date", dt.date.today().isoformat()),
+    ]
+    if options:
+        rows.append(("Analysis options", json.dumps(options, sort_keys=True, default=str)))
+    return rows

@@ -1,0 +1,71 @@
+"""Put every dated record of a trial on one axis: days since the patient's first infusion.
+
+The figures of the report (spaghetti, swimmer) share this axis. Day 0 is the first
+infusion of the first course (MEASURES.md §5: infusion day = day 0), so re-treatment
+courses appear later on the same lane.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from myotrial.trialdata import TrialData
+
+# MEASURES.md §1: U/L = µkat/L × 60.
+UKAT_TO_UL = 60.0
+
+
+def first_infusion(trial: TrialData) -> pd.Series:
+    """The first infusion date of each patient (index ``patient_id``)."""
+    infusions = trial.infusions
+    if infusions.empty or "infusion_date" not in infusions:
+        return pd.Series(dtype="datetime64[ns]", name="day0")
+    day0: pd.Series = infusions.groupby("patient_id")["infusion_date"].min()
+    return day0.rename("day0")
+
+
+def days_since_entry(frame: pd.DataFrame, date_column: str, day0: pd.Series) -> pd.Series:
+    """Days from each row's patient's first infusion to ``date_column`` (float, NaN if none)."""
+    start = frame["patient_id"].map(day0)
+    delta = pd.to_datetime(frame[date_column]) - pd.to_datetime(start)
+    days: pd.Series = delta.dt.days.astype("float64")
+    return days
+
+
+def measure_in_report_unit(trial: TrialData, measure: str) -> pd.Series:
+    """A visit column in the unit the report shows (enzymes in U/L)."""
+    values = pd.to_numeric(trial.visits[measure], errors="coerce").astype("float64")
+    if trial.config.unit(measure) == "ukat/L":
+        values = values * UKAT_TO_UL
+    return values
+
+
+def patient_series(trial: TrialData, measure: str) -> pd.DataFrame:
+    """One row per visit with a value: ``patient_id``, ``day``, ``value``, sorted.
+
+    Visits before the 30-day baseline window (MEASURES.md §5) or of patients never
+    infused are left out: they have no place on the study-day axis.
+    """
+    visits = trial.visits
+    if visits.empty or measure not in visits:
+        return pd.DataFrame({"patient_id": [], "day": [], "value": []})
+    frame = pd.DataFrame(
+        {
+            "patient_id": visits["patient_id"].to_numpy(),
+            "day": days_since_entry(visits, "visit_date", first_infusion(trial)).to_numpy(),
+            "value": measure_in_report_unit(trial, measure).to_numpy(),
+        }
+    )
+    keep = frame["value"].notna() & frame["day"].notna() & (frame["day"] >= -30)
+    return frame[keep].sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
+
+
+def split_by_patient(series: pd.DataFrame) -> list[np.ndarray]:
+    """The (day, value) points of each patient as one array each, for a LineCollection."""
+    if series.empty:
+        return []
+    points = series[["day", "value"]].to_numpy(dtype="float64")
+    codes = series["patient_id"].to_numpy()
+    boundaries = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    return [chunk for chunk in np.split(points, boundaries) if len(chunk) > 1]

@@ -1,0 +1,126 @@
+"""Use case: write the trial report for a trial folder or the trial in a database.
+
+The command line and the HTTP server both call :func:`build_report`; the steps (load,
+analyse, render, print to PDF) are reported through ``progress`` so each face can show
+them its own way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from myotrial.errors import ConfigError, Problem
+
+Progress = Callable[[str], None]
+
+
+def read_design(path: Path) -> dict[str, Any]:
+    """Read a design written by ``myotrial design`` (a JSON object).
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read, is not JSON, or is not a JSON object.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    f"cannot be read: {exc}",
+                    "check the file exists and is UTF-8 text",
+                )
+            ]
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            [
+                Problem(
+                    path.name,
+                    exc.lineno,
+                    None,
+                    None,
+                    f"is not valid JSON: {exc.msg}",
+                    "pass the design.json that myotrial design wrote",
+                )
+            ]
+        ) from exc
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    type(data).__name__,
+                    "must be a JSON object",
+                    "pass the design.json that myotrial design wrote",
+                )
+            ]
+        )
+    return data
+
+
+def build_report(
+    path: Path | None,
+    db_url: str,
+    output: Path,
+    *,
+    pdf: bool = False,
+    design_path: Path | None = None,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Load a trial, analyse it and write its report; return the files written.
+
+    Parameters
+    ----------
+    path
+        A trial folder or workbook; ``None`` reads the trial stored at ``db_url``.
+    db_url
+        Database URL used when ``path`` is ``None``.
+    output
+        The HTML file to write; with ``pdf`` the PDF goes beside it (``.pdf``).
+    pdf
+        Also print the report to PDF.
+    design_path
+        A design JSON from ``myotrial design`` to add as a section.
+    progress
+        Called with the name of each step as it starts.
+
+    Raises
+    ------
+    myotrial.errors.InvalidInputError
+        If the trial or the design file is invalid (nothing is written).
+    myotrial.errors.MyotrialError
+        If the analysis or the PDF fails.
+    """
+    from myotrial.report import write_report
+
+    step = progress or (lambda _name: None)
+    design = read_design(design_path) if design_path is not None else None
+    step("loading the trial")
+    trial = _load(path, db_url)
+    step("analysing")
+    result = _analyse(trial)
+    return write_report(trial, result, output, pdf=pdf, design=design, progress=step)
+
+
+def _load(path: Path | None, db_url: str) -> Any:
+    from myotrial.services.trial import load
+
+    return load(path, db_url)
+
+
+def _analyse(trial: Any) -> Any:
+    # The analysis is looked up by name so the report can be built and tested apart from it.
+    analyze = getattr(importlib.import_module("myotrial"), "analyze")  # noqa: B009
+    return analyze(trial)
