@@ -101,12 +101,22 @@ def spaghetti(
         )
         axes.legend(frameon=False, fontsize=9, loc="best")
     if log:
-        axes.set_yscale("log")
+        _log_axis(axes)
     axes.autoscale_view()
     axes.set_xlabel("Days since first infusion", fontsize=10, color=INK)
     axes.set_ylabel(label, fontsize=10, color=INK)
     alt = _spaghetti_alt(series, mean_points, label)
     return ReportFigure(key, title, caption, alt, figure_to_svg(figure, key, title, alt))
+
+
+def _log_axis(axes: Axes) -> None:
+    """Log scale labelled 100, 200, 500, 1,000 (clinicians read U/L, not powers of ten)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axes.set_yscale("log")
+    axes.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:,.0f}"))
+    axes.yaxis.set_minor_formatter(NullFormatter())
 
 
 def _spaghetti_alt(series: pd.DataFrame, mean_points: pd.DataFrame, label: str) -> str:

@@ -92,6 +92,21 @@ def num(value: Any, digits: int | None = None) -> str:
     return f"{number:,.{places}f}".replace("-", "−")
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(value: Any) -> str:
+    """A cell dose the way papers print it: ``1.25 × 10⁶``."""
+    if is_missing(value):
+        return MISSING
+    number = float(value)
+    if number == 0:
+        return "0"
+    exponent = math.floor(math.log10(abs(number)))
+    mantissa = f"{number / 10**exponent:.3g}"
+    return f"{mantissa} × 10{str(exponent).translate(SUPERSCRIPT)}"
+
+
 def mean_sd(mean: Any, sd: Any, digits: int) -> str:
     """``mean ± SD`` as in the pilot publication."""
     if is_missing(mean):

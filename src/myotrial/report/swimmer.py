@@ -112,9 +112,11 @@ def swimmer(trial: TrialData, episodes: pd.DataFrame) -> ReportFigure:
     axes.legend(
         frameon=False,
         fontsize=8,
-        ncol=3,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.08 - 1.0 / max(n, 10)),
+        ncol=5,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        handletextpad=0.2,
+        columnspacing=1.0,
     )
     alt = _alt(lane_table, all_marks)
     return ReportFigure(key, title, caption, alt, figure_to_svg(figure, key, title, alt))

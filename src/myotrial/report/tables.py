@@ -17,6 +17,7 @@ from myotrial.report.formatting import (
     num,
     p_value,
     percent,
+    scientific,
 )
 from myotrial.trialdata import TrialData
 
@@ -176,9 +177,9 @@ def _dose_table(infusions: pd.DataFrame, episodes: pd.DataFrame) -> HtmlTable:
             return ["0", MISSING, MISSING, MISSING]
         return [
             str(len(v)),
-            f"{v.median():.3g}",
-            f"{v.quantile(0.25):.3g} to {v.quantile(0.75):.3g}",
-            f"{v.min():.3g} to {v.max():.3g}",
+            scientific(v.median()),
+            f"{scientific(v.quantile(0.25))} to {scientific(v.quantile(0.75))}",
+            f"{scientific(v.min())} to {scientific(v.max())}",
         ]
 
     per_infusion = infusions.get("cells_per_kg", pd.Series(dtype="float64"))
