@@ -48,11 +48,9 @@ def test_swimmer_marks_retreatment_on_the_study_day_axis():
     assert retreat[["patient_id", "day"]].values.tolist() == [["P2", 121.0]]
 
 
-def test_swimmer_without_infusions_is_an_empty_state():
-    trial = make_trial()
-    bare = trial.with_tables(infusions=trial.infusions.iloc[0:0])
-    figure = swimmer(bare, make_result().episodes)
-    assert figure.svg is None and "No patient was infused" in figure.empty_message
+def test_swimmer_without_courses_is_an_empty_state():
+    figure = swimmer(make_trial(), make_result().episodes.iloc[0:0])
+    assert figure.svg is None and "No treatment course was recorded" in figure.empty_message
 
 
 def test_ck_spaghetti_is_log_scaled_with_plain_labels():

@@ -31,6 +31,9 @@ RED = "#D55E00"
 PURPLE = "#CC79A7"
 SKY = "#56B4E9"
 
+MAX_DOTTED_PATIENTS = 50
+"""Up to this many patients, each visit is also drawn as a dot on its patient's line."""
+
 CATEGORY_COLOURS = {"none": GREY, "minimal": SKY, "moderate": BLUE, "major": GREEN}
 
 
@@ -83,11 +86,16 @@ def spaghetti(
     if series.empty:
         return empty(key, title, caption, f"No {label} values were recorded.")
     figure, axes = new_figure()
+    patients = series["patient_id"].nunique()
+    # Many patients: fainter lines so the bundle shows density, and no per-visit dots
+    # (thousands of dots add weight to the page and nothing to the reading).
+    alpha = float(min(0.55, 6.0 / np.sqrt(patients)))
     lines = LineCollection(
-        split_by_patient(series), colors=GREY, linewidths=0.8, alpha=0.55, zorder=1
+        split_by_patient(series), colors=GREY, linewidths=0.8, alpha=alpha, zorder=1
     )
     axes.add_collection(lines)
-    axes.scatter(series["day"], series["value"], s=6, color=GREY, alpha=0.6, linewidths=0)
+    if patients <= MAX_DOTTED_PATIENTS:
+        axes.scatter(series["day"], series["value"], s=6, color=GREY, alpha=0.6, linewidths=0)
     if not mean_points.empty:
         axes.plot(
             mean_points["day"],
@@ -99,7 +107,7 @@ def spaghetti(
             label="mean",
             zorder=3,
         )
-        axes.legend(frameon=False, fontsize=9, loc="best")
+        axes.legend(frameon=False, fontsize=9, loc="upper right")
     if log:
         _log_axis(axes)
     axes.autoscale_view()

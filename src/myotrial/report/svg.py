@@ -52,7 +52,7 @@ def figure_to_svg(figure: Figure, key: str, title: str, alt: str) -> str:
     Parameters
     ----------
     figure
-        A matplotlib figure; it is closed afterwards.
+        A matplotlib figure (made with ``matplotlib.figure.Figure``).
     key
         Short identifier, unique in the document (used for element ids).
     title, alt
@@ -63,14 +63,15 @@ def figure_to_svg(figure: Figure, key: str, title: str, alt: str) -> str:
     str
         The ``<svg>`` element, without XML declaration or DOCTYPE.
     """
-    import matplotlib.pyplot as plt
+    import matplotlib
 
     buffer = io.StringIO()
     # A salt per figure keeps the generated clip-path ids unique across the document
     # and the output reproducible; Date=None keeps the file free of a timestamp.
-    with plt.rc_context({"svg.hashsalt": f"myotrial-{key}", "svg.fonttype": "none"}):
+    # The figure was made with matplotlib.figure.Figure, not pyplot: no GUI backend, no
+    # global figure registry to leak into, so nothing needs closing.
+    with matplotlib.rc_context({"svg.hashsalt": f"myotrial-{key}", "svg.fonttype": "none"}):
         figure.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(figure)
     return _accessible(buffer.getvalue(), key, title, alt)
 
 

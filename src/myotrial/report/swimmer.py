@@ -83,7 +83,10 @@ def swimmer(trial: TrialData, episodes: pd.DataFrame) -> ReportFigure:
     lane_table = lanes(trial, episodes)
     if lane_table.empty:
         return empty(
-            key, title, caption, "No patient was infused, so there is no follow-up to show."
+            key,
+            title,
+            caption,
+            "No treatment course was recorded, so there is no follow-up to show.",
         )
     n = len(lane_table)
     figure, axes = new_figure(height=float(np.clip(0.9 + 0.22 * n, 2.5, 24.0)))

@@ -2,7 +2,7 @@
 
 The figures of the report (spaghetti, swimmer) share this axis. Day 0 is the first
 infusion of the first course (MEASURES.md §5: infusion day = day 0), so re-treatment
-courses appear later on the same lane.
+courses appear later on the same lane; patients never infused count from enrolment.
 """
 
 from __future__ import annotations
@@ -17,12 +17,24 @@ UKAT_TO_UL = 60.0
 
 
 def first_infusion(trial: TrialData) -> pd.Series:
-    """The first infusion date of each patient (index ``patient_id``)."""
+    """Day 0 of each patient (index ``patient_id``): the first infusion.
+
+    A patient never infused (a control arm) counts from enrolment instead, the day they
+    entered the trial, so both arms share one axis.
+    """
+    patients = trial.patients
+    day0 = pd.Series(dtype="datetime64[ns]", name="day0")
+    if not patients.empty and "enrolment_date" in patients:
+        day0 = pd.Series(
+            pd.to_datetime(patients["enrolment_date"]).to_numpy(),
+            index=patients["patient_id"].to_numpy(),
+            name="day0",
+        )
     infusions = trial.infusions
     if infusions.empty or "infusion_date" not in infusions:
-        return pd.Series(dtype="datetime64[ns]", name="day0")
-    day0: pd.Series = infusions.groupby("patient_id")["infusion_date"].min()
-    return day0.rename("day0")
+        return day0
+    first: pd.Series = infusions.groupby("patient_id")["infusion_date"].min()
+    return first.combine_first(day0).rename("day0")
 
 
 def days_since_entry(frame: pd.DataFrame, date_column: str, day0: pd.Series) -> pd.Series:
@@ -44,8 +56,8 @@ def measure_in_report_unit(trial: TrialData, measure: str) -> pd.Series:
 def patient_series(trial: TrialData, measure: str) -> pd.DataFrame:
     """One row per visit with a value: ``patient_id``, ``day``, ``value``, sorted.
 
-    Visits before the 30-day baseline window (MEASURES.md §5) or of patients never
-    infused are left out: they have no place on the study-day axis.
+    Visits before the 30-day baseline window (MEASURES.md §5) are left out: they have no
+    place on the study-day axis.
     """
     visits = trial.visits
     if visits.empty or measure not in visits:
