@@ -26,7 +26,7 @@ def _sqlalchemy_url(url: str) -> str:
     """Use the psycopg 3 driver whatever form the URL was given in."""
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -90,8 +90,11 @@ class TrialConfig:
         vas_unit = _choice(trial, "vas_unit", "cm", VAS_UNITS, source, problems)
         gap = trial.get("course_gap_days", 28)
         if not isinstance(gap, int) or isinstance(gap, bool) or gap < 1:
-            problems.append(_problem(source, "trial.course_gap_days", gap,
-                                     "must be a whole number of days >= 1"))
+            problems.append(
+                _problem(
+                    source, "trial.course_gap_days", gap, "must be a whole number of days >= 1"
+                )
+            )
         name = str(trial.get("name", "Unnamed trial"))
         units = _units(_table(data, "units", source, problems), source, problems)
         uln = _uln(_table(data, "uln", source, problems), source, problems)
@@ -100,8 +103,13 @@ class TrialConfig:
             raise ConfigError(problems)
         known = {"trial", "units", "uln", "timepoints"}
         return cls(
-            name=name, population=str(population), mmt_max=int(str(mmt_max)),
-            course_gap_days=int(gap), vas_unit=str(vas_unit), units=units, uln=uln,
+            name=name,
+            population=str(population),
+            mmt_max=int(str(mmt_max)),
+            course_gap_days=int(gap),
+            vas_unit=str(vas_unit),
+            units=units,
+            uln=uln,
             timepoints=timepoints,
             extra={k: v for k, v in data.items() if k not in known},
         )
@@ -120,11 +128,31 @@ def load_config(path: Path) -> TrialConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(path.name, None, None, None, f"cannot be read: {exc}",
-                                   "check the file exists and is UTF-8 text")]) from exc
+        raise ConfigError(
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    f"cannot be read: {exc}",
+                    "check the file exists and is UTF-8 text",
+                )
+            ]
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([Problem(path.name, None, None, None, f"is not valid TOML: {exc}",
-                                   "compare with the example in docs/trial-format.md")]) from exc
+        raise ConfigError(
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    f"is not valid TOML: {exc}",
+                    "compare with the example in docs/trial-format.md",
+                )
+            ]
+        ) from exc
     return TrialConfig.from_dict(data, source=path.name)
 
 
@@ -132,8 +160,9 @@ def _problem(source: str, key: str, value: object, rule: str, hint: str = "") ->
     return Problem(source, None, key, None if value is None else str(value), rule, hint)
 
 
-def _table(data: Mapping[str, Any], key: str, source: str,
-           problems: list[Problem]) -> Mapping[str, Any]:
+def _table(
+    data: Mapping[str, Any], key: str, source: str, problems: list[Problem]
+) -> Mapping[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, Mapping):
         problems.append(_problem(source, key, value, "must be a table", f"write [{key}]"))
@@ -141,12 +170,21 @@ def _table(data: Mapping[str, Any], key: str, source: str,
     return value
 
 
-def _choice(table: Mapping[str, Any], key: str, default: object, allowed: tuple[object, ...],
-            source: str, problems: list[Problem]) -> object:
+def _choice(
+    table: Mapping[str, Any],
+    key: str,
+    default: object,
+    allowed: tuple[object, ...],
+    source: str,
+    problems: list[Problem],
+) -> object:
     value = table.get(key, default)
     if value not in allowed:
-        problems.append(_problem(source, f"trial.{key}", value,
-                                 f"must be one of {', '.join(map(str, allowed))}"))
+        problems.append(
+            _problem(
+                source, f"trial.{key}", value, f"must be one of {', '.join(map(str, allowed))}"
+            )
+        )
         return default
     return value
 
@@ -155,11 +193,17 @@ def _units(table: Mapping[str, Any], source: str, problems: list[Problem]) -> di
     units: dict[str, str] = {}
     for enzyme, unit in table.items():
         if enzyme not in ENZYMES:
-            problems.append(_problem(source, f"units.{enzyme}", unit, "is not a muscle enzyme",
-                                     f"enzymes are {', '.join(ENZYMES)}"))
+            problems.append(
+                _problem(
+                    source,
+                    f"units.{enzyme}",
+                    unit,
+                    "is not a muscle enzyme",
+                    f"enzymes are {', '.join(ENZYMES)}",
+                )
+            )
         elif unit not in ENZYME_UNITS:
-            problems.append(_problem(source, f"units.{enzyme}", unit,
-                                     "must be U/L or ukat/L"))
+            problems.append(_problem(source, f"units.{enzyme}", unit, "must be U/L or ukat/L"))
         else:
             units[enzyme] = str(unit)
     return units
@@ -169,19 +213,33 @@ def _uln(table: Mapping[str, Any], source: str, problems: list[Problem]) -> dict
     uln: dict[str, float] = {}
     for enzyme, value in table.items():
         if enzyme not in ENZYMES:
-            problems.append(_problem(source, f"uln.{enzyme}", value, "is not a muscle enzyme",
-                                     f"enzymes are {', '.join(ENZYMES)}"))
+            problems.append(
+                _problem(
+                    source,
+                    f"uln.{enzyme}",
+                    value,
+                    "is not a muscle enzyme",
+                    f"enzymes are {', '.join(ENZYMES)}",
+                )
+            )
         elif isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            problems.append(_problem(source, f"uln.{enzyme}", value,
-                                     "must be a number above 0",
-                                     "the laboratory's upper limit of normal"))
+            problems.append(
+                _problem(
+                    source,
+                    f"uln.{enzyme}",
+                    value,
+                    "must be a number above 0",
+                    "the laboratory's upper limit of normal",
+                )
+            )
         else:
             uln[enzyme] = float(value)
     return uln
 
 
-def _timepoints(data: Mapping[str, Any], source: str,
-                problems: list[Problem]) -> tuple[Timepoint, ...]:
+def _timepoints(
+    data: Mapping[str, Any], source: str, problems: list[Problem]
+) -> tuple[Timepoint, ...]:
     table = _table(data, "timepoints", source, problems)
     if not table:
         return DEFAULT_TIMEPOINTS
@@ -190,9 +248,15 @@ def _timepoints(data: Mapping[str, Any], source: str,
         day = spec.get("day") if isinstance(spec, Mapping) else None
         window = spec.get("window", 0) if isinstance(spec, Mapping) else None
         if not isinstance(day, int) or not isinstance(window, int) or window < 0:
-            problems.append(_problem(source, f"timepoints.{name}", spec,
-                                     "must be {{ day = N, window = W }} with whole numbers",
-                                     "e.g. month1 = { day = 30, window = 7 }"))
+            problems.append(
+                _problem(
+                    source,
+                    f"timepoints.{name}",
+                    spec,
+                    "must be {{ day = N, window = W }} with whole numbers",
+                    "e.g. month1 = { day = 30, window = 7 }",
+                )
+            )
             continue
         points.append(Timepoint(str(name), day, window))
     return tuple(sorted(points, key=lambda t: t.day))

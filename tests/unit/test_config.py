@@ -14,14 +14,17 @@ def test_missing_file_gives_every_default(tmp_path: Path) -> None:
     assert config.course_gap_days == 28
     assert config.vas_unit == "cm"
     assert [(t.name, t.day, t.window) for t in config.timepoints][:2] == [
-        ("week1", 7, 3), ("week2", 14, 3)]
+        ("week1", 7, 3),
+        ("week2", 14, 3),
+    ]
     assert dict(config.uln) == {}
 
 
 def test_values_are_read(tmp_path: Path) -> None:
     (tmp_path / "trial.toml").write_text(
         '[trial]\npopulation = "juvenile"\nmmt_max = 150\n[uln]\nck = 200\n'
-        '[units]\nck = "ukat/L"\n[timepoints]\nm1 = { day = 30, window = 7 }\n')
+        '[units]\nck = "ukat/L"\n[timepoints]\nm1 = { day = 30, window = 7 }\n'
+    )
     config = load_config(tmp_path / "trial.toml")
     assert (config.population, config.mmt_max) == ("juvenile", 150)
     assert config.uln["ck"] == 200.0
@@ -39,7 +42,6 @@ def test_broken_toml_names_the_file(tmp_path: Path) -> None:
 
 def test_every_bad_value_is_reported_at_once() -> None:
     with pytest.raises(ConfigError) as info:
-        TrialConfig.from_dict({"trial": {"population": "child", "mmt_max": 100},
-                               "uln": {"ck": -1}})
+        TrialConfig.from_dict({"trial": {"population": "child", "mmt_max": 100}, "uln": {"ck": -1}})
     columns = {p.column for p in info.value.problems}
     assert columns == {"trial.population", "trial.mmt_max", "uln.ck"}

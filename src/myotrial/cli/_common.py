@@ -32,7 +32,10 @@ def database_url(value: str | None) -> str:
 def db_option(function: F) -> F:
     """Add ``--db URL`` (default: ``MYOTRIAL_DB``, then ``sqlite:///myotrial.db``)."""
     option = click.option(
-        "--db", "db", default=None, metavar="URL",
+        "--db",
+        "db",
+        default=None,
+        metavar="URL",
         help="Database URL (default: $MYOTRIAL_DB, then sqlite:///myotrial.db).",
     )
     return option(function)
@@ -46,8 +49,7 @@ def report_errors(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except InvalidInputError as exc:
-            err_console.print(f"[bold red]invalid input[/]: {exc}", markup=True,
-                              soft_wrap=True)
+            err_console.print(f"[bold red]invalid input[/]: {exc}", markup=True, soft_wrap=True)
             sys.exit(EXIT_INVALID)
         except MyotrialError as exc:
             err_console.print(f"[bold red]error[/]: {exc}", soft_wrap=True)
