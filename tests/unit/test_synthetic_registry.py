@@ -80,3 +80,14 @@ def test_same_seed_same_registry() -> None:
 def test_bad_arguments_say_what_was_expected(n_patients: int, share: float) -> None:
     with pytest.raises(ValueError, match="must be"):
         make_registry(n_patients, seed=1, control_share=share)
+
+
+def test_records_keep_the_unique_keys_of_the_trial_format(registry: TrialData) -> None:
+    keys = {
+        "infusions": ["patient_id", "infusion_date"],
+        "adverse_events": ["patient_id", "onset_date", "term"],
+        "events": ["patient_id", "event_date", "type"],
+        "medications": ["patient_id", "drug", "start_date"],
+    }
+    for table, key in keys.items():
+        assert not registry.table(table).duplicated(key).any(), table

@@ -67,8 +67,9 @@ def write_workbook(trial: TrialData, path: Path | str) -> Path:
     One sheet per table (named as the CSV files without ``.csv``, same columns) and a
     sheet ``trial`` with the configuration as two columns ``key`` and ``value``, one row
     per setting, the key written ``section.name`` (``trial.name``, ``uln.ck``,
-    ``timepoints.month1.day``). Cells hold the same text as the CSV files, so a workbook
-    and a folder of the same trial read back identically.
+    ``timepoints.month1.day``). Numbers are number cells, dates are date cells shown as
+    ``YYYY-MM-DD``, flags are the text ``true``/``false`` and a missing value is an empty
+    cell, so a workbook and a folder of the same trial read back identically.
 
     Parameters
     ----------
@@ -84,9 +85,11 @@ def write_workbook(trial: TrialData, path: Path | str) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as workbook:
+    with pd.ExcelWriter(
+        path, engine="openpyxl", date_format="YYYY-MM-DD", datetime_format="YYYY-MM-DD"
+    ) as workbook:
         for name in TABLES:
-            as_text(trial.table(name)).to_excel(workbook, sheet_name=name, index=False)
+            as_cells(trial.table(name)).to_excel(workbook, sheet_name=name, index=False)
         config = pd.DataFrame(
             list(config_rows(trial.config.to_dict())), columns=["key", "value"], dtype=object
         )
@@ -101,6 +104,18 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
         index=frame.index,
         dtype=object,
     )
+
+
+def as_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` ready for a workbook: numbers and dates kept, flags and text as text."""
+    cells = {}
+    for column in frame.columns:
+        values = frame[column]
+        keep = pd.api.types.is_datetime64_any_dtype(values) or (
+            pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        )
+        cells[column] = values if keep else pd.Series(_column_text(values), index=frame.index)
+    return pd.DataFrame(cells, index=frame.index)
 
 
 def _column_text(values: pd.Series) -> np.ndarray:

@@ -311,10 +311,12 @@ def _adverse_events(
         "timedelta64[D]"
     )
     others = unrelated_events(rng, cohort["patient_id"].to_numpy()[who], onset)
-    return typed_table(
+    table = typed_table(
         "adverse_events",
         {k: np.concatenate([np.asarray(reactions[k]), np.asarray(others[k])]) for k in reactions},
     )
+    # The trial format keys an adverse event by patient, onset and term: one such record.
+    return table.drop_duplicates(["patient_id", "onset_date", "term"]).reset_index(drop=True)
 
 
 def _events(cohort: pd.DataFrame) -> pd.DataFrame:
