@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from myotrial.config import TrialConfig
-from myotrial.ingest.writer import config_toml, write_trial_folder, write_workbook
+from myotrial.ingest.writer import config_toml, csv_text, write_trial_folder, write_workbook
 from myotrial.synthetic import make_pilot, synthetic_readme
 from myotrial.trialdata import TABLES, TrialData
 
@@ -110,3 +110,28 @@ def test_workbook_has_a_sheet_per_table_and_a_trial_sheet(pilot: TrialData, tmp_
     assert row["ck"] == pilot.visits["ck"].iloc[0]
     flags = next(book["patients"].iter_rows(min_row=2, max_row=2, values_only=True))
     assert dict(zip(pilot.patients.columns, flags, strict=False))["refractory"] == "true"
+
+
+def test_quoting_matches_the_csv_module(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    frame = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P2", "P3", "P4"],
+            "note": ['weaker, CK "rising"', "line\nbreak", "", "plain"],
+            "dose": [1.5, np.nan, 10.0, 0.1],
+        }
+    )
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(frame.columns)
+    writer.writerows(
+        [
+            ["P1", 'weaker, CK "rising"', "1.5"],
+            ["P2", "line\nbreak", ""],
+            ["P3", "", "10"],
+            ["P4", "plain", "0.1"],
+        ]
+    )
+    assert csv_text(frame) == expected.getvalue()

@@ -49,7 +49,7 @@ def write_trial_folder(
     written: list[Path] = []
     for name in TABLES:
         path = folder / f"{name}.csv"
-        as_text(trial.table(name)).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        path.write_text(csv_text(trial.table(name)), encoding="utf-8", newline="")
         written.append(path)
     toml_path = folder / "trial.toml"
     toml_path.write_text(config_toml(trial.config.to_dict()), encoding="utf-8")
@@ -106,6 +106,33 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text in the trial format: a header row, ``\\n`` line ends, a field
+    quoted only when it holds a comma, a quote or a line break (as Python's csv module)."""
+    if len(frame.columns) < 2:
+        # One column: csv writes an empty value as "" so the row is not blank; keep its rule.
+        return as_text(frame).to_csv(index=False, lineterminator="\n")
+    text = as_text(frame)
+    # Numbers, dates and flags never hold a comma, quote or line break: only text is checked.
+    columns = [
+        _quoted(text[c].to_numpy()) if frame[c].dtype == object else text[c].to_numpy()
+        for c in text.columns
+    ]
+    header = ",".join(_quoted(np.array([str(c) for c in text.columns], dtype=object)))
+    # zip/map run in C over whole columns; no Python statement runs per row.
+    return "\n".join([header, *map(",".join, zip(*columns, strict=True))]) + "\n"
+
+
+def _quoted(values: np.ndarray) -> np.ndarray:
+    series = pd.Series(values, dtype=object)
+    needs = series.str.contains(r'[",\r\n]', regex=True).to_numpy(dtype=bool)
+    if not needs.any():
+        return values
+    out = values.copy()
+    out[needs] = ('"' + series[needs].str.replace('"', '""', regex=False) + '"').to_numpy()
+    return out
+
+
 def as_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` ready for a workbook: numbers and dates kept, flags and text as text."""
     cells = {}
@@ -120,8 +147,10 @@ def as_cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _column_text(values: pd.Series) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(values):
-        dates: np.ndarray = values.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
-        return dates
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            return values.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+        days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        return _by_distinct(days, ~np.isnat(days), np.datetime_as_string)
     if pd.api.types.is_bool_dtype(values):
         flags = values.astype("boolean").map({True: "true", False: "false"})
         flag_text: np.ndarray = flags.fillna("").to_numpy(dtype=object)
@@ -135,13 +164,23 @@ def _column_text(values: pd.Series) -> np.ndarray:
 
 def _number_text(values: np.ndarray) -> np.ndarray:
     """Whole numbers without '.0'; others in the shortest text that reads back exactly."""
-    out = np.full(values.shape, "", dtype=object)
-    finite = np.isfinite(values)
-    whole = finite & (np.abs(values) < 1e15)
+    return _by_distinct(values, np.isfinite(values), _distinct_number_text)
+
+
+def _distinct_number_text(values: np.ndarray) -> np.ndarray:
+    out = values.astype(str).astype(object)
+    whole = np.abs(values) < 1e15
     whole[whole] = values[whole] == np.round(values[whole])
     out[whole] = values[whole].astype(np.int64).astype(str)
-    other = finite & ~whole
-    out[other] = values[other].astype(str)
+    return out
+
+
+def _by_distinct(values: np.ndarray, present: np.ndarray, formatter: Any) -> np.ndarray:
+    """Format each distinct value once: a trial has far fewer distinct values than cells
+    (days, CK results), and formatting is the slow part of writing."""
+    out = np.full(values.shape, "", dtype=object)
+    distinct, where = np.unique(values[present], return_inverse=True)
+    out[present] = np.asarray(formatter(distinct), dtype=object)[where]
     return out
 
 
