@@ -4,29 +4,44 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from click.testing import CliRunner
 
 from myotrial.cli import main
+from myotrial.store import open_store
+from myotrial.synthetic import make_pilot
 from myotrial.trialdata import TABLES
 
 
-def test_demo_writes_the_synthetic_trial_and_says_where(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    result = CliRunner().invoke(main, ["demo", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    for table in TABLES:
-        assert (out / "trial" / f"{table}.csv").is_file()
-        assert f"{table}.csv" in result.output
-    assert "SYNTHETIC" in (out / "trial" / "trial.toml").read_text()
-    assert (out / "trial" / "README.txt").is_file()
-    assert (out / "trial.xlsx").is_file()
-    assert "simulated" in result.output
-
-
-def test_demo_with_the_same_seed_writes_the_same_files(tmp_path: Path) -> None:
+def test_demo_writes_imports_and_says_where_and_a_rerun_changes_nothing(
+    tmp_path: Path,
+) -> None:
     runner = CliRunner()
-    for name in ("a", "b"):
-        result = runner.invoke(main, ["demo", "--out", str(tmp_path / name), "--seed", "3"])
-        assert result.exit_code == 0, result.output
-    for path in (tmp_path / "a" / "trial").iterdir():
-        assert path.read_bytes() == (tmp_path / "b" / "trial" / path.name).read_bytes()
+    first = runner.invoke(main, ["demo", "--out", str(tmp_path)])
+    assert first.exit_code == 0, first.output
+    for table in TABLES:
+        assert (tmp_path / "trial" / f"{table}.csv").is_file()
+        assert f"{table}.csv" in first.output
+    assert "SYNTHETIC" in (tmp_path / "trial" / "trial.toml").read_text()
+    assert (tmp_path / "trial" / "README.txt").is_file()
+    assert (tmp_path / "trial.xlsx").is_file()
+    assert "myotrial.db" in first.output
+    assert "simulated" in first.output
+
+    store = open_store(f"sqlite:///{tmp_path / 'myotrial.db'}")
+    try:
+        stored = store.load_trial()
+        audit = store.audit()
+    finally:
+        store.close()
+    pilot = make_pilot(2011)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(
+            stored.table(table).reset_index(drop=True), pilot.table(table), check_like=True
+        )
+    assert (audit["action"] == "insert").all()
+    assert set(audit["user"]) == {"myotrial demo"}
+
+    again = runner.invoke(main, ["demo", "--out", str(tmp_path)])
+    assert again.exit_code == 0, again.output
+    assert "no change" in again.output

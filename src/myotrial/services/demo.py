@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from myotrial.ingest.writer import write_trial_folder, write_workbook
+from myotrial.store import ImportSummary, open_store
 from myotrial.synthetic import make_pilot, synthetic_readme
 from myotrial.trialdata import TrialData
 
 DEMO_SEED = 2011
+DEMO_USER = "myotrial demo"
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,10 @@ def run_demo(
 ) -> list[DemoStep]:
     """Build the synthetic pilot and run every available step of the pipeline on it.
 
-    Writes ``out_dir/trial`` (the trial folder, with a README saying it is synthetic) and
-    ``out_dir/trial.xlsx`` (the same trial as one workbook).
+    Writes ``out_dir/trial`` (the trial folder, with a README saying it is synthetic),
+    ``out_dir/trial.xlsx`` (the same trial as one workbook) and imports the trial into
+    the SQLite database ``out_dir/myotrial.db`` (running the demonstration again with the
+    same seed changes nothing there; another seed is recorded as audited changes).
 
     Parameters
     ----------
@@ -63,6 +67,7 @@ def run_demo(
     done(DemoStep("generate", f"synthetic pilot (seed {seed}): {_counts(trial)}"))
     done(write_folder_step(trial, out_dir / "trial"))
     done(write_workbook_step(trial, out_dir / "trial.xlsx"))
+    done(import_step(trial, out_dir / "myotrial.db"))
     return steps
 
 
@@ -75,6 +80,27 @@ def write_folder_step(trial: TrialData, folder: Path) -> DemoStep:
 def write_workbook_step(trial: TrialData, path: Path) -> DemoStep:
     """Write the same trial as one workbook."""
     return DemoStep("write workbook", f"workbook {path}", (write_workbook(trial, path),))
+
+
+def import_step(trial: TrialData, database: Path) -> DemoStep:
+    """Store the trial, audited, in a SQLite database file."""
+    url = f"sqlite:///{database}"
+    store = open_store(url)
+    try:
+        summary = store.save_trial(trial, user=DEMO_USER, reason="synthetic pilot demonstration")
+    finally:
+        store.close()
+    return DemoStep("import", f"{_import_counts(summary)} into {url}", (database,))
+
+
+def _import_counts(summary: ImportSummary) -> str:
+    if not summary.changed:
+        return "no change (the same trial is already stored)"
+    rows = summary.as_frame()[["inserted", "updated", "deleted"]].sum()
+    return (
+        f"import {summary.import_id}: {rows['inserted']} rows inserted, "
+        f"{rows['updated']} updated, {rows['deleted']} deleted"
+    )
 
 
 def _counts(trial: TrialData) -> str:
