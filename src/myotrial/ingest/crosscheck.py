@@ -1,0 +1,203 @@
+"""Rules that compare columns: date order, MMT-8 totals, units, and references between tables.
+
+All rules are column operations over whole tables; a problem is made only for a row that
+breaks a rule. See :func:`myotrial.ingest.validate.validate_trial` for the entry point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from myotrial.config import TrialConfig
+from myotrial.errors import Problem
+from myotrial.ingest.cells import cell_problems, format_value
+from myotrial.ingest.schema import MMT_LIMB_GROUPS
+from myotrial.trialdata import TrialData
+
+# (table, earlier column, later column, rule, hint): dates within one row that must keep
+# their order. Equal dates are allowed (e.g. diagnosed on the day of enrolment).
+_ROW_DATE_ORDER: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "patients",
+        "onset_date",
+        "enrolment_date",
+        "is after the enrolment date",
+        "symptom onset comes before enrolment",
+    ),
+    (
+        "patients",
+        "diagnosis_date",
+        "enrolment_date",
+        "is after the enrolment date",
+        "diagnosis comes before enrolment",
+    ),
+    (
+        "adverse_events",
+        "onset_date",
+        "resolved_date",
+        "is before the onset date",
+        "an adverse event resolves on or after its onset",
+    ),
+    (
+        "medications",
+        "start_date",
+        "stop_date",
+        "is before the start date",
+        "a medication stops on or after its start",
+    ),
+)
+
+# Child tables whose date must be on or after the patient's enrolment date.
+_AFTER_ENROLMENT: dict[str, str] = {
+    "infusions": "infusion_date",
+    "visits": "visit_date",
+    "adverse_events": "onset_date",
+    "events": "event_date",
+}
+
+
+def row_rule_problems(
+    table: str, frame: pd.DataFrame, file: str, config: TrialConfig
+) -> list[Problem]:
+    """Problems of rules that compare two columns of the same row of ``table``."""
+    problems = []
+    for name, earlier, later, rule, hint in _ROW_DATE_ORDER:
+        if name != table or not {earlier, later} <= set(frame.columns):
+            continue
+        bad = frame[earlier] > frame[later]
+        # The problem sits on the date that depends on the other: onset and diagnosis
+        # for patients (enrolment is the anchor), the resolution or stop date otherwise.
+        column = earlier if table == "patients" else later
+        other = later if column == earlier else earlier
+        hints = hint + "; " + other + " " + frame[other].dt.strftime("%Y-%m-%d")
+        problems += cell_problems(frame, bad, column, file, rule, hints)
+    if table == "visits":
+        problems += mmt_problems(frame, file, config)
+    if table == "medications" and {"dose", "unit"} <= set(frame.columns):
+        bad = frame["dose"].notna() & frame["unit"].isna()
+        problems += cell_problems(
+            frame,
+            bad,
+            "unit",
+            file,
+            "a dose needs its unit",
+            "e.g. mg/day; units are never guessed",
+        )
+    return problems
+
+
+def mmt_scale(visits: pd.DataFrame, config: TrialConfig) -> pd.Series:
+    """Each visit's MMT-8 maximum: its ``mmt_max``, else the trial's default."""
+    if "mmt_max" in visits.columns:
+        return visits["mmt_max"].astype("float64").fillna(float(config.mmt_max))
+    return pd.Series(float(config.mmt_max), index=visits.index)
+
+
+def mmt_from_grades(visits: pd.DataFrame, config: TrialConfig) -> pd.Series:
+    """MMT-8 total computed from the grades of each visit (missing if any grade is absent).
+
+    MEASURES.md §1: the 0-80 form sums the 8 groups on one side (the plain
+    ``mmt_<group>`` column, else the right side); the 0-150 form sums neck flexors and
+    the 7 limb groups on both sides.
+    """
+
+    def grade(name: str) -> pd.Series:
+        if name in visits.columns:
+            return visits[name].astype("float64")
+        return pd.Series(np.nan, index=visits.index)
+
+    neck = grade("mmt_neck_flexors")
+    one_side = neck.copy()
+    both_sides = neck.copy()
+    for group in MMT_LIMB_GROUPS:
+        plain = grade(f"mmt_{group}")
+        right, left = grade(f"mmt_{group}_r"), grade(f"mmt_{group}_l")
+        one_side = one_side + plain.fillna(right)
+        both_sides = both_sides + right + left
+    return one_side.where(mmt_scale(visits, config) != 150, both_sides)
+
+
+def mmt_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> list[Problem]:
+    """A total above its scale, and a given total that disagrees with its grades."""
+    problems = []
+    scale = mmt_scale(visits, config)
+    if "mmt8" in visits.columns:
+        total = visits["mmt8"].astype("float64")
+        above = total > scale
+        hint = (
+            "mmt_max "
+            + scale.map(format_value).astype(str)
+            + ": the 0-80 form grades 8 groups on one side, the 0-150 form both sides"
+        )
+        problems += cell_problems(visits, above, "mmt8", file, "is above the MMT-8 maximum", hint)
+    graded = [c for c in visits.columns if c.startswith("mmt_") and c != "mmt_max"]
+    if "mmt8" not in visits.columns or not graded:
+        return problems
+    computed = mmt_from_grades(visits, config)
+    differs = (
+        visits["mmt8"].notna()
+        & computed.notna()
+        & ~np.isclose(visits["mmt8"].astype("float64"), computed, rtol=0, atol=1e-9)
+    )
+    hint = (
+        "the grades sum to "
+        + computed.map(format_value).astype(str)
+        + "; correct the total or the grades"
+    )
+    return problems + cell_problems(
+        visits,
+        differs & ~(visits["mmt8"] > scale),
+        "mmt8",
+        file,
+        "disagrees with the sum of its grades",
+        hint,
+    )
+
+
+def cross_table_problems(trial: TrialData, files: Mapping[str, str]) -> list[Problem]:
+    """References to unknown patients and dates before the patient's enrolment."""
+    patients = trial.patients
+    if "patient_id" not in patients.columns:
+        return []
+    known = patients.dropna(subset=["patient_id"]).drop_duplicates("patient_id")
+    enrolment = (
+        known.set_index("patient_id")["enrolment_date"]
+        if "enrolment_date" in known.columns
+        else None
+    )
+    problems: list[Problem] = []
+    for table, date_column in _AFTER_ENROLMENT.items():
+        frame = trial.table(table)
+        problems += _reference_problems(frame, known["patient_id"], files[table])
+        if enrolment is not None and date_column in frame.columns:
+            problems += _enrolment_problems(frame, date_column, enrolment, files[table])
+    problems += _reference_problems(trial.medications, known["patient_id"], files["medications"])
+    return problems
+
+
+def _reference_problems(frame: pd.DataFrame, known: pd.Series, file: str) -> list[Problem]:
+    if "patient_id" not in frame.columns:
+        return []
+    unknown = frame["patient_id"].notna() & ~frame["patient_id"].isin(known)
+    return cell_problems(
+        frame,
+        unknown,
+        "patient_id",
+        file,
+        "refers to an unknown patient",
+        "add the patient to patients or correct the study code",
+    )
+
+
+def _enrolment_problems(
+    frame: pd.DataFrame, column: str, enrolment: pd.Series, file: str
+) -> list[Problem]:
+    enrolled = frame["patient_id"].map(enrolment)
+    before = frame[column] < enrolled
+    hint = "enrolled " + enrolled.dt.strftime("%Y-%m-%d")
+    return cell_problems(
+        frame, before, column, file, "is before the patient's enrolment date", hint
+    )

@@ -1,0 +1,210 @@
+"""Strings in, typed columns out: the parsing step shared by every reader.
+
+Every reader (trial folder, workbook, REDCap, the web form, ``myotrial correct``) first
+holds a table as strings, exactly as entered, with ``""`` for an empty cell. This module
+turns such a frame into the typed frame of :class:`myotrial.trialdata.TrialData`, one
+column at a time (vectorised ``pd.to_numeric`` / ``pd.to_datetime``), and reports every
+cell that does not parse. Nothing is guessed: a date is ``YYYY-MM-DD`` or it is a problem,
+a number uses a decimal point or it is a problem.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from myotrial.config import TrialConfig
+from myotrial.errors import Problem
+from myotrial.ingest.schema import TABLE_SPECS, ColumnSpec, core_columns, known_columns
+
+DATE_FORMAT = "%Y-%m-%d"
+_BOOLEANS = {"true": True, "false": False}
+
+
+def clean_strings(raw: pd.DataFrame) -> pd.DataFrame:
+    """Strings with surrounding blanks removed and ``""`` for every missing cell.
+
+    Column names are stripped too; rows in which every cell is empty are dropped (a blank
+    line in a CSV file, trailing formatted rows in a workbook) while the index, and so the
+    spreadsheet row number ``index + 2``, of the other rows is kept.
+    """
+    frame = raw.copy()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for column in frame.columns:
+        frame[column] = frame[column].fillna("").astype(str).str.strip()
+    if len(frame.columns):
+        frame = frame.loc[(frame != "").any(axis=1)]
+    return frame
+
+
+def parse_table(
+    table: str, raw: pd.DataFrame, file: str
+) -> tuple[pd.DataFrame, list[Problem], tuple[str, ...]]:
+    """Type the string frame ``raw`` of ``table`` column by column.
+
+    Parameters
+    ----------
+    table : str
+        One of :data:`myotrial.trialdata.TABLES`.
+    raw : pandas.DataFrame
+        The table as strings (``""`` or missing for an empty cell); its index gives the
+        spreadsheet row as ``index + 2``.
+    file : str
+        Name used in problems (``visits.csv``).
+
+    Returns
+    -------
+    typed : pandas.DataFrame
+        Known columns typed (text ``object``, numbers ``float64``, dates
+        ``datetime64[ns]``, flags ``boolean``); cells that did not parse are missing.
+        Absent optional core columns are added empty (or with their default); absent
+        required columns stay absent so that validation reports them once.
+    problems : list of Problem
+        One per cell that did not parse, and one per repeated column name.
+    extra_columns : tuple of str
+        Columns the format does not define; kept as text.
+    """
+    strings = clean_strings(raw)
+    problems = _repeated_columns(strings, file) + _unnamed_columns(strings, file)
+    strings = strings.loc[:, ~strings.columns.duplicated() & (strings.columns != "")]
+    spec = TABLE_SPECS[table]
+    known = set(known_columns(table))
+    typed: dict[str, pd.Series] = {}
+    for name in core_columns(table):
+        column = spec.column(name)
+        if column is not None and name not in strings.columns and not column.present:
+            typed[name] = _parse(column, pd.Series("", index=strings.index, dtype=object))[0]
+    extra: list[str] = []
+    for name in strings.columns:
+        column = spec.column(name)
+        if column is None:
+            extra.append(name)
+            typed[name] = strings[name].where(strings[name] != "", None)
+            continue
+        values, failed = _parse(column, strings[name])
+        typed[name] = values
+        problems.extend(_parse_problems(column, strings[name], failed, file))
+    order = [c for c in core_columns(table) if c in typed]
+    order += [c for c in strings.columns if c in known and c not in order] + extra
+    frame = pd.DataFrame({c: typed[c] for c in order}, index=strings.index)
+    return frame, problems, tuple(extra)
+
+
+def parse_records(
+    table: str, raw: pd.DataFrame, file: str, config: TrialConfig | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse and check a few rows of one table (web form, REDCap, ``myotrial correct``).
+
+    Parameters
+    ----------
+    table : str
+        One of :data:`myotrial.trialdata.TABLES`.
+    raw : pandas.DataFrame
+        Rows as strings; the spreadsheet row reported is ``index + 2``.
+    file : str
+        Name used in problems.
+    config : TrialConfig, optional
+        Selects configuration-dependent ranges (VAS unit, adult age); defaults apply
+        when omitted.
+
+    Returns
+    -------
+    typed : pandas.DataFrame
+        The typed rows (see :func:`parse_table`).
+    problems : list of Problem
+        Every cell that did not parse and every rule of the table broken (types, ranges,
+        allowed values, required values and columns, unique key, date order within a
+        row, MMT-8 total against its grades). Rules across tables (unknown patients,
+        dates before enrolment) need the whole trial: see
+        :func:`myotrial.ingest.validate.validate_trial`.
+    """
+    from myotrial.ingest.validate import sort_problems, table_problems
+
+    typed, problems, _ = parse_table(table, raw, file)
+    checked = table_problems(table, typed, file, config or TrialConfig())
+    return typed, sort_problems(merge_problems(problems, checked), {table: file})
+
+
+def merge_problems(first: list[Problem], second: list[Problem]) -> list[Problem]:
+    """``first`` plus the problems of ``second`` about a cell ``first`` does not mention.
+
+    A cell that did not parse is missing afterwards; this keeps its parse problem and
+    drops a follow-on "value required" for the same cell.
+    """
+    seen = {(p.file, p.row, p.column) for p in first}
+    return first + [p for p in second if (p.file, p.row, p.column) not in seen]
+
+
+def _parse(column: ColumnSpec, strings: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Typed values of ``strings`` and the mask of non-empty cells that did not parse."""
+    given = strings != ""
+    if column.kind in ("number", "integer"):
+        numbers = pd.to_numeric(strings.where(given), errors="coerce").astype("float64")
+        failed = given & ~np.isfinite(numbers.to_numpy())
+        return numbers.where(~failed), failed
+    if column.kind == "date":
+        dates = pd.to_datetime(strings.where(given), format=DATE_FORMAT, errors="coerce")
+        dates = dates.astype("datetime64[ns]")
+        return dates, given & dates.isna()
+    if column.kind == "bool":
+        flags = strings.str.lower().map(_BOOLEANS).astype("boolean")
+        return flags, given & flags.isna()
+    text = strings.where(given, column.default)
+    return text.astype(object).where(text.notna(), None), pd.Series(False, index=strings.index)
+
+
+_PARSE_RULES = {
+    "number": ("is not a number", "write digits with a decimal point, or leave the cell empty"),
+    "integer": ("is not a number", "write a whole number, or leave the cell empty"),
+    "date": ("is not a date in YYYY-MM-DD form", "e.g. 2011-03-14; dates are never guessed"),
+    "bool": ("is not true or false", "write true or false, or leave the cell empty"),
+}
+
+
+def _parse_problems(
+    column: ColumnSpec, strings: pd.Series, failed: pd.Series, file: str
+) -> list[Problem]:
+    if not failed.any():
+        return []
+    rule, hint = _PARSE_RULES[column.kind]
+    if column.meaning:
+        hint = f"{column.meaning}: {hint}"
+    bad = strings[failed]
+    rows = bad.index.to_numpy(dtype=int) + 2
+    return [
+        Problem(file, int(row), column.name, str(value), rule, hint)
+        for row, value in zip(rows, bad, strict=True)
+    ]
+
+
+def _repeated_columns(strings: pd.DataFrame, file: str) -> list[Problem]:
+    repeated = strings.columns[strings.columns.duplicated()]
+    return [
+        Problem(
+            file,
+            1,
+            name,
+            name,
+            "column name is repeated in the header",
+            "keep one column of each name; the first is read",
+        )
+        for name in dict.fromkeys(repeated)
+    ]
+
+
+def _unnamed_columns(strings: pd.DataFrame, file: str) -> list[Problem]:
+    if "" not in strings.columns:
+        return []
+    unnamed = strings.loc[:, strings.columns == ""]
+    if not (unnamed != "").any(axis=None):
+        return []  # a trailing comma or an empty formatted column: nothing is lost
+    return [
+        Problem(
+            file,
+            1,
+            None,
+            None,
+            "a column holding values has no name",
+            "write a column name in the header row",
+        )
+    ]

@@ -1,0 +1,201 @@
+"""Validation of a typed trial: every rule of the trial format, every problem collected.
+
+Each rule is a vectorised mask over a whole column (no Python loop per row); only the
+cells that break a rule become :class:`myotrial.errors.Problem` objects, one per cell,
+with the spreadsheet row (``index + 2``: the header is row 1). Values are reported, never
+corrected: nothing is clipped, no unit or date is guessed.
+
+Rules within one table live in :func:`table_problems`; rules that need two tables
+(unknown patients, dates before enrolment) in :mod:`myotrial.ingest.crosscheck`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from myotrial.config import TrialConfig
+from myotrial.errors import Problem
+from myotrial.ingest.cells import cell_problems, format_value
+from myotrial.ingest.crosscheck import cross_table_problems, row_rule_problems
+from myotrial.ingest.schema import TABLE_SPECS, ColumnSpec, range_rule, value_range
+from myotrial.trialdata import TABLES, TrialData
+
+
+def validate_trial(trial: TrialData, files: Mapping[str, str] | None = None) -> list[Problem]:
+    """Every problem of ``trial``, in table, row and column order.
+
+    Parameters
+    ----------
+    trial : TrialData
+        Typed tables as :func:`myotrial.ingest.read_trial` produces them; each table's
+        index gives the spreadsheet row as ``index + 2``.
+    files : mapping of str to str, optional
+        Name to report for each table; by default ``<table>.csv``, or
+        ``<workbook> sheet <table>`` when ``trial.source`` is an ``.xlsx`` file.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the trial keeps every rule.
+    """
+    names = dict(files or table_files(trial.source))
+    problems: list[Problem] = []
+    for table in TABLES:
+        problems += table_problems(table, trial.table(table), names[table], trial.config)
+    problems += cross_table_problems(trial, names)
+    return sort_problems(problems, names)
+
+
+def table_files(source: str) -> dict[str, str]:
+    """The name each table is reported under for a trial read from ``source``."""
+    if source.lower().endswith(".xlsx"):
+        book = Path(source).name
+        return {t: f"{book} sheet {t}" for t in TABLES}
+    return {t: f"{t}.csv" for t in TABLES}
+
+
+def table_problems(
+    table: str, frame: pd.DataFrame, file: str, config: TrialConfig
+) -> list[Problem]:
+    """Problems of one typed table: columns, values, unique key, rules within a row."""
+    spec = TABLE_SPECS[table]
+    problems = _missing_columns(table, frame, file)
+    for column in spec.columns:
+        if column.name in frame.columns:
+            problems += _column_problems(column, frame[column.name], file, config)
+    problems += _key_problems(table, frame, file)
+    problems += row_rule_problems(table, frame, file, config)
+    return problems
+
+
+def sort_problems(problems: list[Problem], files: Mapping[str, str]) -> list[Problem]:
+    """Problems in table order, then row (whole-file problems first), then column name."""
+    rank = {name: i for i, name in enumerate(files.values())}
+    return sorted(
+        problems,
+        key=lambda p: (rank.get(p.file, -1), p.file, p.row or 0, p.column or ""),
+    )
+
+
+def _missing_columns(table: str, frame: pd.DataFrame, file: str) -> list[Problem]:
+    problems = []
+    lower = {str(c).lower(): str(c) for c in frame.columns}
+    for column in TABLE_SPECS[table].columns:
+        if column.present and column.name not in frame.columns:
+            hint = f"add a column named {column.name} to the header row"
+            if column.name in lower:
+                hint = f"found {lower[column.name]!r}: column names are lower case"
+            problems.append(
+                Problem(file, None, column.name, None, "required column is missing", hint)
+            )
+    return problems
+
+
+def _column_problems(
+    column: ColumnSpec, values: pd.Series, file: str, config: TrialConfig
+) -> list[Problem]:
+    frame = values.to_frame(column.name)
+    given = values.notna()
+    problems = []
+    if column.required:
+        problems += cell_problems(
+            frame, ~given, column.name, file, "a value is required", _required_hint(column)
+        )
+    if column.allowed:
+        problems += _allowed_problems(column, frame, given, file)
+    if column.kind in ("number", "integer"):
+        problems += _number_problems(column, frame, given, file, config)
+    return problems
+
+
+def _required_hint(column: ColumnSpec) -> str:
+    if column.allowed:
+        return f"one of {', '.join(column.allowed)}"
+    if column.kind == "date":
+        return "a date in YYYY-MM-DD form"
+    return column.meaning
+
+
+def _allowed_problems(
+    column: ColumnSpec, frame: pd.DataFrame, given: pd.Series, file: str
+) -> list[Problem]:
+    values = frame[column.name]
+    if column.kind in ("number", "integer"):
+        allowed: list[object] = [float(a) for a in column.allowed]
+    else:
+        allowed = list(column.allowed)
+    bad = given & ~values.isin(allowed)
+    rule = f"is not one of {', '.join(column.allowed)}"
+    hint = "values are case-sensitive; write one of the allowed values exactly"
+    return cell_problems(frame, bad, column.name, file, rule, hint)
+
+
+def _number_problems(
+    column: ColumnSpec, frame: pd.DataFrame, given: pd.Series, file: str, config: TrialConfig
+) -> list[Problem]:
+    values = frame[column.name].astype("float64")
+    problems = []
+    if column.kind == "integer":
+        fractional = given & (values != np.floor(values))
+        problems += cell_problems(
+            frame, fractional, column.name, file, "must be a whole number", column.meaning
+        )
+    low, high = value_range(column, config)
+    if low is None and high is None:
+        return problems
+    none = pd.Series(False, index=values.index)
+    above = values > high if high is not None else none
+    below = none if low is None else values <= low if column.above_minimum else values < low
+    rule = range_rule(column, config)
+    return problems + cell_problems(
+        frame, given & (below | above), column.name, file, rule, _range_hint(column, config)
+    )
+
+
+def _range_hint(column: ColumnSpec, config: TrialConfig) -> str:
+    if column.scale == "vas":
+        other = "mm" if config.vas_unit == "cm" else "cm"
+        return (
+            f"{column.meaning} in {config.vas_unit} as trial.toml declares (vas_unit); "
+            f'if the values are in {other}, declare vas_unit = "{other}"; '
+            "values are never rescaled or clipped"
+        )
+    if column.scale == "age":
+        low = "18" if config.population == "adult" else "0"
+        return f"years at enrolment; a {config.population} trial enrols ages {low}-100"
+    if column.meaning == "enzyme activity":
+        return "enzyme activity cannot be negative"
+    return f"{column.meaning}; values are never clipped" if column.meaning else ""
+
+
+def _key_problems(table: str, frame: pd.DataFrame, file: str) -> list[Problem]:
+    key = list(TABLE_SPECS[table].key)
+    if not set(key) <= set(frame.columns) or frame.empty:
+        return []
+    keys = frame[key]
+    complete = keys.notna().all(axis=1)
+    keyed = keys[complete]
+    repeated = keyed.duplicated(keep="first")
+    if not repeated.any():
+        return []
+    # The first row holding each key, so the hint can point at it.
+    first_row = keyed.assign(_row=keyed.index).groupby(key, sort=False)["_row"].transform("first")
+    column = ", ".join(key)
+    problems = []
+    for index in keyed.index[repeated.to_numpy()]:
+        value = " / ".join(str(format_value(v)) for v in keyed.loc[index])
+        problems.append(
+            Problem(
+                file,
+                int(index) + 2,
+                column,
+                value,
+                f"repeats the key ({column})",
+                f"first given in row {int(first_row[index]) + 2}",
+            )
+        )
+    return problems
