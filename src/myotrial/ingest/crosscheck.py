@@ -14,7 +14,7 @@ import pandas as pd
 from myotrial.config import TrialConfig
 from myotrial.errors import Problem
 from myotrial.ingest.cells import cell_problems, format_value
-from myotrial.ingest.schema import MMT_LIMB_GROUPS
+from myotrial.measures.mmt import grade_columns, mmt_total
 from myotrial.trialdata import TrialData
 
 # (table, earlier column, later column, rule, hint): dates within one row that must keep
@@ -96,30 +96,6 @@ def mmt_scale(visits: pd.DataFrame, config: TrialConfig) -> pd.Series:
     return pd.Series(float(config.mmt_max), index=visits.index)
 
 
-def mmt_from_grades(visits: pd.DataFrame, config: TrialConfig) -> pd.Series:
-    """MMT-8 total computed from the grades of each visit (missing if any grade is absent).
-
-    MEASURES.md §1: the 0-80 form sums the 8 groups on one side (the plain
-    ``mmt_<group>`` column, else the right side); the 0-150 form sums neck flexors and
-    the 7 limb groups on both sides.
-    """
-
-    def grade(name: str) -> pd.Series:
-        if name in visits.columns:
-            return visits[name].astype("float64")
-        return pd.Series(np.nan, index=visits.index)
-
-    neck = grade("mmt_neck_flexors")
-    one_side = neck.copy()
-    both_sides = neck.copy()
-    for group in MMT_LIMB_GROUPS:
-        plain = grade(f"mmt_{group}")
-        right, left = grade(f"mmt_{group}_r"), grade(f"mmt_{group}_l")
-        one_side = one_side + plain.fillna(right)
-        both_sides = both_sides + right + left
-    return one_side.where(mmt_scale(visits, config) != 150, both_sides)
-
-
 def mmt_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> list[Problem]:
     """A total above its scale, and a given total that disagrees with its grades."""
     problems = []
@@ -133,10 +109,11 @@ def mmt_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> list[P
             + ": the 0-80 form grades 8 groups on one side, the 0-150 form both sides"
         )
         problems += cell_problems(visits, above, "mmt8", file, "is above the MMT-8 maximum", hint)
-    graded = [c for c in visits.columns if c.startswith("mmt_") and c != "mmt_max"]
-    if "mmt8" not in visits.columns or not graded:
+    if "mmt8" not in visits.columns or not grade_columns(visits):
         return problems
-    computed = mmt_from_grades(visits, config)
+    # MEASURES.md §1: the total of the visit's form, computed as myotrial.measures does;
+    # grades outside 0-10 are reported by their own column rule, not again here.
+    computed = pd.Series(mmt_total(visits, scale.to_numpy(), problems=[]), index=visits.index)
     differs = (
         visits["mmt8"].notna()
         & computed.notna()

@@ -18,35 +18,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from myotrial.config import ENZYMES, TrialConfig
+from myotrial.measures.haq import HAQ_CATEGORIES
+from myotrial.measures.mmt import MMT_GROUPS
 
 Kind = Literal["text", "number", "integer", "date", "bool"]
 
-# MMT-8 (Kendall 0-10 per group): neck flexors are graded once; the seven limb groups may
-# be graded on the right and left (0-150 form) or on one side (0-80 form).
-MMT_GROUPS: tuple[str, ...] = (
-    "neck_flexors",
-    "deltoid",
-    "biceps",
-    "wrist_extensors",
-    "gluteus_maximus",
-    "gluteus_medius",
-    "quadriceps",
-    "ankle_dorsiflexors",
-)
+# MMT-8 groups (Kendall 0-10) and HAQ-DI categories (0-3) as myotrial.measures defines them.
 MMT_LIMB_GROUPS: tuple[str, ...] = MMT_GROUPS[1:]
 MMT_MAX_VALUES: tuple[int, ...] = (80, 150)
-
-# HAQ-DI: eight categories, each scored 0-3 (the worst of its items).
-HAQ_CATEGORIES: tuple[str, ...] = (
-    "dressing",
-    "arising",
-    "eating",
-    "walking",
-    "hygiene",
-    "reach",
-    "grip",
-    "activities",
-)
 
 VAS_COLUMNS: tuple[str, ...] = ("phga", "ptga", "extramuscular")
 SEXES: tuple[str, ...] = ("F", "M")
@@ -174,8 +153,7 @@ def _visit_measures() -> tuple[ColumnSpec, ...]:
     )
     grade = {"kind": "integer", "minimum": 0, "maximum": 10, "meaning": "Kendall grade 0-10"}
     mmt = [ColumnSpec("mmt8", "number", scale="mmt_total", meaning="MMT-8 total")]
-    mmt.append(ColumnSpec("mmt_neck_flexors", **grade))  # type: ignore[arg-type]
-    for group in MMT_LIMB_GROUPS:
+    for group in MMT_GROUPS:
         for suffix in ("", "_r", "_l"):
             mmt.append(ColumnSpec(f"mmt_{group}{suffix}", **grade))  # type: ignore[arg-type]
     mmt.append(ColumnSpec("mmt_max", "integer", allowed=("80", "150"), meaning="MMT-8 scale"))
