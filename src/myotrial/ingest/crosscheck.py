@@ -72,7 +72,7 @@ def row_rule_problems(
         # for patients (enrolment is the anchor), the resolution or stop date otherwise.
         column = earlier if table == "patients" else later
         other = later if column == earlier else earlier
-        hints = hint + "; " + other + " " + frame[other].dt.strftime("%Y-%m-%d")
+        hints = hint + "; " + other + " " + frame.loc[bad, other].dt.strftime("%Y-%m-%d")
         problems += cell_problems(frame, bad, column, file, rule, hints)
     if table == "visits":
         problems += mmt_problems(frame, file, config)
@@ -105,7 +105,7 @@ def mmt_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> list[P
         above = total > scale
         hint = (
             "mmt_max "
-            + scale.map(format_value).astype(str)
+            + scale[above].map(format_value).astype(str)
             + ": the 0-80 form grades 8 groups on one side, the 0-150 form both sides"
         )
         problems += cell_problems(visits, above, "mmt8", file, "is above the MMT-8 maximum", hint)
@@ -121,7 +121,7 @@ def mmt_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> list[P
     )
     hint = (
         "the grades sum to "
-        + computed.map(format_value).astype(str)
+        + computed[differs].map(format_value).astype(str)
         + "; correct the total or the grades"
     )
     return problems + cell_problems(
@@ -174,7 +174,7 @@ def _enrolment_problems(
 ) -> list[Problem]:
     enrolled = frame["patient_id"].map(enrolment)
     before = frame[column] < enrolled
-    hint = "enrolled " + enrolled.dt.strftime("%Y-%m-%d")
+    hint = "enrolled " + enrolled[before].dt.strftime("%Y-%m-%d")
     return cell_problems(
         frame, before, column, file, "is before the patient's enrolment date", hint
     )

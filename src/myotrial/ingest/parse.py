@@ -10,6 +10,8 @@ a number uses a decimal point or it is a problem.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -28,13 +30,42 @@ def clean_strings(raw: pd.DataFrame) -> pd.DataFrame:
     line in a CSV file, trailing formatted rows in a workbook) while the index, and so the
     spreadsheet row number ``index + 2``, of the other rows is kept.
     """
-    frame = raw.copy()
-    frame.columns = [str(c).strip() for c in frame.columns]
-    for column in frame.columns:
-        frame[column] = frame[column].fillna("").astype(str).str.strip()
+    columns: dict[int, pd.Series] = {}
+    for position in range(raw.shape[1]):
+        values = raw.iloc[:, position]
+        if values.dtype != object or values.isna().any():
+            values = values.astype(object).fillna("").astype(str)
+        if _has_edge_blanks(values.to_numpy()):
+            values = values.str.strip()
+        columns[position] = values
+    frame = pd.DataFrame(columns, index=raw.index)
+    frame.columns = pd.Index([str(c).strip() for c in raw.columns])
     if len(frame.columns):
-        frame = frame.loc[(frame != "").any(axis=1)]
+        filled = np.column_stack([_given(v) for v in columns.values()])
+        frame = frame.iloc[np.flatnonzero(filled.any(axis=1))]
     return frame
+
+
+_EDGE_BLANK = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
+
+
+def _has_edge_blanks(values: np.ndarray) -> bool:
+    """Whether any string starts or ends with white space (one join and one regex scan)."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:  # not all strings: let str.strip decide cell by cell
+        return True
+    return _EDGE_BLANK.search(joined) is not None
+
+
+def any_value(strings: pd.DataFrame) -> bool:
+    """Whether any cell of a string frame is non-empty."""
+    return bool(strings.to_numpy(dtype=object).astype(bool).any())
+
+
+def _given(values: pd.Series) -> np.ndarray:
+    """Mask of non-empty strings (an empty string is falsy)."""
+    return values.to_numpy(dtype=object).astype(bool)
 
 
 def parse_table(
@@ -137,9 +168,9 @@ def merge_problems(first: list[Problem], second: list[Problem]) -> list[Problem]
 
 def _parse(column: ColumnSpec, strings: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Typed values of ``strings`` and the mask of non-empty cells that did not parse."""
-    given = strings != ""
+    given = pd.Series(_given(strings), index=strings.index)
     if column.kind in ("number", "integer"):
-        numbers = pd.to_numeric(strings.where(given), errors="coerce").astype("float64")
+        numbers = pd.to_numeric(strings, errors="coerce").astype("float64")
         failed = given & ~np.isfinite(numbers.to_numpy())
         return numbers.where(~failed), failed
     if column.kind == "date":
@@ -149,8 +180,8 @@ def _parse(column: ColumnSpec, strings: pd.Series) -> tuple[pd.Series, pd.Series
     if column.kind == "bool":
         flags = strings.str.lower().map(_BOOLEANS).astype("boolean")
         return flags, given & flags.isna()
-    text = strings.where(given, column.default)
-    return text.astype(object).where(text.notna(), None), pd.Series(False, index=strings.index)
+    text = strings.astype(object).where(given, column.default)
+    return text, given & False
 
 
 _PARSE_RULES = {

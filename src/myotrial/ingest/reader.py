@@ -20,7 +20,7 @@ import pandas as pd
 from myotrial.config import TrialConfig
 from myotrial.errors import ConfigError, InvalidInputError, Problem
 from myotrial.ingest.crosscheck import cross_table_problems
-from myotrial.ingest.parse import merge_problems, parse_table
+from myotrial.ingest.parse import any_value, merge_problems, parse_table
 from myotrial.ingest.schema import TABLE_SPECS
 from myotrial.ingest.validate import sort_problems, table_files, table_problems
 from myotrial.trialdata import TABLES, TrialData
@@ -249,7 +249,7 @@ def _read_csv(
         )
         return None
     strings = _csv_strings(text, name, problems)
-    if strings is not None and required and not (strings != "").any(axis=None):
+    if strings is not None and required and not any_value(strings):
         problems.append(
             Problem(
                 name, None, None, None, "has no data rows", "a trial needs at least one row here"

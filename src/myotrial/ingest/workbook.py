@@ -25,6 +25,7 @@ import pandas as pd
 
 from myotrial.config import TrialConfig
 from myotrial.errors import ConfigError, Problem
+from myotrial.ingest.parse import any_value
 from myotrial.ingest.reader import RawTable, empty_table
 from myotrial.ingest.schema import TABLE_SPECS
 from myotrial.trialdata import TABLES
@@ -91,7 +92,7 @@ def _table(
     width = max(len(r) for r in rows)
     cells = [[_cell_text(v) for v in r] + [""] * (width - len(r)) for r in rows]
     strings = pd.DataFrame(cells[1:], columns=pd.Index(cells[0]), dtype=object)
-    if spec.required_file and not (strings != "").any(axis=None):
+    if spec.required_file and not any_value(strings):
         problems.append(
             Problem(
                 file, None, None, None, "has no data rows", "a trial needs at least one row here"
