@@ -360,3 +360,13 @@ def test_parse_records_uses_the_configuration() -> None:
     typed, in_mm = parse_records("visits", raw, "form", TrialConfig(vas_unit="mm"))
     assert [p.rule for p in in_cm] == ["is outside 0-10 (cm)"]
     assert in_mm == [] and typed.loc[0, "phga"] == 55.0
+
+
+@pytest.mark.parametrize(("lot", "expected"), [("L1", ["repeats the key"]), ("L9", [])])
+def test_two_infusions_on_one_day_need_different_lots(
+    tmp_path: Path, lot: str, expected: list[str]
+) -> None:
+    tables = valid_tables()
+    tables["infusions"].append(dict(tables["infusions"][0], lot=lot))
+    problems = inspect_trial(write_folder(tmp_path / "t", tables)).problems
+    assert [(p.row, p.rule.split(" (")[0]) for p in problems] == [(4, r) for r in expected]

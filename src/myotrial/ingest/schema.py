@@ -229,7 +229,7 @@ TABLE_SPECS: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         TableSpec("patients", _PATIENTS, ("patient_id",), required_file=True),
-        TableSpec("infusions", _INFUSIONS, ("patient_id", "infusion_date")),
+        TableSpec("infusions", _INFUSIONS, ("patient_id", "infusion_date", "lot")),
         TableSpec(
             "visits",
             _VISITS,

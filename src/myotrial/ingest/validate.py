@@ -177,7 +177,10 @@ def _key_problems(table: str, frame: pd.DataFrame, file: str) -> list[Problem]:
     if not set(key) <= set(frame.columns) or frame.empty:
         return []
     keys = frame[key]
-    complete = keys.notna().all(axis=1)
+    # Rows missing a required key part are reported as such; optional parts (an
+    # infusion's lot) may be empty and then compare equal to another empty one.
+    required = [c for c in key if TABLE_SPECS[table].column(c).required]  # type: ignore[union-attr]
+    complete = keys[required].notna().all(axis=1)
     keyed = keys[complete]
     repeated = keyed.duplicated(keep="first")
     if not repeated.any():
