@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from myotrial.errors import InvalidInputError, Problem
@@ -32,6 +31,7 @@ from myotrial.exchange.redcap.events import (
     place_visits,
     repeating_table,
 )
+from myotrial.exchange.text import format_numbers
 from myotrial.trialdata import TABLES, TrialData
 
 KEY_COLUMNS: tuple[str, ...] = (
@@ -91,22 +91,13 @@ def format_values(values: pd.Series, field: Field) -> pd.Series:
     elif field.kind in ("boolean", "checkbox"):
         text = values.astype("boolean").map({True: "1", False: "0"})
     elif field.kind == "number":
-        text = _format_numbers(pd.to_numeric(values))
+        text = format_numbers(values)
     elif field.kind == "choice":
         codes = {field.trial_value(code): code for code in field.codes}
         text = values.map(lambda v: codes.get(str(v), str(v)))
     else:
         text = values.astype(str)
     return text.where(~missing, "").astype(object)
-
-
-def _format_numbers(values: pd.Series) -> pd.Series:
-    """Whole numbers without ``.0``; others in the shortest text that reads back exactly."""
-    numbers = values.to_numpy(dtype=float)
-    whole = np.isfinite(numbers) & (numbers == np.round(numbers)) & (np.abs(numbers) < 1e15)
-    text = values.astype(str)
-    text[whole] = numbers[whole].astype(np.int64).astype(str)
-    return text
 
 
 def _choice_problems(trial: TrialData, fields: list[Field]) -> list[Problem]:
