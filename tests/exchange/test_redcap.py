@@ -28,10 +28,18 @@ def assert_same_trial(left: TrialData, right: TrialData) -> None:
     """Equal settings and tables (row and column order aside)."""
     assert left.config == right.config
     for table in TABLES:
-        a = left.table(table).sort_values(KEYS[table]).reset_index(drop=True)
-        b = right.table(table).sort_values(KEYS[table]).reset_index(drop=True)
+        a = _normalised(left.table(table), KEYS[table])
+        b = _normalised(right.table(table), KEYS[table])
         pd.testing.assert_frame_equal(a, b[list(a.columns)], check_like=False, obj=table)
         assert set(a.columns) == set(b.columns), table
+
+
+def _normalised(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows sorted by key; missing text as None (None and NaN mean the same here)."""
+    frame = frame.sort_values(keys).reset_index(drop=True)
+    text = frame.select_dtypes(include="object").columns
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
+    return frame
 
 
 def records(folder: Path) -> pd.DataFrame:

@@ -1,7 +1,103 @@
-"""Commands of this group (registered in :mod:`myotrial.cli`)."""
+"""``myotrial export redcap|sdtm|adam|fhir``: a trial in the formats others read.
+
+Each command takes the trial from PATH (a trial folder, workbook or REDCap export) or,
+without PATH, from the database (``--db``), calls one export service and lists the files
+it wrote.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import click
 
+from myotrial.cli._common import console, database_url, db_option, report_errors
+from myotrial.exchange.cdisc.transport import FORMATS
+from myotrial.services import exchange as service
+
 COMMANDS: list[click.Command] = []
+
+_path_argument = click.argument(
+    "path", required=False, type=click.Path(exists=True, path_type=Path)
+)
+_out_dir = click.option(
+    "-o",
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into (created if absent).",
+)
+_format_option = click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(FORMATS),
+    default="both",
+    show_default=True,
+    help="SAS transport v5 (.xpt), Dataset-JSON v1.1 (.json) or both.",
+)
+
+
+def _listed(paths: list[Path]) -> None:
+    for path in paths:
+        console.print(f"  {path}", soft_wrap=True, markup=False)
+
+
+def _exporting(what: str, run: Callable[..., list[Path]]) -> Callable[..., None]:
+    def command(path: Path | None, db: str | None, out: Path, **options: Any) -> None:
+        trial = service.load_trial(path, database_url(db))
+        written = run(trial, out, **options)
+        console.print(f"[bold green]{what}[/]: {len(written)} files", soft_wrap=True)
+        _listed(written)
+
+    return command
+
+
+@click.group("export")
+def export() -> None:
+    """Export a trial for REDCap, CDISC (SDTM, ADaM) or FHIR."""
+
+
+@export.command("redcap")
+@_path_argument
+@db_option
+@_out_dir
+@report_errors
+def redcap(path: Path | None, db: str | None, out: Path) -> None:
+    """REDCap project: dictionary.csv, records.csv (import format), events and instruments."""
+    _exporting("REDCap", service.export_redcap)(path, db, out)
+
+
+@export.command("sdtm")
+@_path_argument
+@db_option
+@_out_dir
+@_format_option
+@report_errors
+def sdtm(path: Path | None, db: str | None, out: Path, file_format: str) -> None:
+    """SDTM datasets DM, SV, EX, CM, AE, CE, LB, QS (+ SUPPDM, SUPPEX)."""
+    _exporting("SDTM", service.export_sdtm)(path, db, out, file_format=file_format)
+
+
+@export.command("fhir")
+@_path_argument
+@db_option
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Bundle file (.json).",
+)
+@report_errors
+def fhir(path: Path | None, db: str | None, out: Path) -> None:
+    """FHIR R4 Bundle: Patient, ResearchStudy/Subject, Observation, infusions, AEs."""
+    _exporting("FHIR bundle", lambda trial, target: [service.export_fhir(trial, target)])(
+        path, db, out
+    )
+
+
+COMMANDS.append(export)
