@@ -8,7 +8,14 @@ from typing import Any
 import pandas as pd
 
 from myotrial.analysis.result import AnalysisResult
-from myotrial.report.formatting import HtmlTable, generic_table, is_missing, num, percent
+from myotrial.report.formatting import (
+    HtmlTable,
+    column_label,
+    generic_table,
+    is_missing,
+    num,
+    percent,
+)
 from myotrial.report.tables import (
     baseline_table,
     exposure_tables,
@@ -54,11 +61,13 @@ def all_sections(
 
 
 def _episodes_of(frame: pd.DataFrame) -> list[int]:
+    """Courses in reading order: first, re-treatments, then since study entry (0)."""
     if frame.empty:
         return []
     if "episode" not in frame:
         return [1]
-    return sorted(int(e) for e in frame["episode"].dropna().unique())
+    found = sorted(int(e) for e in frame["episode"].dropna().unique())
+    return [e for e in found if e > 0] + [e for e in found if e == 0]
 
 
 def _listing(frame: pd.DataFrame, caption: str) -> HtmlTable | None:
@@ -82,9 +91,11 @@ def relapse_median_text(result: AnalysisResult) -> str:
     median = relapse.get("median_days")
     if is_missing(median):
         return "The median relapse-free time was not reached."
+    low, high = relapse.get("median_ci_low"), relapse.get("median_ci_high")
+    # lifelines gives an infinite (here missing) upper limit when the curve stays above 0.5.
+    upper = "not reached" if is_missing(high) else f"{num(high, 0)} days"
     return (
-        f"Median relapse-free time {num(median, 0)} days (95 % CI "
-        f"{num(relapse.get('ci_low'), 0)} to {num(relapse.get('ci_high'), 0)})."
+        f"Median relapse-free time {num(median, 0)} days (95 % CI {num(low, 0)} days to {upper})."
     )
 
 
@@ -109,15 +120,24 @@ def relapse_rows(result: AnalysisResult) -> list[tuple[str, str]]:
     ]
 
 
+FLAG_LABELS = {
+    "fvc_improved": "FVC improved (relative rise ≥ 10 %)",
+    "lung_progression": "Lung progression within a year (FVC −5 or DLCO −10 points)",
+    "ulcers_healed": "Skin ulcers healed (from above 0 to 0)",
+}
+
+
 def flag_counts(frame: pd.DataFrame) -> list[tuple[str, str]]:
-    """For each yes/no column of ``lung_skin``: patients with yes among those assessed."""
+    """For each yes/no flag of ``lung_skin``: courses flagged among those assessed."""
     rows: list[tuple[str, str]] = []
     for column in frame.columns:
         values = frame[column]
-        if not pd.api.types.is_bool_dtype(values):
+        if column not in FLAG_LABELS and not pd.api.types.is_bool_dtype(values):
             continue
         assessed = values.dropna()
-        label = generic_table(frame[[column]].head(0), "").columns[0]
+        if assessed.empty:
+            continue
+        label = FLAG_LABELS.get(column, column_label(str(column)))
         rows.append((label, percent(int(assessed.astype(bool).sum()), len(assessed))))
     return rows
 
@@ -127,15 +147,27 @@ def steroid_tables(result: AnalysisResult, course: pd.DataFrame) -> list[HtmlTab
     steroids = first_course(result.steroids)
     if set(steroids.columns) >= CHANGE_COLUMNS and len(steroids):
         tables = [pilot_style(steroids, m) for m in ordered_measures(steroids)]
-        extra = [c for c in steroids.columns if "taper" in c]
-        if extra:
-            tables.append(
-                generic_table(steroids[["timepoint", *extra]], "Patients tapered below 7.5 mg/day")
-            )
+        if "n_tapered" in steroids:
+            tables.append(tapered_table(steroids))
         return tables
     if len(steroids):
         return [generic_table(steroids, "Glucocorticoid dose")]
     return [pilot_style(course, m) for m in ordered_measures(course) if m in STEROID]
+
+
+def tapered_table(steroids: pd.DataFrame) -> HtmlTable:
+    """Patients below 7.5 mg/day prednisone at each time point, among those with both doses."""
+    rows = steroids.sort_values("day", kind="stable")
+    body = [
+        [str(r.timepoint), num(r.day, 0), percent(r.n_tapered, r.n)]
+        for r in rows.itertuples(index=False)
+    ]
+    return HtmlTable(
+        "Patients tapered below 7.5 mg/day prednisone",
+        ["Time point", "Day", "Tapered/n (%)"],
+        body,
+        key="steroids-tapered",
+    )
 
 
 def design_html(design: Mapping[str, Any] | None) -> str | None:

@@ -111,14 +111,22 @@ def response_table(response: pd.DataFrame, episode: int = 1) -> HtmlTable:
                 f"{interval(100 * r['ci_low'], 100 * r['ci_high'], 0)} %"
             )
         body.append(cells)
-    title = "First course" if episode == 1 else f"Course {episode}"
     return HtmlTable(
-        f"Response rates, {title.lower()}",
+        f"Response rates, {course_name(episode)}",
         ["Time point"] + [CRITERIA_LABELS[c] for c in criteria],
         body,
         key=f"response-{episode}",
         note="Responders/n (%); exact (Clopper-Pearson) 95 % confidence interval.",
     )
+
+
+def course_name(episode: int) -> str:
+    """Episode number in words (0 is the since-study-entry view of the analysis)."""
+    if episode == 0:
+        return "since study entry (against the first baseline)"
+    if episode == 1:
+        return "first course"
+    return f"course {episode} (re-treatment)"
 
 
 def baseline_table(baseline: pd.DataFrame) -> HtmlTable:

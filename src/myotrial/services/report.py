@@ -110,7 +110,7 @@ def build_report(
     step("loading the trial")
     trial = _load(path, db_url)
     step("analysing")
-    result = _analyse(trial)
+    result = _analyse(trial, step)
     return write_report(trial, result, output, pdf=pdf, design=design, progress=step)
 
 
@@ -120,7 +120,7 @@ def _load(path: Path | None, db_url: str) -> Any:
     return load(path, db_url)
 
 
-def _analyse(trial: Any) -> Any:
+def _analyse(trial: Any, step: Progress) -> Any:
     # The analysis is looked up by name so the report can be built and tested apart from it.
     analyze = getattr(importlib.import_module("myotrial"), "analyze")  # noqa: B009
-    return analyze(trial)
+    return analyze(trial, progress=lambda name: step(f"analysing: {name}"))
