@@ -85,3 +85,15 @@ def test_phone_width_page_does_not_scroll_sideways(browser, report_file, tmp_pat
     assert overflow <= 0
     page.screenshot(path=str(tmp_path / "phone.png"), full_page=False)
     page.close()
+
+
+def test_pdf_is_written_beside_the_html(tmp_path, monkeypatch):
+    from myotrial.report import write_report
+
+    monkeypatch.setattr("myotrial.report.sections._pilot", lambda _p: make_pilot())
+    written = write_report(make_trial(), make_result(), tmp_path / "report.html", pdf=True)
+    assert written == [tmp_path / "report.html", tmp_path / "report.pdf"]
+    pdf = written[1].read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    assert pdf.rstrip().endswith(b"%%EOF")
+    assert len(pdf) > 20_000  # text, tables and five vector figures
