@@ -63,7 +63,7 @@ def test_pilot_style_table_shows_mean_sd_and_p(html: str) -> None:
     # Hand calculation in conftest: CK month1 baseline 2000 ± 1000, follow-up 1200 ± 1216.55.
     table = _table(html, "table-measure-ck")
     assert [
-        "month1",
+        "Month 1",
         "30",
         "3",
         "2,000 ± 1,000",
@@ -78,7 +78,7 @@ def test_pilot_style_table_shows_mean_sd_and_p(html: str) -> None:
 def test_response_rates_show_exact_interval(html: str) -> None:
     table = _table(html, "table-response-1")
     # 2 of 3 responders, Clopper-Pearson 9 % to 99 %.
-    assert table[1][:2] == ["month1", "2/3 (67 %); 9 to 99 %"]
+    assert table[1][:2] == ["Month 1", "2/3 (67 %)9 to 99 %"]
 
 
 def test_summary_states_patients_infusions_and_response(html: str) -> None:
@@ -96,8 +96,8 @@ def test_summary_states_patients_infusions_and_response(html: str) -> None:
 def test_pilot_comparison_puts_published_and_trial_means_side_by_side(html: str) -> None:
     table = _table(html, "table-pilot-ck")
     assert table[0] == ["Time point", "Tang2011: mean ± SD", "n", "This trial: mean ± SD", "n"]
-    assert ["baseline", "1,681 ± 430", "8", "2,000 ± 1,000", "3"] in table
-    assert ["month1", "293 ± 89", "8", "1,200 ± 1,217", "3"] in table
+    assert ["Baseline", "1,681 ± 430", "8", "2,000 ± 1,000", "3"] in table
+    assert ["Month 1", "293 ± 89", "8", "1,200 ± 1,217", "3"] in table
 
 
 def test_methods_name_sources_and_provenance_names_checksum(html: str) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 MISSING = "–"
@@ -58,6 +60,23 @@ class HtmlTable:
     def __post_init__(self) -> None:
         if not self.numeric:
             self.numeric = [False] + [True] * (len(self.columns) - 1)
+
+
+_TIMEPOINT = re.compile(r"^(day|week|month|year)_?(\d+)$")
+
+
+def timepoint_label(name: Any) -> str:
+    """A time point as people say it: ``month12`` → ``Month 12``."""
+    text = str(name)
+    match = _TIMEPOINT.match(text)
+    if match:
+        return f"{match.group(1).capitalize()} {int(match.group(2))}"
+    return text[:1].upper() + text[1:].replace("_", " ")
+
+
+def two_lines(main: str, detail: str) -> str:
+    """A cell with a second, smaller line (the template splits on the newline)."""
+    return f"{main}\n{detail}"
 
 
 def is_missing(value: Any) -> bool:
@@ -140,7 +159,7 @@ def text(value: Any) -> str:
     """Any cell as text: numbers rounded, booleans as yes/no, dates ISO."""
     if is_missing(value):
         return MISSING
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from myotrial.analysis.result import AnalysisResult
-from myotrial.report.formatting import measure_label, num, p_value
+from myotrial.report.formatting import measure_label, num, p_value, timepoint_label
 from myotrial.report.tables import first_course, measure_digits
 from myotrial.report.timeline import days_since_entry, first_infusion
 from myotrial.trialdata import TrialData
@@ -68,9 +68,10 @@ def _change_clause(course: pd.DataFrame, measure: str) -> str:
     label = measure_label(measure)
     name, _, unit = label.partition(" (")
     unit = f" {unit.rstrip(')')}" if unit and measure == "ck" else ""
+    when = timepoint_label(best["timepoint"]).lower()
     return (
         f"mean {name} went from {num(best['baseline_mean'], digits)} to "
-        f"{num(best['mean'], digits)}{unit} at {best['timepoint']} (n = {int(best['n'])}, "
+        f"{num(best['mean'], digits)}{unit} at {when} (n = {int(best['n'])}, "
         f"paired t-test p {_p_words(best['p_ttest'])})"
     )
 

@@ -15,9 +15,10 @@ from myotrial.report.formatting import (
     is_missing,
     num,
     percent,
+    timepoint_label,
 )
+from myotrial.report.table1 import baseline_table
 from myotrial.report.tables import (
-    baseline_table,
     exposure_tables,
     first_course,
     ordered_measures,
@@ -159,7 +160,7 @@ def tapered_table(steroids: pd.DataFrame) -> HtmlTable:
     """Patients below 7.5 mg/day prednisone at each time point, among those with both doses."""
     rows = steroids.sort_values("day", kind="stable")
     body = [
-        [str(r.timepoint), num(r.day, 0), percent(r.n_tapered, r.n)]
+        [timepoint_label(r.timepoint), num(r.day, 0), percent(r.n_tapered, r.n)]
         for r in rows.itertuples(index=False)
     ]
     return HtmlTable(

@@ -55,7 +55,9 @@ def marks(trial: TrialData, episodes: pd.DataFrame) -> pd.DataFrame:
     parts.append(_dated(episodes, "relapse_date", "relapse", day0))
     retreated = episodes[episodes["retreatment"].fillna(False).astype(bool)]
     parts.append(_dated(retreated, "first_infusion", "retreatment", day0))
-    parts.append(_dated(episodes, "end_date", "end", day0))
+    # One end-of-follow-up mark per patient: a course's end before re-treatment is not it.
+    last = episodes.sort_values("end_date").drop_duplicates("patient_id", keep="last")
+    parts.append(_dated(last, "end_date", "end", day0))
     frame = pd.concat(parts, ignore_index=True)
     return frame[frame["day"].notna()]
 
@@ -110,6 +112,8 @@ def swimmer(trial: TrialData, episodes: pd.DataFrame) -> ReportFigure:
             linewidths=0,
         )
     axes.invert_yaxis()
+    # A little room left of day 0 so the first infusion mark is not drawn on the axis.
+    axes.set_xlim(left=-0.02 * max(float(lane_table["end"].max()), 1.0))
     _label_lanes(axes, lane_table)
     axes.set_xlabel("Days since first infusion", fontsize=10)
     axes.legend(

@@ -18,6 +18,8 @@ from myotrial.report.formatting import (
     p_value,
     percent,
     scientific,
+    timepoint_label,
+    two_lines,
 )
 from myotrial.trialdata import TrialData
 
@@ -60,7 +62,7 @@ def pilot_style(change: pd.DataFrame, measure: str) -> HtmlTable:
     digits = measure_digits(rows)
     body = [
         [
-            str(r.timepoint),
+            timepoint_label(r.timepoint),
             num(r.day, 0),
             num(r.n, 0),
             mean_sd(r.baseline_mean, r.baseline_sd, digits),
@@ -100,16 +102,14 @@ def response_table(response: pd.DataFrame, episode: int = 1) -> HtmlTable:
     body: list[list[str]] = []
     for timepoint, group in rows.groupby("timepoint", sort=False):
         by_criterion = group.set_index("criterion")
-        cells = [str(timepoint)]
+        cells = [timepoint_label(timepoint)]
         for criterion in criteria:
             if criterion not in by_criterion.index:
                 cells.append(MISSING)
                 continue
             r = by_criterion.loc[criterion]
-            cells.append(
-                f"{percent(r['responders'], r['n'])}; "
-                f"{interval(100 * r['ci_low'], 100 * r['ci_high'], 0)} %"
-            )
+            ci = interval(100 * r["ci_low"], 100 * r["ci_high"], 0)
+            cells.append(two_lines(percent(r["responders"], r["n"]), f"{ci} %"))
         body.append(cells)
     return HtmlTable(
         f"Response rates, {course_name(episode)}",
@@ -127,30 +127,6 @@ def course_name(episode: int) -> str:
     if episode == 1:
         return "first course"
     return f"course {episode} (re-treatment)"
-
-
-def baseline_table(baseline: pd.DataFrame) -> HtmlTable:
-    """Table 1: one row per characteristic and level, one column per arm (and overall)."""
-    frame = baseline.copy()
-    frame["level"] = frame["level"].fillna("") if "level" in frame else ""
-    label = frame["characteristic"].astype(str).str.replace("_", " ")
-    frame["row"] = label.where(frame["level"] == "", label + ": " + frame["level"].astype(str))
-    if "arm" not in frame or frame["arm"].nunique() <= 1:
-        body = [[r, v] for r, v in zip(frame["row"], frame["value"].astype(str), strict=True)]
-        return HtmlTable(
-            "Table 1. Baseline characteristics", ["Characteristic", "Value"], body, key="table1"
-        )
-    wide = frame.pivot_table(
-        index="row", columns="arm", values="value", aggfunc="first", sort=False
-    )
-    arms = list(wide.columns)
-    body = [
-        [str(idx), *(str(v) if isinstance(v, str) else MISSING for v in row)]
-        for idx, row in zip(wide.index, wide.to_numpy(), strict=True)
-    ]
-    return HtmlTable(
-        "Table 1. Baseline characteristics", ["Characteristic", *map(str, arms)], body, key="table1"
-    )
 
 
 def exposure_tables(trial: TrialData, episodes: pd.DataFrame) -> list[HtmlTable]:
@@ -212,7 +188,7 @@ def pilot_comparison(change: pd.DataFrame, pilot: pd.DataFrame) -> list[HtmlTabl
         for r in pilot[pilot["measure"] == measure].itertuples(index=False):
             body.append(
                 [
-                    str(r.timepoint),
+                    timepoint_label(r.timepoint),
                     mean_sd(r.mean, r.sd, digits),
                     str(r.n),
                     *_our_cells(ours, str(r.timepoint), digits),
