@@ -34,14 +34,27 @@ SKY = "#56B4E9"
 MAX_DOTTED_PATIENTS = 50
 """Up to this many patients, each visit is also drawn as a dot on its patient's line."""
 
+MARGINS = (0.85, 0.55, 0.2, 0.15)
+"""Left, bottom, right, top margins in inches: room for tick labels and axis titles."""
+
 CATEGORY_COLOURS = {"none": GREY, "minimal": SKY, "moderate": BLUE, "major": GREEN}
 
 
-def new_figure(width: float = 7.0, height: float = 3.6) -> tuple[Figure, Axes]:
-    """A figure on the Agg canvas with the report's house style."""
+def new_figure(
+    width: float = 7.0, height: float = 3.6, margins: tuple[float, float, float, float] = MARGINS
+) -> tuple[Figure, Axes]:
+    """A figure with the report's house style; ``margins`` (left, bottom, right, top) in inches.
+
+    Margins are fixed rather than computed by matplotlib's constrained layout, which draws
+    each figure twice and doubled the time to render a report.
+    """
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width, height), layout="constrained")
+    figure = Figure(figsize=(width, height))
+    left, bottom, right, top = margins
+    figure.subplots_adjust(
+        left=left / width, bottom=bottom / height, right=1 - right / width, top=1 - top / height
+    )
     axes = figure.add_subplot()
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(colors=INK, labelsize=9)

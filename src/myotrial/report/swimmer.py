@@ -20,6 +20,9 @@ from myotrial.trialdata import TrialData
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+MAX_LABELLED_LANES = 40
+"""Above this many patients the lanes are not labelled (the codes would overlap)."""
+
 # Marker, colour and legend label of each kind of mark on a lane.
 MARKS: dict[str, tuple[str, str, str]] = {
     "infusion": ("v", INK, "infusion"),
@@ -91,7 +94,11 @@ def swimmer(trial: TrialData, episodes: pd.DataFrame) -> ReportFigure:
             "No treatment course was recorded, so there is no follow-up to show.",
         )
     n = len(lane_table)
-    figure, axes = new_figure(height=float(np.clip(0.9 + 0.22 * n, 2.5, 24.0)))
+    height = float(np.clip(1.2 + 0.22 * n, 2.5, 24.0))
+    longest = int(lane_table["patient_id"].astype(str).str.len().max())
+    # Left margin fits the longest patient code (about 0.07 in per character at 8 pt).
+    left = 0.55 + 0.07 * longest if n <= MAX_LABELLED_LANES else 0.6
+    figure, axes = new_figure(height=height, margins=(left, 0.55, 0.2, 0.45))
     axes.grid(False)
     axes.barh(lane_table["lane"], lane_table["end"], height=0.55, color="#dbe4ee", zorder=1)
     all_marks = marks(trial, episodes)
@@ -130,7 +137,7 @@ def swimmer(trial: TrialData, episodes: pd.DataFrame) -> ReportFigure:
 
 
 def _label_lanes(axes: Axes, lane_table: pd.DataFrame) -> None:
-    if len(lane_table) <= 40:
+    if len(lane_table) <= MAX_LABELLED_LANES:
         axes.set_yticks(lane_table["lane"], lane_table["patient_id"].astype(str), fontsize=8)
         axes.set_ylabel("Patient", fontsize=10)
     else:
