@@ -1,22 +1,22 @@
 """Mixed model of log(CK) and MMT-8 over time (ANALYSIS.md, "Mixed model").
 
 Model per measure, first course (episode 1), baseline and every nominal time point:
-``y ~ C(timepoint)`` with a random intercept per patient, fitted by REML
-(statsmodels ``MixedLM``; the same model as R's ``nlme::lme(y ~ timepoint,
-random = ~ 1 | patient)``). The intercept is the baseline mean; each time-point term
-is the mean change from baseline, on the log scale for CK (``exp`` gives the ratio).
+``y ~ C(timepoint)`` with a random intercept per patient, fitted by REML: the model of
+statsmodels ``MixedLM`` and R's ``nlme::lme(y ~ timepoint, random = ~ 1 | patient)``,
+computed in closed form by :mod:`myotrial.analysis.mixed`. The intercept is the
+baseline mean; each time-point term is the mean change from baseline, on the log scale
+for CK (``exp`` gives the ratio).
 Using every patient's available visits, the model keeps patients who miss a time point,
 which the paired tables cannot.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from myotrial.analysis.mixed import fit_random_intercept_reml
 from myotrial.analysis.options import Notes
 
 LONGITUDINAL_COLUMNS: tuple[str, ...] = (
@@ -69,8 +69,6 @@ def fit_random_intercept(frame: pd.DataFrame, confidence: float = 0.95) -> pd.Da
         ``term``, ``timepoint``, ``day``, ``estimate``, ``std_error``, ``ci_low``,
         ``ci_high``, ``p_value``; then the rows "patient variance" and "residual variance".
     """
-    import statsmodels.api as sm
-
     levels = frame.drop_duplicates("timepoint").sort_values("day")
     design = pd.get_dummies(
         pd.Categorical(frame["timepoint"], categories=levels["timepoint"]),
@@ -79,13 +77,10 @@ def fit_random_intercept(frame: pd.DataFrame, confidence: float = 0.95) -> pd.Da
     )
     design.insert(0, "intercept", 1.0)
     codes = pd.factorize(frame["patient_id"])[0]
-    model = sm.MixedLM(frame["y"].to_numpy(float), design.to_numpy(), groups=codes)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence chatter; fit quality is judged below
-        fit = model.fit(reml=True, method=["lbfgs", "powell"])
-    tau2, sigma2 = float(np.asarray(fit.cov_re)[0, 0]), float(fit.scale)
-    estimate = np.asarray(fit.fe_params)
-    se = np.sqrt(np.diag(gls_covariance(design.to_numpy(), codes, tau2, sigma2)))
+    fit = fit_random_intercept_reml(frame["y"].to_numpy(float), design.to_numpy(), codes)
+    tau2, sigma2 = fit.patient_variance, fit.residual_variance
+    estimate = fit.beta
+    se = np.sqrt(np.diag(fit.covariance))
     z = stats.norm.ppf(0.5 + confidence / 2)
     out = pd.DataFrame(
         {
@@ -103,21 +98,6 @@ def fit_random_intercept(frame: pd.DataFrame, confidence: float = 0.95) -> pd.Da
         {"term": ["patient variance", "residual variance"], "estimate": [tau2, sigma2]}
     )
     return pd.concat([out, variances], ignore_index=True)
-
-
-def gls_covariance(design: np.ndarray, codes: np.ndarray, tau2: float, sigma2: float) -> np.ndarray:
-    """Covariance of the fixed effects, ``(X' V^-1 X)^-1``, as ``nlme`` reports it.
-
-    With a random intercept, ``V_i^-1 = (I - w_i J) / sigma2`` where
-    ``w_i = tau2 / (sigma2 + n_i tau2)``, so only the per-patient column sums of ``X``
-    are needed (no per-patient matrix inverse).
-    """
-    sums = np.zeros((codes.max() + 1, design.shape[1]))
-    np.add.at(sums, codes, design)
-    sizes = np.bincount(codes).astype(float)
-    weights = tau2 / (sigma2 + sizes * tau2)
-    information = design.T @ design - np.einsum("g,gi,gj->ij", weights, sums, sums)
-    return np.asarray(np.linalg.inv(information / sigma2))
 
 
 def longitudinal(
