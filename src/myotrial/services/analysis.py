@@ -40,3 +40,32 @@ def run_analysis(
         progress("writing tables")
     result.write(out_dir)
     return result
+
+
+def load_trial(path: Path | None, db_url: str) -> TrialData:
+    """A trial folder or workbook (``path``), else the trial stored at ``db_url``."""
+    from myotrial.services.trial import load
+
+    trial: TrialData = load(path, db_url)
+    return trial
+
+
+def analyse_to_folder(
+    path: Path | None,
+    db_url: str,
+    out_dir: Path,
+    options: AnalysisOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> AnalysisResult:
+    """Load a trial (folder, workbook or database), analyse it, write the tables.
+
+    Raises
+    ------
+    myotrial.errors.InvalidInputError
+        If the trial is invalid (nothing is written).
+    myotrial.errors.MyotrialError
+        If the database cannot be read.
+    """
+    if progress is not None:
+        progress("reading the trial")
+    return run_analysis(load_trial(path, db_url), out_dir, options, progress)
