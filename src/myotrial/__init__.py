@@ -8,6 +8,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from myotrial.analysis.api import analyze
+from myotrial.analysis.options import AnalysisOptions
 from myotrial.config import Timepoint, TrialConfig, load_config
 from myotrial.errors import (
     AnalysisError,
@@ -24,6 +26,7 @@ from myotrial.trialdata import TABLES, TrialData
 __all__ = [
     "TABLES",
     "AnalysisError",
+    "AnalysisOptions",
     "ConfigError",
     "InvalidInputError",
     "MyotrialError",
@@ -34,6 +37,7 @@ __all__ = [
     "TrialConfig",
     "TrialData",
     "__version__",
+    "analyze",
     "load_config",
     "score_doi",
     "score_tis",

@@ -49,4 +49,52 @@ def report_command(
         console.print(str(file), soft_wrap=True)
 
 
-COMMANDS: list[click.Command] = [report_command]
+@click.command("analyze")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@db_option
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the CSV tables and summary.json.",
+)
+@click.option(
+    "--population",
+    type=click.Choice(["adult", "juvenile"]),
+    default=None,
+    help="TIS thresholds (default: the trial's population).",
+)
+@click.option(
+    "--missing",
+    type=click.Choice(["strict", "zero"]),
+    default="strict",
+    show_default=True,
+    help="TIS when a core set measure is absent.",
+)
+@report_errors
+def analyze_command(
+    path: Path | None, db: str | None, out_dir: Path, population: str | None, missing: str
+) -> None:
+    """Analyse a trial folder or workbook (PATH) or the trial in the database."""
+    from myotrial.analysis.options import AnalysisOptions
+    from myotrial.services.analysis import analyse_to_folder
+
+    options = AnalysisOptions(population=population, missing=missing)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+        result = analyse_to_folder(
+            path,
+            database_url(db),
+            out_dir,
+            options,
+            progress=lambda name: bar.update(task, description=name),
+        )
+    for note in result.summary.get("notes", []):
+        err_console.print(f"[yellow]note[/]: {note['message']}", soft_wrap=True)
+    console.print(str(out_dir), soft_wrap=True)
+
+
+COMMANDS: list[click.Command] = [report_command, analyze_command]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from myotrial.ingest.writer import write_trial_folder, write_workbook
+from myotrial.services.analysis import run_analysis
 from myotrial.store import ImportSummary, open_store
 from myotrial.synthetic import make_pilot, synthetic_readme
 from myotrial.trialdata import TrialData
@@ -68,6 +69,7 @@ def run_demo(
     done(write_folder_step(trial, out_dir / "trial"))
     done(write_workbook_step(trial, out_dir / "trial.xlsx"))
     done(import_step(trial, out_dir / "myotrial.db"))
+    done(analysis_step(trial, out_dir / "analysis"))
     return steps
 
 
@@ -101,6 +103,18 @@ def _import_counts(summary: ImportSummary) -> str:
         f"import {summary.import_id}: {rows['inserted']} rows inserted, "
         f"{rows['updated']} updated, {rows['deleted']} deleted"
     )
+
+
+def analysis_step(trial: TrialData, folder: Path) -> DemoStep:
+    """Analyse the trial and write every table of the analysis into ``folder``."""
+    result = run_analysis(trial, folder)
+    counts = result.summary["counts"]
+    summary = (
+        f"analysis {folder}: {counts['episodes']} episodes "
+        f"({counts['retreatments']} re-treatments), {len(result.summary['notes'])} notes"
+    )
+    paths = [folder / f"{name}.csv" for name in result.tables()] + [folder / "summary.json"]
+    return DemoStep("analyse", summary, tuple(paths))
 
 
 def _counts(trial: TrialData) -> str:

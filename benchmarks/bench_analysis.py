@@ -1,0 +1,118 @@
+"""Benchmark: ``myotrial.analyze`` on a synthetic 10,000-patient registry.
+
+Prints the time of every analysis step, the total, the peak memory (resource.getrusage),
+and, for two vectorised steps (paired tests over every episode x measure x time point;
+mapping visits to time points), the rate against a per-patient loop doing the same work.
+Run: ``python benchmarks/bench_analysis.py [N_PATIENTS]``.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+import myotrial
+from myotrial.analysis.episodes import map_timepoints
+from myotrial.analysis.paired import paired_summary
+from myotrial.synthetic import make_registry
+
+LIMIT_SECONDS = 60.0
+LIMIT_MB = 2048.0
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process in MB (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_analysis(trial: myotrial.TrialData) -> tuple[myotrial.AnalysisResult, float]:
+    marks: list[tuple[str, float]] = []
+    start = time.perf_counter()
+    result = myotrial.analyze(
+        trial, progress=lambda name: marks.append((name, time.perf_counter()))
+    )
+    end = time.perf_counter()
+    for (name, t0), (_, t1) in zip(marks, [*marks[1:], ("end", end)], strict=True):
+        print(f"  {name:32s} {t1 - t0:7.2f} s")
+    return result, end - start
+
+
+def paired_loop(long: pd.DataFrame) -> pd.DataFrame:
+    """The naive way: one scipy call per group (what a per-group loop would do)."""
+    rows = []
+    for key, group in long.groupby(["episode", "measure", "day"], observed=True):
+        d = group["x1"].to_numpy() - group["x0"].to_numpy()
+        t_p = stats.ttest_rel(group["x1"], group["x0"]).pvalue if len(d) > 1 else np.nan
+        w_p = stats.wilcoxon(d).pvalue if np.any(d != 0) else np.nan
+        rows.append((*key, t_p, w_p))
+    return pd.DataFrame(rows)
+
+
+def timepoints_loop(followup: pd.DataFrame, config: myotrial.TrialConfig) -> int:
+    """The naive way: map each patient's visits in a Python loop."""
+    chosen = 0
+    for _, visits in followup.groupby(["patient_id", "episode"], sort=False):
+        for point in config.timepoints:
+            distance = (visits["day"] - point.day).abs()
+            chosen += int((distance <= point.window).any())
+    return chosen
+
+
+def compare(name: str, fast: float, slow: float, units: int) -> None:
+    print(
+        f"{name}: vectorised {units / fast:,.0f}/s, loop {units / slow:,.0f}/s, "
+        f"ratio {slow / fast:,.1f}x"
+    )
+
+
+def main() -> None:
+    n_patients = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    start = time.perf_counter()
+    trial = make_registry(n_patients, seed=1)
+    print(
+        f"registry: {len(trial.patients):,} patients, {len(trial.visits):,} visits, "
+        f"{len(trial.infusions):,} infusions ({time.perf_counter() - start:.1f} s)"
+    )
+    result, seconds = run_analysis(trial)
+    memory = peak_mb()
+    print(
+        f"analyze: {seconds:.1f} s, {len(result.episodes):,} episodes, "
+        f"peak RSS {memory:,.0f} MB (limits {LIMIT_SECONDS:.0f} s, {LIMIT_MB:.0f} MB)"
+    )
+    from myotrial.analysis.api import prepare
+    from myotrial.analysis.change import paired_long
+    from myotrial.analysis.options import AnalysisOptions, Notes
+
+    prep = prepare(trial, AnalysisOptions(), Notes())
+    long = paired_long(prep.mapped, prep.baseline, prep.measures)
+    t0 = time.perf_counter()
+    groups = len(paired_summary(long, ["episode", "measure", "day"]))
+    t1 = time.perf_counter()
+    paired_loop(long)
+    t2 = time.perf_counter()
+    compare(f"paired tests ({groups} groups, {len(long):,} pairs)", t1 - t0, t2 - t1, groups)
+    courses = prep.followup[prep.followup["episode"] > 0]
+    sample = courses[courses["patient_id"].isin(courses["patient_id"].unique()[:2000])]
+    t0 = time.perf_counter()
+    map_timepoints(sample, trial.config.timepoints)
+    t1 = time.perf_counter()
+    timepoints_loop(sample, trial.config)
+    t2 = time.perf_counter()
+    compare(
+        f"time-point mapping ({len(sample):,} visits of 2,000 patients)",
+        t1 - t0,
+        t2 - t1,
+        len(sample),
+    )
+    ok = seconds < LIMIT_SECONDS and memory < LIMIT_MB
+    print("within limits" if ok else "OVER LIMIT")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

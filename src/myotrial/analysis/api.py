@@ -1,0 +1,174 @@
+"""``myotrial.analyze``: a trial in, every table of ANALYSIS.md out.
+
+The steps run in a fixed order and report themselves through ``progress`` so that the
+command line can show them; nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from myotrial.analysis import episodes as ep
+from myotrial.analysis.change import baseline_values, change_from_baseline
+from myotrial.analysis.longitudinal import longitudinal
+from myotrial.analysis.lung_skin import lung_skin
+from myotrial.analysis.options import AnalysisOptions, Notes
+from myotrial.analysis.relapse import relapse_survival
+from myotrial.analysis.response import response_table
+from myotrial.analysis.result import AnalysisResult
+from myotrial.analysis.safety import safety_summary, safety_table
+from myotrial.analysis.scoring import THRESHOLDS, episode_outcomes, score_visits
+from myotrial.analysis.steroids import steroids
+from myotrial.analysis.summary import build_summary
+from myotrial.analysis.table1 import table1
+from myotrial.analysis.values import visit_values
+from myotrial.trialdata import TrialData
+
+STEPS: tuple[str, ...] = (
+    "episodes and time points",
+    "scores, response and relapse",
+    "change from baseline",
+    "Table 1",
+    "safety",
+    "lung and skin",
+    "steroids",
+    "mixed model",
+    "summary",
+)
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Episodes, visit values and their mapping, shared by every table."""
+
+    episodes: pd.DataFrame
+    measures: list[str]
+    values: pd.DataFrame
+    followup: pd.DataFrame
+    mapped: pd.DataFrame
+    baseline: pd.DataFrame
+
+
+def prepare(trial: TrialData, options: AnalysisOptions, notes: Notes) -> Prepared:
+    """Courses, baselines, the since-entry view, follow-up visits and their time points."""
+    config = trial.config
+    courses = ep.build_courses(trial, config, options, notes)
+    entry = ep.entry_view(courses)
+    views = pd.concat([courses, entry], ignore_index=True)
+    values, measures = visit_values(trial.visits, config)
+    # two passes: a visit belongs to one course and, separately, to the since-entry view
+    by_course = ep.followup_visits(values, courses)
+    since_entry = ep.followup_visits(values, entry)
+    followup = pd.concat([by_course, since_entry], ignore_index=True)
+    mapped = pd.concat(
+        [
+            ep.map_timepoints(by_course, config.timepoints, notes),
+            ep.map_timepoints(since_entry, config.timepoints),
+        ],
+        ignore_index=True,
+    )
+    ep.note_empty_timepoints(mapped[mapped["episode"] > 0], courses, config.timepoints, notes)
+    baseline = baseline_values(values, views)
+    return Prepared(courses, measures, values, followup, mapped, baseline)
+
+
+def analyze(
+    trial: TrialData, options: AnalysisOptions | None = None, progress: Progress | None = None
+) -> AnalysisResult:
+    """Run every analysis of ANALYSIS.md on ``trial``.
+
+    Parameters
+    ----------
+    trial
+        The trial (from ``myotrial.ingest.read_trial`` or the store).
+    options
+        How to analyse; ``None`` takes every documented default.
+    progress
+        Called with the name of each step (:data:`STEPS`) as it starts.
+
+    Returns
+    -------
+    AnalysisResult
+        Every table, and ``summary`` with counts, notes on edge cases met, the options
+        and the methods text.
+    """
+    options = options or AnalysisOptions()
+    notes = Notes()
+    step = progress or (lambda name: None)
+    step(STEPS[0])
+    prep = prepare(trial, options, notes)
+    step(STEPS[1])
+    outcomes = score_outcomes(trial, prep, options, notes)
+    step(STEPS[2])
+    change = change_from_baseline(
+        *_with_tis(prep, outcomes.scores), [*prep.measures, "tis"], options, notes
+    )
+    step(STEPS[3])
+    entry_values = prep.baseline[prep.baseline["episode"] == 1]
+    characteristics = table1(trial.patients, entry_values, prep.measures)
+    step(STEPS[4])
+    ae_table = safety_table(trial.adverse_events)
+    ae_summary = safety_summary(trial.patients, trial.adverse_events, trial.events)
+    step(STEPS[5])
+    courses_only = prep.followup["episode"] > 0
+    lungs = lung_skin(prep.baseline[prep.baseline["episode"] > 0], prep.followup[courses_only])
+    step(STEPS[6])
+    steroid_table = steroids(prep.mapped, prep.baseline, options)
+    step(STEPS[7])
+    mixed = longitudinal(prep.baseline, prep.mapped, options.confidence, notes)
+    step(STEPS[8])
+    tables = {
+        "episodes": outcomes.episodes,
+        "baseline": characteristics,
+        "change_from_baseline": change,
+        "scores": outcomes.scores,
+        "response": outcomes.response,
+        "relapse": outcomes.relapse,
+        "safety": ae_table,
+        "safety_summary": ae_summary,
+        "lung_skin": lungs,
+        "steroids": steroid_table,
+        "longitudinal": mixed,
+    }
+    extra = {"relapse": outcomes.relapse_median}
+    summary = build_summary(trial, options, prep, tables, notes, extra)
+    return AnalysisResult(**tables, summary=summary)
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Scores and what depends on them: episodes with outcomes, response, relapse."""
+
+    scores: pd.DataFrame
+    episodes: pd.DataFrame
+    response: pd.DataFrame
+    relapse: pd.DataFrame
+    relapse_median: dict[str, Any]
+
+
+def score_outcomes(
+    trial: TrialData, prep: Prepared, options: AnalysisOptions, notes: Notes
+) -> Outcomes:
+    """Score every follow-up visit, date responses and relapses, tabulate response rates."""
+    config = trial.config
+    thresholds = THRESHOLDS[options.population or config.population]
+    scores = score_visits(prep.mapped, prep.baseline, config, options)
+    courses = episode_outcomes(
+        prep.episodes, scores, prep.values, trial.events, config, thresholds["minimal"], notes
+    )
+    episodes = ep.episode_table(courses)
+    response = response_table(scores, thresholds, options.confidence)
+    relapse, median = relapse_survival(episodes, options.confidence, notes)
+    return Outcomes(scores, episodes, response, relapse, median)
+
+
+def _with_tis(prep: Prepared, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mapped visits and baselines with a ``tis`` column (0 at baseline, by definition)."""
+    keys = ["patient_id", "episode", "visit_date"]
+    mapped = prep.mapped.merge(scores[[*keys, "tis"]], on=keys, how="left")
+    return mapped, prep.baseline.assign(tis=0.0)

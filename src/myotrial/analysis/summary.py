@@ -1,0 +1,101 @@
+"""``summary.json``: counts, provenance, options, notes and the methods text."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from myotrial.analysis.options import AnalysisOptions, Notes
+from myotrial.trialdata import TrialData
+
+if TYPE_CHECKING:
+    from myotrial.analysis.api import Prepared
+
+METHODS: tuple[str, ...] = (
+    "Episodes: a course is one or more infusions, an infusion within {gap} days of the "
+    "previous one joining its course; each course opens an episode whose baseline is the "
+    "last visit in the {window} days up to and including its first infusion day, and whose "
+    "study day 0 is that infusion day (myotrial convention, MEASURES.md §5). Episode 0 is the "
+    "since-study-entry view: every visit after the first infusion against the first "
+    "course's baseline.",
+    "Time points: a visit is mapped to the nominal time point whose window holds it and "
+    "whose target day is nearest (the earlier time point on a tie); per patient, episode "
+    "and time point the visit nearest the target day is used, the earlier on a tie.",
+    "Change from baseline: mean and SD at baseline and follow-up among patients with both "
+    "values; two-sided paired t-test with a {level:g} % t interval of the mean change (as R "
+    "t.test(paired = TRUE)); Wilcoxon signed-rank test dropping zero differences, exact when "
+    "at most {exact} non-zero differences remain without ties, otherwise the normal "
+    "approximation with tie and continuity correction (as R wilcox.test(paired = TRUE)). "
+    "No correction for multiple comparisons.",
+    "Table 1: mean ± SD (median, quartiles) for continuous characteristics, n (%) of the "
+    "patients with a known value for categorical ones, per arm and overall.",
+    "Lung and skin (MEASURES.md §6): FVC improvement = relative rise ≥ 10 % at the last "
+    "visit; progression (ATS/ERS 2022 physiology) = FVC down ≥ 5 points or DLCO down ≥ 10 "
+    "points at any visit within one year; an ulcer count from above 0 to 0 is healed.",
+    "Steroids: prednisone-equivalent mg/day (MEASURES.md §7) as change from baseline; "
+    "tapered = below 7.5 mg/day.",
+    "Safety: events and patients by term, grade, seriousness and relatedness; a death is a "
+    "death event or a grade 5 adverse event (CTCAE).",
+    "Mixed model: log(CK) and MMT-8 in the first course against time point (baseline as "
+    "reference) with a random intercept per patient, fitted by REML with statsmodels "
+    "MixedLM (the model of R nlme::lme); Wald {level:g} % intervals.",
+)
+
+
+def methods_text(trial: TrialData, options: AnalysisOptions) -> str:
+    """The methods paragraph naming every convention used and its source."""
+    values = {
+        "gap": trial.config.course_gap_days,
+        "window": options.baseline_window_days,
+        "level": options.confidence * 100,
+        "exact": options.exact_max_n,
+    }
+    return "\n\n".join(paragraph.format(**values) for paragraph in METHODS)
+
+
+def build_summary(
+    trial: TrialData,
+    options: AnalysisOptions,
+    prep: Prepared,
+    tables: dict[str, pd.DataFrame],
+    notes: Notes,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything ``summary.json`` holds."""
+    from myotrial import __version__
+
+    episodes = tables["episodes"]
+    counts = {
+        "patients": len(trial.patients),
+        "treated_patients": int(episodes["patient_id"].nunique()),
+        "infusions": len(trial.infusions),
+        "episodes": len(episodes),
+        "retreatments": int(episodes["retreatment"].sum()),
+        "episodes_without_baseline": int(episodes["baseline_date"].isna().sum()),
+        "visits": len(trial.visits),
+        "followup_visits": int((prep.followup["episode"] > 0).sum()),
+        "visits_at_timepoints": int(
+            prep.mapped.loc[prep.mapped["episode"] > 0, "timepoint"].notna().sum()
+        ),
+        "adverse_events": len(trial.adverse_events),
+    }
+    options_used = {
+        **options.to_dict(),
+        "population": options.population or trial.config.population,
+        "course_gap_days": trial.config.course_gap_days,
+        "timepoints": {t.name: {"day": t.day, "window": t.window} for t in trial.config.timepoints},
+    }
+    return {
+        "trial": trial.config.name,
+        "software": "myotrial",
+        "version": __version__,
+        "source": trial.source,
+        "input_checksum": trial.checksum,
+        "counts": counts,
+        "measures": prep.measures,
+        "options": options_used,
+        **(extra or {}),
+        "notes": notes.items,
+        "methods": methods_text(trial, options),
+    }
