@@ -86,6 +86,10 @@ def check_range(
     problems: list[Problem],
 ) -> None:
     """A value outside ``[low, high]`` is a problem (never clipped)."""
+    # Fast path for scalar bounds: NaN-ignoring min and max, no temporary arrays.
+    scalar = np.ndim(low) == 0 and np.ndim(high) == 0 and len(values) > 0
+    if scalar and np.fmin.reduce(values) >= low and np.fmax.reduce(values) <= high:
+        return
     with np.errstate(invalid="ignore"):
         bad = (values < low) | (values > high)
     if bad.any():

@@ -87,12 +87,39 @@ def most_abnormal_enzyme(
     ties going to the earlier column (ck, aldolase, ldh, ast, alt). ×ULN is rounded to
     6 decimals so that equal ratios computed in floating point tie as they should.
     """
-    present = ~np.isnan(baseline) & ~np.isnan(followup)
-    several = present.sum(axis=1) >= 2
-    needs_uln = present & several[:, None] & np.isnan(uln)
-    ratio = np.round(times_uln(baseline, uln), 6)
-    # A single candidate needs no ULN: any finite score makes it the choice.
-    ratio = np.where(np.isnan(ratio), 0.0, ratio)
-    ratio = np.where(present, ratio, -np.inf)
-    choice = np.argmax(ratio, axis=1)
-    return np.where(present.any(axis=1), choice, -1), needs_uln
+    k = baseline.shape[1]
+    choice, needs = choose_enzyme(
+        [baseline[:, j] for j in range(k)],
+        [followup[:, j] for j in range(k)],
+        [uln[:, j] for j in range(k)],
+    )
+    return choice, np.column_stack(needs) if k else np.zeros((len(baseline), 0), dtype=bool)
+
+
+def choose_enzyme(
+    baseline: list[np.ndarray], followup: list[np.ndarray], uln: list[np.ndarray]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`most_abnormal_enzyme` over one 1-D array per enzyme (no copies into 2-D).
+
+    Returns the chosen position per row (-1 for none) and, per enzyme, the rows whose
+    ULN is needed but missing.
+    """
+    n = len(baseline[0]) if baseline else 0
+    best = np.full(n, -np.inf)
+    choice = np.full(n, -1, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    present = []
+    for j, (b, f, limit) in enumerate(zip(baseline, followup, uln, strict=True)):
+        here = ~np.isnan(b) & ~np.isnan(f)
+        ratio = np.round(times_uln(b, limit), 6)
+        # A single candidate needs no ULN: any finite score makes it the choice.
+        np.copyto(ratio, 0.0, where=np.isnan(ratio))
+        # Strictly greater: a tie keeps the earlier enzyme (ck, aldolase, ldh, ast, alt).
+        better = here & (ratio > best)
+        best = np.where(better, ratio, best)
+        choice = np.where(better, j, choice)
+        count += here
+        present.append(here)
+    several = count >= 2
+    needs = [here & several & np.isnan(limit) for here, limit in zip(present, uln, strict=True)]
+    return choice, needs

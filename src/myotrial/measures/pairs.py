@@ -20,13 +20,13 @@ from myotrial.config import ENZYME_UNITS
 from myotrial.errors import ConfigError, InvalidInputError, Problem
 from myotrial.measures import _checks
 from myotrial.measures.csm import (
+    ENZYME_UNIT_FACTORS,
     HAQ_MAX,
     MMT_MAXIMA,
     PAIR_MEASURES,
     TIS_ENZYMES,
     VAS_MEASURES,
-    most_abnormal_enzyme,
-    to_units_per_litre,
+    choose_enzyme,
     vas_scale_max,
     vas_to_cm,
 )
@@ -79,7 +79,7 @@ class CsmPairs:
     followup: dict[str, np.ndarray]
     mmt_max: np.ndarray
     enzyme: np.ndarray
-    """Name of the TIS enzyme chosen per row ("" where none is present at both visits)."""
+    """Position in :data:`TIS_ENZYMES` of the enzyme chosen per row (-1: none at both visits)."""
 
 
 def read_pairs(pairs: pd.DataFrame, options: PairOptions, enzymes: bool = True) -> CsmPairs:
@@ -182,7 +182,7 @@ def _enzyme_arrays(
     pairs: pd.DataFrame, name: str, options: PairOptions, problems: list[Problem]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     source = options.source
-    unit = options.enzyme_units.get(name, "U/L")
+    factor = ENZYME_UNIT_FACTORS[options.enzyme_units.get(name, "U/L")]
     columns = (f"{name}_0", f"{name}_1")
     values = [_checks.numeric(pairs, column, source, problems) for column in columns]
     for column, array in zip(columns, values, strict=True):
@@ -210,11 +210,10 @@ def _enzyme_arrays(
         problems,
     )
     uln = np.where(np.isnan(uln), options.uln.get(name, np.nan), uln)
-    return (
-        to_units_per_litre(values[0], unit),
-        to_units_per_litre(values[1], unit),
-        to_units_per_litre(uln, unit),
-    )
+    if factor == 1.0:
+        return values[0], values[1], uln
+    # U/L = µkat/L × 60; the ULN is declared in the same unit as the values.
+    return values[0] * factor, values[1] * factor, uln * factor
 
 
 def _enzyme(
@@ -223,26 +222,24 @@ def _enzyme(
     n = len(pairs)
     names = [e for e in TIS_ENZYMES if f"{e}_0" in pairs or f"{e}_1" in pairs]
     if not names:
-        return np.full(n, np.nan), np.full(n, np.nan), np.full(n, "", dtype=object)
+        return np.full(n, np.nan), np.full(n, np.nan), np.full(n, -1, dtype=np.int64)
     arrays = [_enzyme_arrays(pairs, name, options, problems) for name in names]
-    base, follow, uln = (np.column_stack([a[i] for a in arrays]) for i in range(3))
-    choice, needs_uln = most_abnormal_enzyme(base, follow, uln)
-    for j, name in enumerate(names):
+    base, follow, uln = ([a[i] for a in arrays] for i in range(3))
+    choice, needs_uln = choose_enzyme(base, follow, uln)
+    for name, needs in zip(names, needs_uln, strict=True):
         _checks.add_problems(
             pairs,
             f"{name}_uln",
-            needs_uln[:, j],
+            needs,
             f"no upper limit of normal for {name}",
             f"give {name}_uln in the row or uln={{'{name}': ...}} (trial.toml [uln])",
             options.source,
             problems,
         )
-    rows = np.arange(n)
-    safe = np.maximum(choice, 0)
-    found = choice >= 0
-    chosen = np.where(found, np.asarray(names, dtype=object)[safe], "")
-    return (
-        np.where(found, base[rows, safe], np.nan),
-        np.where(found, follow[rows, safe], np.nan),
-        chosen,
-    )
+    enzyme_0, enzyme_1 = np.full(n, np.nan), np.full(n, np.nan)
+    for j in range(len(names)):
+        chosen = choice == j
+        enzyme_0 = np.where(chosen, base[j], enzyme_0)
+        enzyme_1 = np.where(chosen, follow[j], enzyme_1)
+    codes = np.array([*(TIS_ENZYMES.index(name) for name in names), -1])
+    return enzyme_0, enzyme_1, codes.take(choice)  # choice -1 takes the last code, -1

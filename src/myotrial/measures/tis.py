@@ -81,26 +81,40 @@ def tis_points(csm: str, p: np.ndarray) -> np.ndarray:
     """
     edges = MMT_BAND_EDGES if csm == "mmt8" else BAND_EDGES
     rounded = np.round(p, DECIMALS)
-    # side="left": a value equal to an edge stays in the lower band, as "p <= edge" says.
-    band = np.searchsorted(np.asarray(edges), rounded, side="left")
-    points = np.asarray(TIS_POINTS[csm])[np.minimum(band, 4)]
-    return np.where(np.isnan(rounded), np.nan, points)
+    # The band is the number of edges strictly below p: p equal to an edge stays in the
+    # lower band, as "p <= edge" says (searchsorted side="left" gives the same band).
+    band = np.zeros(len(rounded), dtype=np.int8)
+    for edge in edges:
+        band += rounded > edge
+    points = np.asarray(TIS_POINTS[csm]).take(band)
+    np.copyto(points, np.nan, where=np.isnan(rounded))
+    return points
 
 
 def tis_category(tis: np.ndarray, population: str = "adult") -> np.ndarray:
     """Category per TIS: none, minimal, moderate or major (None where TIS is missing)."""
     _checks.check_option("population", population, POPULATIONS)
-    band = np.searchsorted(np.asarray(TIS_THRESHOLDS[population]), tis, side="right")
-    labels = np.asarray([*CATEGORIES, None], dtype=object)
-    return labels[np.where(np.isnan(tis), len(CATEGORIES), band)]
+    # The category is the number of thresholds reached (TIS >= threshold).
+    level = np.zeros(len(tis), dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        for threshold in TIS_THRESHOLDS[population]:
+            level += tis >= threshold
+    np.copyto(level, len(CATEGORIES), where=np.isnan(tis))
+    return np.asarray([*CATEGORIES, None], dtype=object).take(level)
 
 
-def missing_names(absent: Mapping[str, np.ndarray]) -> np.ndarray:
+def absent_code(absent: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Per row, a bit mask of the absent CSM (bit i = the i-th key of ``absent``)."""
+    code = np.zeros(len(next(iter(absent.values()))), dtype=np.int8)
+    for bit, key in enumerate(absent):
+        code |= absent[key].view(np.int8) << bit
+    return code
+
+
+def missing_names(absent: Mapping[str, np.ndarray], code: np.ndarray | None = None) -> np.ndarray:
     """Per row, the names of the absent CSM joined by ";" ("" when none is absent)."""
     keys = list(absent)
-    code = np.zeros(len(next(iter(absent.values()))), dtype=np.int64)
-    for bit, key in enumerate(keys):
-        code |= absent[key].astype(np.int64) << bit
+    code = absent_code(absent) if code is None else code
     # One label per combination of absent measures: 2**6 strings, looked up by code.
     table = np.asarray(
         [";".join(k for bit, k in enumerate(keys) if c >> bit & 1) for c in range(1 << len(keys))],
@@ -177,21 +191,23 @@ def score_tis(
     p = improvement_percent(csm)
     points = {key: tis_points(key, p[key]) for key in CSM}
     absent = {key: np.isnan(p[key]) for key in CSM}
-    complete = ~np.logical_or.reduce(list(absent.values()))
-    tis = np.sum([np.where(absent[k], 0.0, points[k]) for k in CSM], axis=0)
-    if missing == "strict":
-        # MEASURES.md §2: strict mode never fills an absent measure (phga and MMT above all).
-        tis = np.where(complete, tis, np.nan)
-    else:
+    code = absent_code(absent)
+    complete = code == 0
+    if missing == "zero":
         # MEASURES.md §2: with missing="zero" an absent measure scores 0.
-        points = {k: np.where(absent[k], 0.0, points[k]) for k in CSM}
+        for key in CSM:
+            np.copyto(points[key], 0.0, where=absent[key])
+    # In strict mode an absent measure's NaN points make the sum NaN: MEASURES.md §2,
+    # strict mode never fills an absent measure (phga and MMT above all).
+    tis = points["phga"] + points["ptga"] + points["mmt8"] + points["haq"]
+    tis += points["enzyme"] + points["extramuscular"]
     columns: dict[str, np.ndarray] = {f"p_{k}": p[k] for k in CSM}
     columns |= {f"points_{k}": points[k] for k in CSM}
     columns |= {
         "tis": tis,
         "category": tis_category(tis, population),
         "complete": complete,
-        "missing": missing_names(absent),
+        "missing": missing_names(absent, code),
     }
     recorded = {"measure": "tis", "population": population, "missing": missing, **options.as_dict()}
     return append_columns(pairs, columns, recorded)
