@@ -100,7 +100,7 @@ def confirmed_worsening(
         Named ``confirmed_worsening``, on the index of ``frame``: True where this visit
         and the next visit of the same sequence are both worse.
     """
-    flags = frame[worse].fillna(False) if worse in frame else is_worse(frame)
+    flags = frame[worse].astype("boolean").fillna(False) if worse in frame else is_worse(frame)
     ordered = pd.DataFrame(
         {
             "by": frame[by].to_numpy(),
