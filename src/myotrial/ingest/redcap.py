@@ -27,6 +27,7 @@ from myotrial.errors import InvalidInputError, Problem
 from myotrial.exchange.redcap.dictionary import FORM_TABLES, read_dictionary
 from myotrial.exchange.redcap.events import trial_events
 from myotrial.exchange.redcap.mapping import RedcapMapping, load_mapping
+from myotrial.ingest.redcap_checks import conform, records_problems
 from myotrial.ingest.redcap_fields import RECORDS, ReadField, cell_problems, resolve_fields
 from myotrial.ingest.redcap_tables import assemble_tables, typed_columns
 from myotrial.trialdata import TrialData
@@ -118,13 +119,17 @@ def read_redcap_export(
     assembled = assemble_tables(records, typed, fields)
     if type_problems + assembled.problems:
         raise InvalidInputError(type_problems + assembled.problems)
+    tables = {name: conform(name, frame) for name, frame in assembled.tables.items()}
     trial = TrialData(
         config=config,
-        **assembled.tables,
+        **tables,
         source=str(folder),
         checksum=_checksum(folder),
         extra_columns=assembled.extras,
     )
+    rule_problems = records_problems(trial, assembled.source_rows, fields)
+    if rule_problems:
+        raise InvalidInputError(rule_problems)
     return RedcapImport(trial=trial, notes=tuple(notes))
 
 
