@@ -1,0 +1,252 @@
+"""Virtual patients: the disease model of the trial designer, batched over trials.
+
+Each function draws ``trials`` whole trials at once as arrays of shape
+``(trials, patients)``: the control arm first (``arm == 0``), then the MSCT arm. A latent
+disease-activity score per patient drives the baseline and its link to the outcome;
+MSCT shifts the trajectory. Parameter values come from
+:mod:`myotrial.design.parameters` and may be scalars or one value per trial (shape
+``(trials,)``), which is how assurance varies the effect between simulated trials.
+
+Model (DESIGN.md):
+
+- MMT-8: baseline ``B ~ N(mu, sd²)``; week-24 value ``F`` with ``corr(B, F) = rho`` and
+  ``sd(F) = sd``; the change ``F − B`` has mean ``mean_control`` or ``mean_treatment``.
+- Response (TIS ≥ 20): a probit latent correlated with the baseline; the arm's response
+  probability is kept exactly.
+- CK: ``plateau + (CK0 − plateau)·exp(−k·t)`` per arm, CK0 log-normal with the pilot's mean
+  and SD, multiplicative patient noise of SD ``ck_log_sd`` on the log scale.
+- Repeated MMT-8 at weeks 4, 8, 12, 24: exchangeable correlation ``rho`` between all
+  visits and baseline; MSCT approaches its gain at rate ``mmt8_rate``; standard care
+  changes linearly; monotone dropout with a constant chance per visit.
+- Relapse: exponential time from response with median ``relapse_median_control`` in
+  standard care and hazard ratio ``hazard_ratio``; detected at the next assessment visit;
+  censored at the end of follow-up or at dropout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtri
+
+from myotrial.design.parameters import MMRM_WEEKS
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+Values = Mapping[str, ArrayLike]
+
+
+@dataclass(frozen=True)
+class Trials:
+    """A batch of simulated trials; arrays are ``(trials, patients[, visits])``.
+
+    ``outcome`` is the change from baseline (response: 1.0/0.0; relapse: the observed
+    time in weeks); ``event`` is the relapse indicator and ``observed`` the visit (or
+    analysis-population) mask, both ``None`` where they do not apply.
+    """
+
+    arm: FloatArray
+    baseline: FloatArray
+    outcome: FloatArray
+    observed: BoolArray | None = None
+    event: BoolArray | None = None
+
+
+def arm_vector(n_control: int, n_treatment: int) -> FloatArray:
+    """0 for each control patient, then 1 for each MSCT patient."""
+    return np.concatenate([np.zeros(n_control), np.ones(n_treatment)])
+
+
+def _by_arm(
+    values: Values, control: str, treatment: str, trials: int
+) -> tuple[FloatArray, FloatArray]:
+    """The control and the treatment value, one per trial."""
+    low = np.broadcast_to(np.asarray(values[control], dtype=float), (trials,))
+    high = np.broadcast_to(np.asarray(values[treatment], dtype=float), (trials,))
+    return low, high
+
+
+def _arm_matrix(low: FloatArray, high: FloatArray, n_control: int, n_treatment: int) -> FloatArray:
+    trials = low.shape[0]
+    out = np.empty((trials, n_control + n_treatment))
+    out[:, :n_control] = low[:, None]
+    out[:, n_control:] = high[:, None]
+    return out
+
+
+def simulate_change(
+    rng: np.random.Generator, values: Values, n_control: int, n_treatment: int, trials: int
+) -> Trials:
+    """MMT-8 change at week 24 with its baseline (the ANCOVA endpoint).
+
+    Returns
+    -------
+    Trials
+        ``baseline`` the MMT-8 at baseline, ``outcome`` the change to week 24.
+    """
+    n = n_control + n_treatment
+    rho = float(np.asarray(values["correlation"]))
+    sd = float(np.asarray(values["sd"]))
+    mu = float(np.asarray(values["mmt8_baseline_mean"]))
+    low, high = _by_arm(values, "mean_control", "mean_treatment", trials)
+    z = rng.standard_normal((2, trials, n))
+    baseline = mu + sd * z[0]
+    # F − B = mean + (rho − 1)(B − mu) + sd·sqrt(1 − rho²)·e keeps corr(B, F) = rho
+    outcome = (rho - 1.0) * sd * z[0] + (sd * np.sqrt(1.0 - rho * rho)) * z[1]
+    outcome[:, :n_control] += low[:, None]
+    outcome[:, n_control:] += high[:, None]
+    return Trials(arm_vector(n_control, n_treatment), baseline, outcome)
+
+
+def simulate_response(
+    rng: np.random.Generator, values: Values, n_control: int, n_treatment: int, trials: int
+) -> Trials:
+    """TIS ≥ 20 response at week 24 with the baseline MMT-8 as covariate.
+
+    Returns
+    -------
+    Trials
+        ``outcome`` 1.0 for a responder, else 0.0; ``baseline`` the MMT-8 at baseline.
+    """
+    n = n_control + n_treatment
+    r = float(np.asarray(values["response_baseline_correlation"]))
+    low, high = _by_arm(values, "p_control", "p_treatment", trials)
+    threshold = _arm_matrix(
+        ndtri(np.clip(low, 0, 1)), ndtri(np.clip(high, 0, 1)), n_control, n_treatment
+    )
+    z = rng.standard_normal((2, trials, n))
+    latent = r * z[0] + np.sqrt(1.0 - r * r) * z[1]
+    baseline = (
+        float(np.asarray(values["mmt8_baseline_mean"])) + float(np.asarray(values["sd"])) * z[0]
+    )
+    # a weaker patient (low MMT-8) has more room to improve: response when latent is low
+    outcome = (latent < threshold).astype(float)
+    return Trials(arm_vector(n_control, n_treatment), baseline, outcome)
+
+
+def simulate_log_ck(
+    rng: np.random.Generator, values: Values, n_control: int, n_treatment: int, trials: int
+) -> Trials:
+    """Change in log CK from baseline to ``ck_week`` with log CK0 as covariate.
+
+    Returns
+    -------
+    Trials
+        ``baseline`` log CK at baseline, ``outcome`` log CK(week) − log CK0.
+    """
+    n = n_control + n_treatment
+    mean, sd = float(np.asarray(values["ck0_mean"])), float(np.asarray(values["ck0_sd"]))
+    # log-normal with the pilot's mean and SD
+    s2 = np.log1p((sd / mean) ** 2)
+    z = rng.standard_normal((2, trials, n))
+    log_ck0 = np.log(mean) - s2 / 2 + np.sqrt(s2) * z[0]
+    plateau = _arm_matrix(
+        *_by_arm(values, "ck_plateau_control", "ck_plateau_treatment", trials),
+        n_control,
+        n_treatment,
+    )
+    rate = _arm_matrix(
+        *_by_arm(values, "ck_rate_control", "ck_rate_treatment", trials), n_control, n_treatment
+    )
+    week = float(np.asarray(values["ck_week"]))
+    curve = plateau + (np.exp(log_ck0) - plateau) * np.exp(-rate * week)
+    log_ck = np.log(np.maximum(curve, 1e-9)) + float(np.asarray(values["ck_log_sd"])) * z[1]
+    return Trials(arm_vector(n_control, n_treatment), log_ck0, log_ck - log_ck0)
+
+
+def mmrm_means(
+    values: Values, weeks: tuple[float, ...] = MMRM_WEEKS
+) -> tuple[FloatArray, FloatArray]:
+    """Mean MMT-8 change at each visit: (control, treatment), each ``(trials|1, visits)``."""
+    t = np.asarray(weeks)
+    low = np.atleast_1d(np.asarray(values["mean_control"], dtype=float))[:, None]
+    high = np.atleast_1d(np.asarray(values["mean_treatment"], dtype=float))[:, None]
+    rate = float(np.asarray(values["mmt8_rate"]))
+    control = low * t / t[-1]  # standard care: a steady drift to its week-24 change
+    treatment = high * (1.0 - np.exp(-rate * t)) / (1.0 - np.exp(-rate * t[-1]))
+    return control, treatment
+
+
+def simulate_repeated(
+    rng: np.random.Generator,
+    values: Values,
+    n_control: int,
+    n_treatment: int,
+    trials: int,
+    weeks: tuple[float, ...] = MMRM_WEEKS,
+) -> Trials:
+    """Repeated MMT-8 change at ``weeks`` with monotone dropout.
+
+    Returns
+    -------
+    Trials
+        ``outcome`` and ``observed`` of shape ``(trials, patients, visits)``.
+    """
+    n, v = n_control + n_treatment, len(weeks)
+    rho = float(np.asarray(values["correlation"]))
+    sd = float(np.asarray(values["sd"]))
+    z = rng.standard_normal((trials, n, v + 2))
+    # exchangeable correlation rho between baseline and every visit
+    shared = np.sqrt(rho) * z[:, :, :1]
+    levels = sd * (shared + np.sqrt(1.0 - rho) * z[:, :, 1 : v + 2])
+    baseline = float(np.asarray(values["mmt8_baseline_mean"])) + levels[:, :, 0]
+    outcome = levels[:, :, 1:] - levels[:, :, :1]
+    control, treatment = mmrm_means(values, weeks)
+    outcome[:, :n_control, :] += control[:, None, :]
+    outcome[:, n_control:, :] += treatment[:, None, :]
+    observed = _monotone_observed(rng, float(np.asarray(values["dropout_per_visit"])), trials, n, v)
+    return Trials(arm_vector(n_control, n_treatment), baseline, outcome, observed)
+
+
+def _monotone_observed(
+    rng: np.random.Generator, dropout: float, trials: int, n: int, visits: int
+) -> BoolArray:
+    """Visit j is observed while the patient has not yet left (chance ``dropout`` each)."""
+    stays = rng.random((trials, n, visits)) >= dropout
+    return np.logical_and.accumulate(stays, axis=2)
+
+
+def simulate_relapse(
+    rng: np.random.Generator, values: Values, n_control: int, n_treatment: int, trials: int
+) -> Trials:
+    """Time from response to relapse, detected at assessment visits.
+
+    Returns
+    -------
+    Trials
+        ``outcome`` the observed time in weeks, ``event`` True for a relapse,
+        ``observed`` True for patients in the analysis (responders).
+    """
+    n = n_control + n_treatment
+    median = float(np.asarray(values["relapse_median_control"]))
+    hr = _arm_matrix(
+        np.ones(trials),
+        np.broadcast_to(np.asarray(values["hazard_ratio"], dtype=float), (trials,)),
+        n_control,
+        n_treatment,
+    )
+    rate = np.log(2.0) / median * hr
+    u = rng.random((3, trials, n))
+    time = -np.log1p(-u[0]) / rate
+    interval = float(np.asarray(values["visit_interval"]))
+    followup = float(np.asarray(values["relapse_followup"]))
+    censor = np.full((trials, n), followup)
+    dropout = float(np.asarray(values["dropout_per_visit"]))
+    if interval > 0:
+        # DESIGN.md: a relapse is dated at the visit that finds it
+        time = np.ceil(time / interval) * interval
+        visits_kept = np.floor(np.log1p(-u[1]) / np.log1p(-dropout)) if dropout > 0 else None
+        if visits_kept is not None:
+            censor = np.minimum(censor, visits_kept * interval)
+    event = time <= censor
+    entered = _arm_matrix(
+        *_by_arm(values, "relapse_p_control", "relapse_p_treatment", trials), n_control, n_treatment
+    )
+    included = u[2] < entered
+    observed_time = np.minimum(time, censor)
+    return Trials(
+        arm_vector(n_control, n_treatment), np.zeros((trials, n)), observed_time, included, event
+    )

@@ -1,0 +1,267 @@
+"""Simulated trials in reproducible blocks, run serially, with joblib or on Dask.
+
+The random stream of every block is
+``numpy.random.SeedSequence(seed, spawn_key=(scenario, block))`` with a fixed block size,
+so the trials of a block do not depend on which process runs it or in which order:
+serial, joblib and Dask runs give identical counts. A block returns integer counts and
+float sums; totals are added in block order, so they are identical too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from myotrial.design import analyses, model
+from myotrial.design.decision import Decisions
+
+ENDPOINTS: tuple[str, ...] = ("response", "mmt8_change", "log_ck", "mmrm", "relapse")
+TESTS: tuple[str, ...] = ("z", "fisher", "logistic")
+KINDS: dict[str, int] = {"alternative": 0, "null": 1, "assurance": 2}
+DEFAULT_BLOCK_SIZE = 4000
+
+EFFECT_PARAMETER: Mapping[str, str] = {
+    "response": "p_treatment",
+    "mmt8_change": "mean_treatment",
+    "log_ck": "ck_plateau_treatment",
+    "mmrm": "mean_treatment",
+    "relapse": "hazard_ratio",
+}
+"""The parameter that carries the treatment effect (varied by assurance)."""
+
+_NULL: Mapping[str, Mapping[str, str]] = {
+    "response": {"p_treatment": "p_control"},
+    "mmt8_change": {"mean_treatment": "mean_control"},
+    "log_ck": {
+        "ck_plateau_treatment": "ck_plateau_control",
+        "ck_rate_treatment": "ck_rate_control",
+    },
+    "mmrm": {"mean_treatment": "mean_control"},
+    "relapse": {"relapse_p_treatment": "relapse_p_control"},
+}
+
+_SIMULATORS: Mapping[str, Callable[..., model.Trials]] = {
+    "response": model.simulate_response,
+    "mmt8_change": model.simulate_change,
+    "log_ck": model.simulate_log_ck,
+    "mmrm": model.simulate_repeated,
+    "relapse": model.simulate_relapse,
+}
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Uncertainty about the effect parameter, for assurance.
+
+    ``kind`` is ``"normal"`` (mean, sd) or ``"draws"`` (bootstrap values, sampled with
+    replacement); draws outside ``bounds`` are clipped to them.
+    """
+
+    kind: str
+    mean: float = 0.0
+    sd: float = 0.0
+    draws: tuple[float, ...] = ()
+    bounds: tuple[float, float] = (-np.inf, np.inf)
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class DesignSpec:
+    """Everything a simulated trial needs; picklable, so workers receive it whole."""
+
+    endpoint: str
+    values: Mapping[str, float]
+    alpha: float = 0.05
+    ratio: float = 1.0
+    test: str = "z"
+    sims: int = 10_000
+    seed: int = 0
+    block_size: int = DEFAULT_BLOCK_SIZE
+    prior: Prior | None = None
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def n_treatment(self, n_control: int) -> int:
+        """MSCT-arm size for ``n_control`` control patients at the allocation ratio."""
+        return max(1, round(self.ratio * n_control))
+
+    def null_values(self) -> dict[str, float]:
+        """Parameter values with no treatment effect (for the type I error)."""
+        values = dict(self.values)
+        for target, origin in _NULL[self.endpoint].items():
+            values[target] = values[origin]
+        if self.endpoint == "relapse":
+            values["hazard_ratio"] = 1.0
+        return values
+
+
+class Tally(NamedTuple):
+    """What one block contributes: counts and sums of the arm-effect estimates."""
+
+    trials: int
+    rejections: int
+    valid: int
+    estimate_sum: float
+    estimate_sumsq: float
+
+
+def block_generator(seed: int, scenario: int, block: int) -> np.random.Generator:
+    """The random generator of one block (DESIGN.md: spawn_key = (scenario, block))."""
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(scenario, block)))
+    )
+
+
+def scenario_id(n_control: int, kind: str) -> int:
+    """A stable scenario number for the arm size and hypothesis."""
+    return 4 * n_control + KINDS[kind]
+
+
+def block_count(spec: DesignSpec) -> int:
+    """Number of blocks of ``spec.block_size`` trials needed for ``spec.sims``."""
+    return -(-spec.sims // spec.block_size)
+
+
+def simulate_block(
+    spec: DesignSpec, n_control: int, kind: str, block: int
+) -> tuple[model.Trials, Decisions]:
+    """Simulate and analyse the trials of one block.
+
+    Returns
+    -------
+    (trials, decisions)
+    """
+    rng = block_generator(spec.seed, scenario_id(n_control, kind), block)
+    size = min(spec.block_size, spec.sims - block * spec.block_size)
+    values: dict[str, Any] = spec.null_values() if kind == "null" else dict(spec.values)
+    if kind == "assurance":
+        values[EFFECT_PARAMETER[spec.endpoint]] = draw_effects(spec, rng, size)
+    simulated = _SIMULATORS[spec.endpoint](
+        rng, values, n_control, spec.n_treatment(n_control), size
+    )
+    return simulated, analyse(spec, simulated, n_control, values)
+
+
+def run_block(spec: DesignSpec, n_control: int, kind: str, block: int) -> Tally:
+    """One block's counts: the unit of work sent to joblib or Dask workers."""
+    _, decisions = simulate_block(spec, n_control, kind, block)
+    est = np.where(decisions.valid, decisions.estimate, 0.0)
+    est = np.where(np.isfinite(est), est, 0.0)
+    return Tally(
+        len(decisions.reject),
+        int(decisions.reject.sum()),
+        int(decisions.valid.sum()),
+        float(est.sum()),
+        float((est * est).sum()),
+    )
+
+
+def draw_effects(spec: DesignSpec, rng: np.random.Generator, size: int) -> np.ndarray:
+    """Per-trial values of the effect parameter drawn from ``spec.prior``."""
+    prior = spec.prior
+    if prior is None:
+        raise ValueError("assurance needs a prior (normal or bootstrap draws)")
+    if prior.kind == "draws":
+        values = np.asarray(prior.draws)[rng.integers(0, len(prior.draws), size)]
+    else:
+        values = prior.mean + prior.sd * rng.standard_normal(size)
+    return np.clip(values, *prior.bounds)
+
+
+def analyse(
+    spec: DesignSpec, trials: model.Trials, n_control: int, values: Mapping[str, Any]
+) -> Decisions:
+    """Run the endpoint's primary analysis on a batch of trials."""
+    if spec.endpoint == "response":
+        if spec.test == "fisher":
+            return analyses.fisher_test(trials.outcome, n_control, spec.alpha)
+        if spec.test == "logistic":
+            return analyses.logistic_test(trials.outcome, trials.baseline, n_control, spec.alpha)
+        return analyses.two_proportion_z(trials.outcome, n_control, spec.alpha)
+    if spec.endpoint == "relapse":
+        event = trials.event if trials.event is not None else np.ones_like(trials.outcome, bool)
+        return analyses.logrank(trials.outcome, event, trials.arm, spec.alpha, trials.observed)
+    if spec.endpoint == "mmrm":
+        if float(values["dropout_per_visit"]) > 0 and trials.observed is not None:
+            return analyses.mmrm_monotone(
+                trials.outcome, trials.baseline, trials.observed, n_control, spec.alpha
+            )
+        # complete data: unstructured MMRM at the final visit = final-visit ANCOVA
+        return analyses.ancova(trials.outcome[:, :, -1], trials.baseline, n_control, spec.alpha)
+    return analyses.ancova(trials.outcome, trials.baseline, n_control, spec.alpha)
+
+
+Task = tuple[DesignSpec, int, str, int]
+
+
+def tasks_for(spec: DesignSpec, n_control: int, kind: str) -> list[Task]:
+    """The block tasks of one scenario."""
+    return [(spec, n_control, kind, b) for b in range(block_count(spec))]
+
+
+def run_tasks(
+    tasks: Sequence[Task],
+    jobs: int = 1,
+    scheduler: Any = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Tally]:
+    """Run block tasks serially, with joblib (``jobs > 1``) or on Dask (``scheduler``).
+
+    Parameters
+    ----------
+    tasks
+        ``(spec, n_control, kind, block)`` tuples.
+    jobs
+        Worker processes for joblib; 1 runs in this process.
+    scheduler
+        A Dask scheduler address (``"tcp://HOST:PORT"``) or a ``distributed.Client``.
+    progress
+        Called with the number of blocks just finished.
+
+    Returns
+    -------
+    list of Tally
+        In the order of ``tasks``, whatever order the workers finished in.
+    """
+    if scheduler is not None:
+        return _run_dask(tasks, scheduler, progress)
+    if jobs > 1:
+        from joblib import Parallel, delayed
+
+        parallel = Parallel(n_jobs=jobs, return_as="generator")
+        results = parallel(delayed(run_block)(*task) for task in tasks)
+        return _collect(results, progress)
+    return _collect((run_block(*task) for task in tasks), progress)
+
+
+def _collect(results: Iterable[Tally], progress: Callable[[int], None] | None) -> list[Tally]:
+    out = []
+    for tally in results:
+        out.append(Tally(*tally))
+        if progress is not None:
+            progress(1)
+    return out
+
+
+def _run_dask(
+    tasks: Sequence[Task], scheduler: Any, progress: Callable[[int], None] | None
+) -> list[Tally]:
+    from dask.distributed import Client, as_completed
+
+    client = Client(scheduler) if isinstance(scheduler, str) else scheduler
+    try:
+        futures = [client.submit(run_block, *task, pure=False) for task in tasks]
+        for _ in as_completed(futures):
+            if progress is not None:
+                progress(1)
+        return [Tally(*f.result()) for f in futures]
+    finally:
+        if isinstance(scheduler, str):
+            client.close()
+
+
+def with_values(spec: DesignSpec, **values: float) -> DesignSpec:
+    """A copy of ``spec`` with some parameter values replaced."""
+    return replace(spec, values={**spec.values, **values})

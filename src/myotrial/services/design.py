@@ -1,0 +1,212 @@
+"""The design use cases the command line (and later the server) call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from myotrial.design.power import Runner, make_spec, run_design
+from myotrial.design.randomise import balance_report, list_csv, randomisation_list, sha256
+from myotrial.design.simulate import EFFECT_PARAMETER, DesignSpec, Prior, block_count
+from myotrial.errors import ConfigError, Problem
+
+PRIOR_BOUNDS: Mapping[str, tuple[float, float]] = {
+    "response": (0.0, 1.0),
+    "mmt8_change": (-80.0, 80.0),
+    "log_ck": (1.0, 1e6),
+    "mmrm": (-80.0, 80.0),
+    "relapse": (0.01, 100.0),
+}
+_VALUE_NAMES = (
+    "p_control",
+    "p_treatment",
+    "mean_control",
+    "mean_treatment",
+    "sd",
+    "correlation",
+    "hazard_ratio",
+    "dropout_per_visit",
+)
+
+
+def _problem(option: str, value: object, rule: str, hint: str = "") -> ConfigError:
+    return ConfigError([Problem("command line", None, option, str(value), rule, hint)])
+
+
+def parse_params(items: tuple[str, ...]) -> dict[str, float]:
+    """``("NAME=1.5", ...)`` → ``{"NAME": 1.5}``.
+
+    Raises
+    ------
+    ConfigError
+        Listing every item that is not NAME=NUMBER.
+    """
+    out: dict[str, float] = {}
+    problems: list[Problem] = []
+    for item in items:
+        name, sep, text = item.partition("=")
+        try:
+            out[name.strip()] = float(text)
+        except ValueError:
+            sep = ""
+        if not sep:
+            problems.append(
+                Problem(
+                    "command line",
+                    None,
+                    "--param",
+                    item,
+                    "must look like NAME=NUMBER",
+                    "e.g. --param ck_plateau_control=600",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def parse_allocation(text: str) -> float:
+    """``"2:1"`` (MSCT:control) → 2.0; a plain number is taken as the ratio itself."""
+    from myotrial.design.randomise import parse_ratio
+
+    try:
+        msct, control = parse_ratio(text) if ":" in text else (float(text), 1.0)
+    except ValueError as exc:
+        raise _problem("--ratio", text, "must look like 1:1 or 2:1 (MSCT:control)") from exc
+    return float(msct) / float(control)
+
+
+def build_spec(options: Mapping[str, Any]) -> DesignSpec:
+    """Turn command-line options into a design, pilot fit and prior included.
+
+    Raises
+    ------
+    ConfigError
+        If an option is out of range or a parameter name is unknown.
+    """
+    overrides = {n: options[n] for n in _VALUE_NAMES if options.get(n) is not None}
+    overrides.update(options.get("params_parsed") or {})
+    sources: dict[str, str] = {}
+    prior = None
+    endpoint = options["endpoint"]
+    if options.get("from_pilot"):
+        from myotrial.design.pilot import pilot_design_inputs
+
+        fitted, sources, prior = pilot_design_inputs(
+            endpoint, options.get("db"), options.get("bootstrap", 2000), options["seed"]
+        )
+        overrides = {**fitted, **overrides}
+    spec_kwargs = dict(
+        alpha=options["alpha"],
+        ratio=parse_allocation(options["ratio"]),
+        test=options["test"],
+        sims=options["sims"],
+        seed=options["seed"],
+    )
+    if options.get("block_size"):
+        spec_kwargs["block_size"] = options["block_size"]
+    try:
+        spec = make_spec(endpoint, overrides, sources=sources, **spec_kwargs)
+    except ValueError as exc:
+        raise _problem("design options", None, str(exc)) from exc
+    if options.get("assurance"):
+        prior = prior or normal_prior(spec, options.get("prior_sd"))
+        return DesignSpec(**{**spec.__dict__, "prior": prior})
+    return spec
+
+
+def normal_prior(spec: DesignSpec, sd: float | None) -> Prior:
+    """A normal prior centred on the assumed effect, for assurance without a pilot.
+
+    Raises
+    ------
+    ConfigError
+        If no positive SD is given.
+    """
+    if sd is None or sd <= 0:
+        raise _problem(
+            "--prior-sd",
+            sd,
+            "assurance needs a prior SD above 0",
+            "give --prior-sd, or use --from-pilot for bootstrap draws",
+        )
+    name = EFFECT_PARAMETER[spec.endpoint]
+    return Prior(
+        "normal",
+        mean=spec.values[name],
+        sd=sd,
+        bounds=PRIOR_BOUNDS[spec.endpoint],
+        source=f"normal prior on {name}, SD {sd} (user)",
+    )
+
+
+def run_design_service(
+    options: dict[str, Any], progress_factory: Callable[[int | None], Any] | None = None
+) -> dict[str, Any]:
+    """Run ``myotrial design`` with its options; returns the design JSON dict.
+
+    Raises
+    ------
+    ConfigError
+        For options out of range.
+    """
+    options = {**options, "params_parsed": parse_params(tuple(options.get("params", ())))}
+    spec = build_spec(options)
+    if options.get("jobs", 1) < 1:
+        raise _problem("--jobs", options["jobs"], "must be at least 1")
+    total = None
+    if options.get("target_power") is None:
+        points = 2 + (spec.prior is not None) + (4 if options.get("curve", True) else 0)
+        total = points * block_count(spec)
+    if progress_factory is None:
+        return _run(spec, options, None)
+    with progress_factory(total) as bar:
+        task = bar.task_ids[0]
+        return _run(spec, options, lambda k: bar.advance(task, k))
+
+
+def _run(
+    spec: DesignSpec, options: Mapping[str, Any], progress: Callable[[int], None] | None
+) -> dict[str, Any]:
+    runner = Runner(options.get("jobs", 1), options.get("scheduler"), progress)
+    try:
+        return run_design(
+            spec,
+            options.get("n_per_arm"),
+            options.get("target_power"),
+            runner,
+            curve=options.get("curve", True),
+        )
+    except ValueError as exc:
+        raise _problem("design options", None, str(exc)) from exc
+
+
+def make_randomisation_list(
+    factors: dict[str, list[str]],
+    n_per_stratum: int,
+    block_sizes: list[int],
+    ratio: tuple[int, int],
+    seed: int,
+    output: Path,
+) -> tuple[pd.DataFrame, str, pd.DataFrame]:
+    """Build, write and fingerprint a randomisation list.
+
+    Returns
+    -------
+    (list, sha256, balance report)
+
+    Raises
+    ------
+    ConfigError
+        If the block sizes or strata are invalid.
+    """
+    try:
+        frame = randomisation_list(factors, n_per_stratum, block_sizes, ratio, seed)
+    except ValueError as exc:
+        raise _problem("--block-sizes/--strata", block_sizes, str(exc)) from exc
+    data = list_csv(frame)
+    output.write_bytes(data)
+    return frame, sha256(data), balance_report(frame, list(factors))
