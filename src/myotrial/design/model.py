@@ -93,9 +93,14 @@ def simulate_change(
     mu = float(np.asarray(values["mmt8_baseline_mean"]))
     low, high = _by_arm(values, "mean_control", "mean_treatment", trials)
     z = rng.standard_normal((2, trials, n))
-    baseline = mu + sd * z[0]
+    # in place: fresh large arrays cost page faults that outweigh the arithmetic
+    deviation, outcome = z[0], z[1]
+    deviation *= sd
     # F − B = mean + (rho − 1)(B − mu) + sd·sqrt(1 − rho²)·e keeps corr(B, F) = rho
-    outcome = (rho - 1.0) * sd * z[0] + (sd * np.sqrt(1.0 - rho * rho)) * z[1]
+    outcome *= sd * np.sqrt(1.0 - rho * rho)
+    outcome += (rho - 1.0) * deviation
+    baseline = deviation
+    baseline += mu
     outcome[:, :n_control] += low[:, None]
     outcome[:, n_control:] += high[:, None]
     return Trials(arm_vector(n_control, n_treatment), baseline, outcome)

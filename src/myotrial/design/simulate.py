@@ -9,7 +9,7 @@ float sums; totals are added in block order, so they are identical too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -21,7 +21,9 @@ from myotrial.design.decision import Decisions
 ENDPOINTS: tuple[str, ...] = ("response", "mmt8_change", "log_ck", "mmrm", "relapse")
 TESTS: tuple[str, ...] = ("z", "fisher", "logistic")
 KINDS: dict[str, int] = {"alternative": 0, "null": 1, "assurance": 2}
-DEFAULT_BLOCK_SIZE = 4000
+DEFAULT_BLOCK_SIZE = 10_000
+CHUNK = 2000
+"""Trials simulated per NumPy call inside a block (fixed: part of the random streams)."""
 
 EFFECT_PARAMETER: Mapping[str, str] = {
     "response": "p_treatment",
@@ -126,36 +128,45 @@ def block_count(spec: DesignSpec) -> int:
 
 def simulate_block(
     spec: DesignSpec, n_control: int, kind: str, block: int
-) -> tuple[model.Trials, Decisions]:
-    """Simulate and analyse the trials of one block.
+) -> Iterator[tuple[model.Trials, Decisions]]:
+    """Simulate and analyse the trials of one block, in chunks of :data:`CHUNK` trials.
 
-    Returns
-    -------
+    The block's generator runs through the chunks in order, so the trials depend only
+    on (seed, scenario, block, block size); chunks keep the arrays small enough to stay
+    in cache.
+
+    Yields
+    ------
     (trials, decisions)
+        One chunk of simulated trials and their analysis.
     """
     rng = block_generator(spec.seed, scenario_id(n_control, kind), block)
     size = min(spec.block_size, spec.sims - block * spec.block_size)
-    values: dict[str, Any] = spec.null_values() if kind == "null" else dict(spec.values)
-    if kind == "assurance":
-        values[EFFECT_PARAMETER[spec.endpoint]] = draw_effects(spec, rng, size)
-    simulated = _SIMULATORS[spec.endpoint](
-        rng, values, n_control, spec.n_treatment(n_control), size
-    )
-    return simulated, analyse(spec, simulated, n_control, values)
+    base: dict[str, Any] = spec.null_values() if kind == "null" else dict(spec.values)
+    for start in range(0, size, CHUNK):
+        chunk = min(CHUNK, size - start)
+        values = dict(base)
+        if kind == "assurance":
+            values[EFFECT_PARAMETER[spec.endpoint]] = draw_effects(spec, rng, chunk)
+        simulated = _SIMULATORS[spec.endpoint](
+            rng, values, n_control, spec.n_treatment(n_control), chunk
+        )
+        yield simulated, analyse(spec, simulated, n_control, values)
 
 
 def run_block(spec: DesignSpec, n_control: int, kind: str, block: int) -> Tally:
     """One block's counts: the unit of work sent to joblib or Dask workers."""
-    _, decisions = simulate_block(spec, n_control, kind, block)
-    est = np.where(decisions.valid, decisions.estimate, 0.0)
-    est = np.where(np.isfinite(est), est, 0.0)
-    return Tally(
-        len(decisions.reject),
-        int(decisions.reject.sum()),
-        int(decisions.valid.sum()),
-        float(est.sum()),
-        float((est * est).sum()),
-    )
+    counts = [0, 0, 0]
+    sums = [0.0, 0.0]
+    for _, decisions in simulate_block(spec, n_control, kind, block):
+        est = np.where(decisions.valid, decisions.estimate, 0.0)
+        est = np.where(np.isfinite(est), est, 0.0)
+        counts[0] += len(decisions.reject)
+        counts[1] += int(decisions.reject.sum())
+        counts[2] += int(decisions.valid.sum())
+        sums[0] += float(est.sum())
+        sums[1] += float((est * est).sum())
+    return Tally(counts[0], counts[1], counts[2], sums[0], sums[1])
 
 
 def draw_effects(spec: DesignSpec, rng: np.random.Generator, size: int) -> np.ndarray:
