@@ -43,14 +43,18 @@ def test_response_type1_error_matches_exact_null_rejection_rate() -> None:
     _within(result, _z_test_power(0.44, 0.44, 30, 0.05))
 
 
-def test_response_power_matches_normal_formula_at_large_n() -> None:
-    spec = make_spec("response", {"p_control": 0.44, "p_treatment": 0.6}, sims=20_000, seed=13)
-    result = evaluate(spec, [(150, "alternative")], Runner())[(150, "alternative")]
-    pbar, z = 0.52, stats.norm.isf(0.025)
-    alt_se = math.sqrt((0.44 * 0.56 + 0.6 * 0.4) / 150)
-    reference = stats.norm.cdf((0.16 - z * math.sqrt(pbar * (1 - pbar) * 2 / 150)) / alt_se)
-    # the normal approximation itself is good to ~0.005 here
-    assert abs(result["power"] - reference) <= 3 * result["mc_se"] + 0.005
+def test_fisher_power_matches_enumeration_with_scipy_fisher_exact() -> None:
+    spec = make_spec(
+        "response", {"p_control": 0.3, "p_treatment": 0.8}, sims=20_000, seed=13, test="fisher"
+    )
+    result = evaluate(spec, [(20, "alternative")], Runner())[(20, "alternative")]
+    reference = sum(
+        stats.binom.pmf(x0, 20, 0.3) * stats.binom.pmf(x1, 20, 0.8)
+        for x0 in range(21)
+        for x1 in range(21)
+        if stats.fisher_exact([[x0, 20 - x0], [x1, 20 - x1]]).pvalue <= 0.05
+    )
+    _within(result, reference)
 
 
 def _ancova_reference(delta: float, sd: float, rho: float, n: int, alpha: float) -> float:

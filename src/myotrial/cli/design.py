@@ -9,7 +9,13 @@ from typing import Any
 import click
 from rich.table import Table
 
-from myotrial.cli._common import console, db_option, err_console, report_errors
+from myotrial.cli._common import (
+    console,
+    database_url,
+    db_option,
+    err_console,
+    report_errors,
+)
 from myotrial.errors import ConfigError, Problem
 
 _VALUE_OPTIONS = {
@@ -146,6 +152,7 @@ def design_command(**options: Any) -> None:
     """Simulate the controlled trial: power, type I error, sample size, assurance."""
     from myotrial.services.design import run_design_service
 
+    options["db"] = database_url(options["db"])
     design = run_design_service(options, progress_factory=_progress_factory(options))
     text = json.dumps(design, indent=2, allow_nan=False)
     if options["output"] is not None:

@@ -34,6 +34,14 @@ EFFECT_PARAMETER: Mapping[str, str] = {
 }
 """The parameter that carries the treatment effect (varied by assurance)."""
 
+PRIOR_BOUNDS: Mapping[str, tuple[float, float]] = {  # where assurance draws are clipped
+    "response": (0.0, 1.0),
+    "mmt8_change": (-80.0, 80.0),
+    "log_ck": (1.0, 1e6),
+    "mmrm": (-80.0, 80.0),
+    "relapse": (0.01, 100.0),
+}
+
 _NULL: Mapping[str, Mapping[str, str]] = {
     "response": {"p_treatment": "p_control"},
     "mmt8_change": {"mean_treatment": "mean_control"},

@@ -10,16 +10,16 @@ import pandas as pd
 
 from myotrial.design.power import Runner, make_spec, run_design
 from myotrial.design.randomise import balance_report, list_csv, randomisation_list, sha256
-from myotrial.design.simulate import EFFECT_PARAMETER, DesignSpec, Prior, block_count
+from myotrial.design.simulate import (
+    EFFECT_PARAMETER,
+    PRIOR_BOUNDS,
+    DesignSpec,
+    Prior,
+    block_count,
+)
 from myotrial.errors import ConfigError, Problem
+from myotrial.trialdata import TrialData
 
-PRIOR_BOUNDS: Mapping[str, tuple[float, float]] = {
-    "response": (0.0, 1.0),
-    "mmt8_change": (-80.0, 80.0),
-    "log_ck": (1.0, 1e6),
-    "mmrm": (-80.0, 80.0),
-    "relapse": (0.01, 100.0),
-}
 _VALUE_NAMES = (
     "p_control",
     "p_treatment",
@@ -96,7 +96,10 @@ def build_spec(options: Mapping[str, Any]) -> DesignSpec:
         from myotrial.design.pilot import pilot_design_inputs
 
         fitted, sources, prior = pilot_design_inputs(
-            endpoint, options.get("db"), options.get("bootstrap", 2000), options["seed"]
+            endpoint,
+            load_pilot(str(options.get("db"))),
+            options.get("bootstrap", 2000),
+            options["seed"],
         )
         overrides = {**fitted, **overrides}
     spec_kwargs = dict(
@@ -116,6 +119,19 @@ def build_spec(options: Mapping[str, Any]) -> DesignSpec:
         prior = prior or normal_prior(spec, options.get("prior_sd"))
         return DesignSpec(**{**spec.__dict__, "prior": prior})
     return spec
+
+
+def load_pilot(db_url: str) -> TrialData:
+    """The trial stored in the database at ``db_url``.
+
+    Raises
+    ------
+    StoreError
+        If the database cannot be read.
+    """
+    from myotrial.services.trial import load
+
+    return load(None, db_url)
 
 
 def normal_prior(spec: DesignSpec, sd: float | None) -> Prior:

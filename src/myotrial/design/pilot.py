@@ -1,0 +1,280 @@
+"""Fit the MSCT-arm parameters of the virtual-patient model to a pilot trial.
+
+From each patient's visits (``myotrial.measures.canonical_visits``):
+
+- baseline: the last visit in the 30 days up to and including the first infusion day
+  (MEASURES.md §5; patients without an infusion: their first visit);
+- week 24: the visit nearest study day 168 within days 112-224;
+- TIS ≥ 20 response at week 24 (``myotrial.score_tis``, strict missing rule), MMT-8 change,
+  baseline MMT-8 mean and SD, baseline/week-24 correlation;
+- CK: plateau and rate of ``plateau + (CK0 − plateau)·exp(−k·t)`` by least squares on the
+  log scale over every visit of the first 30 weeks, each patient's CK0 from baseline.
+
+Uncertainty comes from the bootstrap over patients: resampling weights ``(draws,
+patients)`` are applied to every statistic at once, and the CK curve is refitted for
+all draws together by damped Gauss-Newton; no loop per draw or per patient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from myotrial.design.simulate import EFFECT_PARAMETER, PRIOR_BOUNDS, Prior
+from myotrial.errors import AnalysisError
+from myotrial.trialdata import TrialData
+
+WEEK24_DAY, WINDOW = 168, (112, 224)
+CK_DAYS = 210
+
+
+@dataclass(frozen=True)
+class PilotFit:
+    """Point estimates (``values``) and bootstrap draws (``draws``) by parameter name."""
+
+    values: dict[str, float]
+    draws: dict[str, np.ndarray]
+    patients: int
+    source: str
+
+
+def _day_zero(trial: TrialData) -> pd.Series:
+    first_infusion = trial.infusions.groupby("patient_id")["infusion_date"].min()
+    first_visit = trial.visits.groupby("patient_id")["visit_date"].min()
+    return first_infusion.reindex(first_visit.index).fillna(first_visit)
+
+
+def pilot_visits(trial: TrialData) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Canonical visits with ``day``; the baseline and week-24 visit of each patient.
+
+    Returns
+    -------
+    (visits, baseline, week24)
+        ``baseline`` and ``week24`` are aligned on ``patient_id`` (patients with both).
+    """
+    from myotrial.measures import canonical_visits
+
+    visits = canonical_visits(trial.visits, trial.config).copy()
+    zero = visits["patient_id"].map(_day_zero(trial))
+    visits["day"] = (visits["visit_date"] - zero).dt.days
+    before = visits[(visits["day"] <= 0) & (visits["day"] >= -30)]
+    baseline = before.sort_values("visit_date").groupby("patient_id").tail(1)
+    after = visits[visits["day"].between(*WINDOW)].assign(
+        gap=lambda f: (f["day"] - WEEK24_DAY).abs()
+    )
+    week24 = after.sort_values(["gap", "day"]).groupby("patient_id").head(1)
+    both = sorted(set(baseline["patient_id"]) & set(week24["patient_id"]))
+    if len(both) < 3:
+        raise AnalysisError(
+            f"the pilot has {len(both)} patients with a baseline visit and a week-24 "
+            "visit (days 112-224); at least 3 are needed to fit the design parameters"
+        )
+    baseline = baseline.set_index("patient_id").loc[both].reset_index()
+    week24 = week24.set_index("patient_id").loc[both].reset_index()
+    return visits, baseline, week24
+
+
+def responders(trial: TrialData, baseline: pd.DataFrame, week24: pd.DataFrame) -> np.ndarray:
+    """1.0 for TIS ≥ 20 at week 24, 0.0 below, NaN where the TIS is missing."""
+    from myotrial import measures
+
+    pairs = measures.make_pairs(baseline, week24, trial.config)
+    scored = measures.score_tis(pairs, population=trial.config.population, missing="strict")
+    tis = scored["tis"].to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isnan(tis), np.nan, (tis >= 20).astype(float))
+
+
+def _weighted_mean(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    ok = ~np.isnan(values)
+    w = weights * ok
+    return (w @ np.where(ok, values, 0.0)) / np.maximum(w.sum(axis=1), 1e-12)
+
+
+def _weighted_sd(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    mean = _weighted_mean(weights, values)
+    ok = ~np.isnan(values)
+    w = weights * ok
+    dev = np.where(ok, values, 0.0)[None, :] - mean[:, None]
+    n = w.sum(axis=1)
+    return np.sqrt((w * dev * dev).sum(axis=1) / np.maximum(n - 1, 1e-12))
+
+
+def _weighted_corr(weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    ok = ~np.isnan(x) & ~np.isnan(y)
+    w = weights * ok
+    xs, ys = np.where(ok, x, 0.0), np.where(ok, y, 0.0)
+    n = np.maximum(w.sum(axis=1), 1e-12)
+    mx, my = (w @ xs) / n, (w @ ys) / n
+    dx, dy = xs[None, :] - mx[:, None], ys[None, :] - my[:, None]
+    cov = (w * dx * dy).sum(axis=1)
+    var = np.sqrt((w * dx * dx).sum(axis=1) * (w * dy * dy).sum(axis=1))
+    return np.divide(cov, var, out=np.zeros_like(cov), where=var > 0)
+
+
+def fit_ck_curve(
+    weights: np.ndarray,
+    ck0: np.ndarray,
+    weeks: np.ndarray,
+    ck: np.ndarray,
+    iterations: int = 60,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Plateau and rate of the CK curve for every row of ``weights``, on the log scale.
+
+    Parameters
+    ----------
+    weights
+        ``(draws, rows)`` weight of each post-baseline CK value.
+    ck0, weeks, ck
+        ``(rows,)`` the patient's baseline CK, the time in weeks and the CK value.
+
+    Returns
+    -------
+    (plateau, rate)
+    """
+    draws = weights.shape[0]
+    theta = np.tile([np.log(200.0), np.log(0.8)], (draws, 1))  # published fit as start
+    damping = np.full(draws, 1e-3)
+    for _ in range(iterations):
+        resid, jac = _ck_residuals(theta, ck0, weeks, ck)
+        jtj = np.einsum("dr,dri,drj->dij", weights, jac, jac)
+        jtj += damping[:, None, None] * np.eye(2)
+        rhs = np.einsum("dr,dri,dr->di", weights, jac, resid)
+        step = np.linalg.solve(jtj, rhs[:, :, None])[:, :, 0]
+        new = theta - step
+        old_sse = np.einsum("dr,dr->d", weights, resid * resid)
+        new_resid, _ = _ck_residuals(new, ck0, weeks, ck)
+        better = np.einsum("dr,dr->d", weights, new_resid * new_resid) <= old_sse
+        theta = np.where(better[:, None], new, theta)
+        damping = np.where(better, damping / 3, damping * 4)
+    return np.exp(theta[:, 0]), np.exp(theta[:, 1])
+
+
+def _ck_residuals(
+    theta: np.ndarray, ck0: np.ndarray, weeks: np.ndarray, ck: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    plateau, rate = np.exp(theta[:, :1]), np.exp(theta[:, 1:])
+    decay = np.exp(-rate * weeks[None, :])
+    curve = plateau + (ck0[None, :] - plateau) * decay
+    resid = np.log(np.maximum(curve, 1e-9)) - np.log(ck)[None, :]
+    d_plateau = plateau * (1 - decay) / curve
+    d_rate = -(ck0[None, :] - plateau) * weeks[None, :] * decay * rate / curve
+    return resid, np.stack([d_plateau, d_rate], axis=2)
+
+
+def _ck_rows(
+    visits: pd.DataFrame, baseline: pd.DataFrame, index: pd.Index
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Post-baseline CK values: patient position, baseline CK, weeks, CK."""
+    ck0 = baseline.set_index("patient_id")["ck"]
+    rows = visits[(visits["day"] > 0) & (visits["day"] <= CK_DAYS)]
+    rows = rows[rows["patient_id"].isin(index) & (rows["ck"] > 0)]
+    rows = rows[rows["patient_id"].map(ck0).gt(0)]
+    position = index.get_indexer(pd.Index(rows["patient_id"]))
+    return (
+        position,
+        rows["patient_id"].map(ck0).to_numpy(float),
+        rows["day"].to_numpy(float) / 7.0,
+        rows["ck"].to_numpy(float),
+    )
+
+
+def fit_pilot(
+    trial: TrialData, n_boot: int = 2000, rng: np.random.Generator | int | None = None
+) -> PilotFit:
+    """Fit the MSCT-arm parameters and their bootstrap draws to a pilot trial.
+
+    Parameters
+    ----------
+    trial
+        The pilot (every patient is taken as MSCT-treated; control parameters stay as
+        assumed).
+    n_boot
+        Bootstrap resamples of the patients.
+    rng
+        Generator or seed of the bootstrap.
+
+    Returns
+    -------
+    PilotFit
+
+    Raises
+    ------
+    AnalysisError
+        If fewer than 3 patients have a baseline and a week-24 visit.
+    """
+    generator = np.random.default_rng(rng)
+    visits, baseline, week24 = pilot_visits(trial)
+    n = len(baseline)
+    counts = generator.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+    weights = np.vstack([np.ones(n), counts])  # row 0: the point estimate
+    mmt0 = baseline["mmt8"].to_numpy(float)
+    mmt1 = week24["mmt8"].to_numpy(float)
+    stats = {
+        "p_treatment": _weighted_mean(weights, responders(trial, baseline, week24)),
+        "mean_treatment": _weighted_mean(weights, mmt1 - mmt0),
+        "mmt8_baseline_mean": _weighted_mean(weights, mmt0),
+        "sd": _weighted_sd(weights, mmt0),
+        "correlation": np.clip(_weighted_corr(weights, mmt0, mmt1), -0.99, 0.99),
+    }
+    stats.update(_ck_stats(visits, baseline, weights))
+    source = (
+        f"fitted to {trial.config.name} ({n} patients with baseline and week-24 "
+        f"visits), bootstrap over patients ({n_boot} resamples)"
+    )
+    values = {k: float(v[0]) for k, v in stats.items() if np.isfinite(v[0])}
+    draws = {k: v[1:] for k, v in stats.items() if k in values}
+    return PilotFit(values, draws, n, source)
+
+
+def _ck_stats(
+    visits: pd.DataFrame, baseline: pd.DataFrame, weights: np.ndarray
+) -> dict[str, np.ndarray]:
+    ck0 = baseline["ck"].to_numpy(float)
+    if np.isnan(ck0).all():
+        return {}
+    index = pd.Index(baseline["patient_id"])
+    position, row_ck0, weeks, ck = _ck_rows(visits, baseline, index)
+    if len(ck) < 3:
+        return {}
+    plateau, rate = fit_ck_curve(weights[:, position], row_ck0, weeks, ck)
+    return {
+        "ck0_mean": _weighted_mean(weights, ck0),
+        "ck0_sd": _weighted_sd(weights, ck0),
+        "ck_plateau_treatment": plateau,
+        "ck_rate_treatment": rate,
+    }
+
+
+def pilot_design_inputs(
+    endpoint: str, trial: TrialData, n_boot: int, seed: int
+) -> tuple[dict[str, float], dict[str, str], Prior | None]:
+    """Parameter values, their sources and a bootstrap prior from a pilot trial.
+
+    Returns
+    -------
+    (values, sources, prior)
+        ``prior`` holds the bootstrap draws of the endpoint's effect parameter, or is
+        ``None`` when the pilot does not inform it (relapse).
+
+    Raises
+    ------
+    AnalysisError
+        If the stored trial cannot support the fit.
+    """
+    fit = fit_pilot(trial, n_boot, seed)
+    sources = {name: fit.source for name in fit.values}
+    effect = EFFECT_PARAMETER[endpoint]
+    prior = None
+    if effect in fit.draws:
+        low, high = PRIOR_BOUNDS[endpoint]
+        prior = Prior(
+            "draws",
+            mean=fit.values[effect],
+            sd=float(np.std(fit.draws[effect], ddof=1)),
+            draws=tuple(float(x) for x in fit.draws[effect]),
+            bounds=(low, high),
+            source=f"bootstrap draws of {effect}: {fit.source}",
+        )
+    return fit.values, sources, prior
