@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from myotrial.cli import main
@@ -98,3 +99,24 @@ def test_assurance_with_normal_prior_is_reported() -> None:
     assert result.exit_code == 0, result.output
     assurance = json.loads(result.output)["assurance"]
     assert 0 < assurance["assurance"] < 1 and assurance["prior"] == "normal"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "extra", "has_formula"),
+    [
+        ("mmrm", ["--dropout", "0.1"], False),
+        ("mmrm", [], True),
+        ("relapse", ["--hazard-ratio", "0.5"], True),
+        ("response", ["--test", "logistic"], False),
+        ("response", ["--test", "fisher", "--ratio", "2:1"], True),
+    ],
+)
+def test_every_endpoint_runs_from_the_command_line(
+    endpoint: str, extra: list[str], has_formula: bool
+) -> None:
+    args = ["design", "--endpoint", endpoint, "--n-per-arm", "20", "--sims", "400"]
+    result = CliRunner().invoke(main, [*args, *extra, "--json", "--no-curve"])
+    assert result.exit_code == 0, result.output
+    design = json.loads(result.output)
+    assert 0 <= design["power"] <= 1 and 0 <= design["type1_error"] <= 1
+    assert (design["analytic_power"] is not None) == has_formula

@@ -191,41 +191,46 @@ def _fmt(value: float | None, digits: int = 4) -> str:
 
 
 def _print_design(design: dict[str, Any]) -> None:
-    table = Table(title=f"Design: {design['endpoint']} ({design['analysis']})")
-    table.add_column("quantity")
-    table.add_column("value", justify="right")
-    rows = [
-        ("n per arm (control / MSCT)", f"{design['n_per_arm']} / {design['n_treatment']}"),
-        ("power ± MC SE", f"{_fmt(design['power'])} ± {_fmt(design['mc_se'])}"),
-        ("analytic power", _fmt(design["analytic_power"])),
-        ("type I error ± MC SE", f"{_fmt(design['type1_error'])} ± {_fmt(design['type1_mc_se'])}"),
-        ("alpha (two-sided)", str(design["alpha"])),
-        (
-            "simulated trials, seed, block size",
-            f"{design['sims']}, {design['seed']}, {design['block_size']}",
-        ),
-    ]
-    if design["assurance"] is not None:
-        a = design["assurance"]
-        rows.append(("assurance ± MC SE", f"{_fmt(a['assurance'])} ± {_fmt(a['mc_se'])}"))
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    console.print(_summary_table(design))
     if design["search"] is not None:
-        search = Table(title=f"Sample-size search (target {design['search']['target_power']})")
-        for col in ("n per arm", "power", "MC SE", "analytic"):
-            search.add_column(col, justify="right")
-        for p in design["search"]["points"]:
-            search.add_row(
-                str(p["n_per_arm"]), _fmt(p["power"]), _fmt(p["mc_se"]), _fmt(p["analytic_power"])
-            )
-        console.print(search)
+        console.print(_search_table(design["search"]))
     params = Table(title="Assumptions")
     for col in ("parameter", "value", "unit", "source"):
         params.add_column(col)
     for name, p in design["parameters"].items():
         params.add_row(name, f"{p['value']:g}", p["unit"], p["source"])
     console.print(params)
+
+
+def _summary_table(d: dict[str, Any]) -> Table:
+    table = Table(title=f"Design: {d['endpoint']} ({d['analysis']})")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    rows = [
+        ("n per arm (control / MSCT)", f"{d['n_per_arm']} / {d['n_treatment']}"),
+        ("power ± MC SE", f"{_fmt(d['power'])} ± {_fmt(d['mc_se'])}"),
+        ("analytic power", _fmt(d["analytic_power"])),
+        ("type I error ± MC SE", f"{_fmt(d['type1_error'])} ± {_fmt(d['type1_mc_se'])}"),
+        ("alpha (two-sided)", str(d["alpha"])),
+        ("simulated trials, seed, block size", f"{d['sims']}, {d['seed']}, {d['block_size']}"),
+    ]
+    if d["assurance"] is not None:
+        a = d["assurance"]
+        rows.append(("assurance ± MC SE", f"{_fmt(a['assurance'])} ± {_fmt(a['mc_se'])}"))
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _search_table(search: dict[str, Any]) -> Table:
+    table = Table(title=f"Sample-size search (target {search['target_power']})")
+    for col in ("n per arm", "power", "MC SE", "analytic"):
+        table.add_column(col, justify="right")
+    for p in search["points"]:
+        table.add_row(
+            str(p["n_per_arm"]), _fmt(p["power"]), _fmt(p["mc_se"]), _fmt(p["analytic_power"])
+        )
+    return table
 
 
 @click.command("randomise")
@@ -275,8 +280,36 @@ def _parse_randomise(
     from myotrial.design.randomise import parse_ratio
 
     problems: list[Problem] = []
+    factors = _parse_strata(strata or ("site=1", "diagnosis=PM,DM"), problems)
+    try:
+        parsed_ratio = parse_ratio(ratio)
+    except ValueError as exc:
+        problems.append(Problem("command line", None, "--ratio", ratio, str(exc)))
+        parsed_ratio = (1, 1)
+    unit = sum(parsed_ratio)
+    text = block_sizes or f"{unit},{2 * unit}"
+    try:
+        sizes = [int(s) for s in text.split(",")]
+    except ValueError:
+        sizes = []
+        problems.append(
+            Problem(
+                "command line",
+                None,
+                "--block-sizes",
+                text,
+                "must be whole numbers separated by commas",
+                "e.g. 2,4",
+            )
+        )
+    if problems:
+        raise ConfigError(problems)
+    return factors, sizes, parsed_ratio
+
+
+def _parse_strata(strata: tuple[str, ...], problems: list[Problem]) -> dict[str, list[str]]:
     factors: dict[str, list[str]] = {}
-    for item in strata or ("site=1", "diagnosis=PM,DM"):
+    for item in strata:
         name, sep, levels = item.partition("=")
         names = [lv.strip() for lv in levels.split(",") if lv.strip()]
         if not sep or not name.strip() or not names:
@@ -292,30 +325,7 @@ def _parse_randomise(
             )
         else:
             factors[name.strip()] = names
-    try:
-        parsed_ratio = parse_ratio(ratio)
-    except ValueError as exc:
-        problems.append(Problem("command line", None, "--ratio", ratio, str(exc)))
-        parsed_ratio = (1, 1)
-    unit = sum(parsed_ratio)
-    text = block_sizes or f"{unit},{2 * unit}"
-    try:
-        sizes = [int(s) for s in text.split(",")]
-    except ValueError:
-        problems.append(
-            Problem(
-                "command line",
-                None,
-                "--block-sizes",
-                text,
-                "must be whole numbers separated by commas",
-                "e.g. 2,4",
-            )
-        )
-        sizes = []
-    if problems:
-        raise ConfigError(problems)
-    return factors, sizes, parsed_ratio
+    return factors
 
 
 COMMANDS: list[click.Command] = [design_command, randomise_command]

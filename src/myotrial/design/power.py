@@ -237,11 +237,40 @@ def _assemble(
     main, null = results[(n, "alternative")], results[(n, "null")]
     power, method = analytic_for(spec, n)
     curve = [_point(spec, m, r) for (m, kind), r in results.items() if kind == "alternative"]
-    if search is not None:
-        curve += [
-            p for p in search["points"] if p["n_per_arm"] not in {c["n_per_arm"] for c in curve}
-        ]
-    design: dict[str, Any] = {
+    seen = {c["n_per_arm"] for c in curve}
+    curve += [p for p in (search or {}).get("points", []) if p["n_per_arm"] not in seen]
+    design = _header(spec, n)
+    design.update(
+        power=main["power"],
+        mc_se=main["mc_se"],
+        mean_estimate=main["mean_estimate"],
+        valid_fraction=main["valid_fraction"],
+        analytic_power=power,
+        analytic_method=method,
+        type1_error=null["power"],
+        type1_mc_se=null["mc_se"],
+        assurance=_assurance(spec, results.get((n, "assurance"))),
+        search=search,
+        curve=sorted(curve, key=lambda p: p["n_per_arm"]),
+        parameters=_parameters(spec),
+        runner=runner.name,
+        random_streams=RANDOM_STREAMS,
+        myotrial_version=__version__,
+    )
+    if spec.endpoint == "relapse":
+        design["expected_events"] = analytic.expected_events(spec.values, n, spec.n_treatment(n))
+    return design
+
+
+RANDOM_STREAMS = (
+    "numpy SeedSequence(seed, spawn_key=(4·n_per_arm + k, block)); "
+    "k = 0 alternative, 1 null, 2 assurance"
+)
+
+
+def _header(spec: DesignSpec, n: int) -> dict[str, Any]:
+    """What the design is: endpoint, analysis, arms and simulation settings."""
+    return {
         "endpoint": spec.endpoint,
         "analysis": ANALYSIS_TEXT[spec.endpoint],
         "test": TEST_TEXT[spec.test] if spec.endpoint == "response" else None,
@@ -253,26 +282,7 @@ def _assemble(
         "sims": spec.sims,
         "seed": spec.seed,
         "block_size": spec.block_size,
-        "power": main["power"],
-        "mc_se": main["mc_se"],
-        "mean_estimate": main["mean_estimate"],
-        "valid_fraction": main["valid_fraction"],
-        "analytic_power": power,
-        "analytic_method": method,
-        "type1_error": null["power"],
-        "type1_mc_se": null["mc_se"],
-        "assurance": _assurance(spec, results.get((n, "assurance"))),
-        "search": search,
-        "curve": sorted(curve, key=lambda p: p["n_per_arm"]),
-        "parameters": _parameters(spec),
-        "runner": runner.name,
-        "random_streams": "numpy SeedSequence(seed, spawn_key=(4·n_per_arm + k, block)); "
-        "k = 0 alternative, 1 null, 2 assurance",
-        "myotrial_version": __version__,
     }
-    if spec.endpoint == "relapse":
-        design["expected_events"] = analytic.expected_events(spec.values, n, spec.n_treatment(n))
-    return design
 
 
 def _assurance(spec: DesignSpec, result: dict[str, float] | None) -> dict[str, Any] | None:

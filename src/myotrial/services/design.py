@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -89,18 +90,13 @@ def build_spec(options: Mapping[str, Any]) -> DesignSpec:
     """
     overrides = {n: options[n] for n in _VALUE_NAMES if options.get(n) is not None}
     overrides.update(options.get("params_parsed") or {})
+    endpoint = options["endpoint"]
     sources: dict[str, str] = {}
     prior = None
-    endpoint = options["endpoint"]
     if options.get("from_pilot"):
-        from myotrial.design.pilot import pilot_design_inputs
-
-        fitted, sources, prior = pilot_design_inputs(
-            endpoint,
-            load_pilot(str(options.get("db"))),
-            options.get("bootstrap", 2000),
-            options["seed"],
-        )
+        fitted, sources, prior = _pilot_inputs(options)
+        # a value the user gave wins over the pilot's, and its source is "user"
+        sources = {k: v for k, v in sources.items() if k not in overrides}
         overrides = {**fitted, **overrides}
     spec_kwargs = dict(
         alpha=options["alpha"],
@@ -117,8 +113,19 @@ def build_spec(options: Mapping[str, Any]) -> DesignSpec:
         raise _problem("design options", None, str(exc)) from exc
     if options.get("assurance"):
         prior = prior or normal_prior(spec, options.get("prior_sd"))
-        return DesignSpec(**{**spec.__dict__, "prior": prior})
+        return replace(spec, prior=prior)
     return spec
+
+
+def _pilot_inputs(
+    options: Mapping[str, Any],
+) -> tuple[dict[str, float], dict[str, str], Prior | None]:
+    from myotrial.design.pilot import pilot_design_inputs
+
+    trial = load_pilot(str(options.get("db")))
+    return pilot_design_inputs(
+        options["endpoint"], trial, options.get("bootstrap", 2000), options["seed"]
+    )
 
 
 def load_pilot(db_url: str) -> TrialData:
