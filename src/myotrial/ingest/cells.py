@@ -10,7 +10,7 @@ from myotrial.errors import Problem
 
 def cell_problems(
     frame: pd.DataFrame,
-    mask: pd.Series,
+    mask: pd.Series | np.ndarray,
     column: str,
     file: str,
     rule: str,
@@ -20,9 +20,11 @@ def cell_problems(
 
     ``hint`` is one text for all, or a Series aligned with ``frame`` (a hint per row).
     """
-    hits = frame.index[mask.to_numpy(dtype=bool, na_value=False)]
-    if hits.empty:
+    if isinstance(mask, pd.Series):
+        mask = mask.to_numpy(dtype=bool, na_value=False)
+    if not mask.any():
         return []
+    hits = frame.index[mask]
     if column in frame.columns:
         values = [format_value(v) for v in frame.loc[hits, column]]
     else:

@@ -169,24 +169,23 @@ def merge_problems(first: list[Problem], second: list[Problem]) -> list[Problem]
     return first + [p for p in second if (p.file, p.row, p.column) not in seen]
 
 
-def _parse(column: ColumnSpec, strings: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _parse(column: ColumnSpec, strings: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Typed values of ``strings`` and the mask of non-empty cells that did not parse."""
-    given = pd.Series(_given(strings), index=strings.index)
+    given = _given(strings)
     if column.kind in ("number", "integer"):
-        numbers = pd.Series(
-            _numbers(strings.to_numpy(dtype=object), given.to_numpy()), index=strings.index
-        )
-        failed = given & ~np.isfinite(numbers.to_numpy())
-        return numbers.where(~failed), failed
+        numbers = _numbers(strings.to_numpy(dtype=object), given)
+        failed = given & ~np.isfinite(numbers)
+        numbers[failed] = np.nan
+        return pd.Series(numbers, index=strings.index), failed
     if column.kind == "date":
         dates = pd.to_datetime(strings.where(given), format=DATE_FORMAT, errors="coerce")
         dates = dates.astype("datetime64[ns]")
-        return dates, given & dates.isna()
+        return dates, given & dates.isna().to_numpy()
     if column.kind == "bool":
         flags = strings.str.lower().map(_BOOLEANS).astype("boolean")
-        return flags, given & flags.isna()
-    text = strings.astype(object).where(given, column.default)
-    return text, given & False
+        return flags, given & flags.isna().to_numpy()
+    text = np.where(given, strings.to_numpy(dtype=object), np.array(column.default, dtype=object))
+    return pd.Series(text, index=strings.index, dtype=object), np.zeros(len(given), bool)
 
 
 def _numbers(strings: np.ndarray, given: np.ndarray) -> np.ndarray:
@@ -213,7 +212,7 @@ _PARSE_RULES = {
 
 
 def _parse_problems(
-    column: ColumnSpec, strings: pd.Series, failed: pd.Series, file: str
+    column: ColumnSpec, strings: pd.Series, failed: np.ndarray, file: str
 ) -> list[Problem]:
     if not failed.any():
         return []

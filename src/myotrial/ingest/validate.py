@@ -99,9 +99,9 @@ def _column_problems(
     column: ColumnSpec, values: pd.Series, file: str, config: TrialConfig
 ) -> list[Problem]:
     frame = values.to_frame(column.name)
-    given = values.notna()
+    given = values.notna().to_numpy()
     problems = []
-    if column.required:
+    if column.required and not given.all():
         problems += cell_problems(
             frame, ~given, column.name, file, "a value is required", _required_hint(column)
         )
@@ -121,38 +121,39 @@ def _required_hint(column: ColumnSpec) -> str:
 
 
 def _allowed_problems(
-    column: ColumnSpec, frame: pd.DataFrame, given: pd.Series, file: str
+    column: ColumnSpec, frame: pd.DataFrame, given: np.ndarray, file: str
 ) -> list[Problem]:
     values = frame[column.name]
     if column.kind in ("number", "integer"):
         allowed: list[object] = [float(a) for a in column.allowed]
     else:
         allowed = list(column.allowed)
-    bad = given & ~values.isin(allowed)
+    bad = given & ~values.isin(allowed).to_numpy()
     rule = f"is not one of {', '.join(column.allowed)}"
     hint = "values are case-sensitive; write one of the allowed values exactly"
     return cell_problems(frame, bad, column.name, file, rule, hint)
 
 
 def _number_problems(
-    column: ColumnSpec, frame: pd.DataFrame, given: pd.Series, file: str, config: TrialConfig
+    column: ColumnSpec, frame: pd.DataFrame, given: np.ndarray, file: str, config: TrialConfig
 ) -> list[Problem]:
-    values = frame[column.name].astype("float64")
+    values = frame[column.name].to_numpy(dtype=np.float64, na_value=np.nan)
     problems = []
-    if column.kind == "integer":
-        fractional = given & (values != np.floor(values))
-        problems += cell_problems(
-            frame, fractional, column.name, file, "must be a whole number", column.meaning
-        )
-    low, high = value_range(column, config)
-    if low is None and high is None:
-        return problems
-    none = pd.Series(False, index=values.index)
-    above = values > high if high is not None else none
-    below = none if low is None else values <= low if column.above_minimum else values < low
+    with np.errstate(invalid="ignore"):
+        if column.kind == "integer":
+            fractional = given & (values != np.floor(values))
+            problems += cell_problems(
+                frame, fractional, column.name, file, "must be a whole number", column.meaning
+            )
+        low, high = value_range(column, config)
+        bad = np.zeros(len(values), dtype=bool)
+        if high is not None:
+            bad |= values > high
+        if low is not None:
+            bad |= values <= low if column.above_minimum else values < low
     rule = range_rule(column, config)
     return problems + cell_problems(
-        frame, given & (below | above), column.name, file, rule, _range_hint(column, config)
+        frame, given & bad, column.name, file, rule, _range_hint(column, config)
     )
 
 
