@@ -18,6 +18,8 @@ from myotrial.errors import Problem
 from myotrial.ingest.schema import TABLE_SPECS, ColumnSpec, core_columns, known_columns
 
 DATE_FORMAT = "%Y-%m-%d"
+BLANKS = " \t\r\n"
+"""Characters removed around a value: ASCII space, tab and line ends (never other text)."""
 _BOOLEANS = {"true": True, "false": False}
 
 
@@ -36,7 +38,7 @@ def clean_strings(raw: pd.DataFrame) -> pd.DataFrame:
             values = values.astype(object).fillna("").astype(str)
             joined = _joined(values) or ""
         if _has_edge_blanks(joined):
-            values = values.str.strip()
+            values = values.str.strip(BLANKS)
         columns[position] = values
     frame = pd.DataFrame(columns, index=raw.index)
     frame.columns = pd.Index([str(c).strip() for c in raw.columns])
@@ -58,7 +60,7 @@ def _joined(values: pd.Series) -> str | None:
 
 def _has_edge_blanks(joined: str) -> bool:
     """Whether a cell of the joined column starts or ends with a blank (substring scans)."""
-    return any(edge in joined for edge in ("\x00 ", " \x00", "\x00\t", "\t\x00", "\r\x00"))
+    return any(f"\x00{c}" in joined or f"{c}\x00" in joined for c in BLANKS)
 
 
 def any_value(strings: pd.DataFrame) -> bool:
