@@ -84,3 +84,14 @@ def test_export_of_a_malformed_redcap_folder_exits_2_naming_the_cell(
     assert "records.csv row 3, column redcap_event_name: 'week9_arm_1' is not an event" in (
         result.output.replace("\n", " ")
     )
+
+
+def test_export_adam_from_the_database_writes_json(small_trial: TrialData, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    _store(small_trial, url)
+    out = tmp_path / "adam"
+    result = CliRunner().invoke(
+        main, ["export", "adam", "--db", url, "-o", str(out), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["adeff.json", "adsl.json", "adtte.json"]

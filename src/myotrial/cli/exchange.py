@@ -81,6 +81,17 @@ def sdtm(path: Path | None, db: str | None, out: Path, file_format: str) -> None
     _exporting("SDTM", service.export_sdtm)(path, db, out, file_format=file_format)
 
 
+@export.command("adam")
+@_path_argument
+@db_option
+@_out_dir
+@_format_option
+@report_errors
+def adam(path: Path | None, db: str | None, out: Path, file_format: str) -> None:
+    """ADaM datasets ADSL, ADEFF (core set measures and TIS per course) and ADTTE."""
+    _exporting("ADaM", service.export_adam)(path, db, out, file_format=file_format)
+
+
 @export.command("fhir")
 @_path_argument
 @db_option

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from myotrial.exchange.cdisc import sdtm_datasets, write_datasets
+from myotrial.exchange.cdisc.adam import adam_datasets
 from myotrial.exchange.cdisc.common import study_id
 from myotrial.exchange.fhir import write_fhir
 from myotrial.exchange.redcap import write_redcap
@@ -53,6 +54,14 @@ def export_redcap(trial: TrialData, out_dir: Path) -> list[Path]:
 def export_sdtm(trial: TrialData, out_dir: Path, file_format: str = "both") -> list[Path]:
     """Write the SDTM datasets as ``xpt``, ``json`` (Dataset-JSON) or ``both``."""
     return write_datasets(sdtm_datasets(trial), out_dir, study_id(trial), file_format)
+
+
+def export_adam(trial: TrialData, out_dir: Path, file_format: str = "both") -> list[Path]:
+    """Analyse the trial, then write ADSL, ADEFF and ADTTE as ``xpt``, ``json`` or ``both``."""
+    from myotrial.analysis.api import analyze
+
+    result = analyze(trial)
+    return write_datasets(adam_datasets(trial, result), out_dir, study_id(trial), file_format)
 
 
 def export_fhir(trial: TrialData, out_path: Path) -> Path:
