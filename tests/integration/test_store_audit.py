@@ -47,10 +47,10 @@ def test_first_import_audits_each_new_record(db_url: str) -> None:
     assert set(trail["user"]) == {"tester"}
     visit = trail[(trail["table"] == "visits") & (trail["key"] == "P01|2011-04-01")]
     assert json.loads(visit["new_value"].iloc[0]) == {
-        "phga": "3.0",
-        "mmt8": "62.0",
-        "ck": "410.5",
-        "haq_grip_aid": "false",
+        "phga": 3.0,
+        "mmt8": 62.0,
+        "ck": 410.5,
+        "haq_grip_aid": False,
         "comment": None,
         "site_score": "2.25",
     }

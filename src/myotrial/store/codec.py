@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import pandas_dtype
 
-from myotrial.store.columns import COLUMNS, Kind, kinds
+from myotrial.store.columns import COLUMNS, KEYS, REPEATABLE, Kind, kinds
 
 EXTRA_PREFIX = "x:"
 LayoutEntry = tuple[str, str, str]  # column name, dtype, "typed" or "extra"
@@ -62,6 +62,9 @@ def encode_table(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[La
     columns.update(stored)
     columns["row_number"] = pd.Series(np.arange(len(frame), dtype="int64"))
     out = pd.DataFrame(columns, index=frame.index)
+    if table in REPEATABLE:
+        keys = list(KEYS[table])
+        out["occurrence"] = out.groupby(keys, dropna=False, sort=False).cumcount()
     return out, layout
 
 
@@ -101,7 +104,8 @@ def empty(kind: Kind, length: int) -> pd.Series:
 def as_text(series: pd.Series) -> pd.Series:
     """Values as the audit trail shows them: ISO dates, shortest exact numbers, None."""
     if pd.api.types.is_datetime64_any_dtype(series):
-        text = series.dt.strftime("%Y-%m-%d")
+        days = series.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        text = pd.Series(days.astype(str), index=series.index, dtype=object)
     elif pd.api.types.is_bool_dtype(series):
         text = series.astype(object).map({True: "true", False: "false"})
     elif pd.api.types.is_numeric_dtype(series):
@@ -112,11 +116,21 @@ def as_text(series: pd.Series) -> pd.Series:
 
 
 def records_json(frame: pd.DataFrame) -> pd.Series:
-    """One JSON object per row (values as text, missing as null), for the audit trail."""
+    """One JSON object per row, for the audit trail of inserted and deleted records.
+
+    Numbers are written with 15 significant digits, which reproduces every value typed
+    with up to 15 digits; dates as ``YYYY-MM-DD``; missing values as null.
+    """
     if len(frame.columns) == 0 or len(frame) == 0:
         return pd.Series(["{}"] * len(frame), dtype=object, index=frame.index)
-    text = pd.DataFrame({field_name(str(c)): as_text(frame[c]) for c in frame.columns})
-    lines = text.to_json(orient="records", lines=True, force_ascii=False)
+    columns = {}
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            values = as_text(values)
+        columns[field_name(str(column))] = values
+    text = pd.DataFrame(columns, index=frame.index)
+    lines = text.to_json(orient="records", lines=True, force_ascii=False, double_precision=15)
     return pd.Series(lines.rstrip("\n").split("\n"), index=frame.index, dtype=object)
 
 

@@ -130,6 +130,17 @@ KEYS: dict[str, tuple[str, ...]] = {
 """The natural key of each table: how a row is recognised from one import to the next."""
 
 
+REPEATABLE: frozenset[str] = frozenset({"infusions", "adverse_events", "events", "medications"})
+"""Tables where two rows may share a natural key (two adverse events with the same term
+on one day): the store numbers such rows in order (``occurrence`` 0, 1, ...) and matches
+the n-th incoming row with the n-th stored one."""
+
+
+def match_keys(table: str) -> tuple[str, ...]:
+    """The columns that identify a stored row: the natural key, plus ``occurrence``."""
+    return KEYS[table] + (("occurrence",) if table in REPEATABLE else ())
+
+
 def kinds(table: str) -> dict[str, Kind]:
     """Column name to kind for the typed columns of ``table``."""
     return dict(COLUMNS[table])

@@ -1,7 +1,7 @@
 """What an import changes: the stored form of a table compared with what is stored.
 
 Pure pandas, no database. Rows are matched on the table's natural key
-(:data:`~myotrial.store.columns.KEYS`) with one merge; each value column is compared
+(:func:`~myotrial.store.columns.match_keys`) with one merge; each value column is compared
 as a whole, so the cost grows with the number of columns, not of rows.
 """
 
@@ -14,7 +14,7 @@ import pandas as pd
 
 from myotrial.errors import Problem
 from myotrial.store.codec import as_text, field_name, records_json
-from myotrial.store.columns import KEYS
+from myotrial.store.columns import match_keys
 
 AUDIT_COLUMNS: tuple[str, ...] = (
     "table_name",
@@ -52,7 +52,7 @@ class TableDiff:
 
 def key_problems(table: str, stored: pd.DataFrame, file: str) -> list[Problem]:
     """Rows the store cannot identify: no patient_id, or a natural key seen before."""
-    keys = list(KEYS[table])
+    keys = list(match_keys(table))
     missing = stored.index[stored["patient_id"].isna()]
     problems = [
         Problem(
@@ -77,17 +77,24 @@ def key_problems(table: str, stored: pd.DataFrame, file: str) -> list[Problem]:
 
 
 def record_keys(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """The natural key of each row as text, parts joined by ``|``."""
-    parts = [as_text(frame[k]).fillna("") for k in keys]
+    """The natural key of each row as text, parts joined by ``|``.
+
+    A repeated key's later rows end in ``|#2``, ``|#3`` (their ``occurrence`` + 1).
+    """
+    parts = [as_text(frame[k]).fillna("") for k in keys if k != "occurrence"]
     joined = parts[0].astype(str)
     for part in parts[1:]:
         joined = joined + "|" + part.astype(str)
+    if "occurrence" in keys:
+        later = frame["occurrence"] > 0
+        number = (frame["occurrence"] + 1).astype(str)
+        joined = joined.where(~later, joined + "|#" + number)
     return joined
 
 
 def diff_table(table: str, incoming: pd.DataFrame, stored: pd.DataFrame) -> TableDiff:
     """Compare the incoming stored form with the stored rows (which carry ``id``)."""
-    keys = list(KEYS[table])
+    keys = list(match_keys(table))
     incoming, stored = _align(incoming, stored)
     # a column missing everywhere on both sides cannot have changed
     in_use = incoming.notna().any(axis=0) | stored.notna().any(axis=0)

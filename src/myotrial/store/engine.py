@@ -56,6 +56,8 @@ def _sqlite_transactions(engine: sa.Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
+        # 64 MB page cache: a 200,000-visit import keeps its indexes in memory
+        cursor.execute("PRAGMA cache_size = -65536")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

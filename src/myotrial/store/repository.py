@@ -7,15 +7,16 @@ commits; the unit of work owns the transaction.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from myotrial.errors import StoreError
-from myotrial.store import codec
-from myotrial.store.columns import COLUMNS, kinds
+from myotrial.store import bulk, codec
+from myotrial.store.columns import COLUMNS, REPEATABLE, kinds, match_keys
 from myotrial.store.tables import audit_trail, changesets, trial_meta, trial_tables
 
 _CHUNK = 5_000  # ids per DELETE ... IN (...): below every backend's parameter limit
@@ -26,39 +27,40 @@ class SqlTrialRepository:
 
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
+        self._sqlite = connection.dialect.name == "sqlite"
 
-    def read_table(self, table: str) -> pd.DataFrame:
-        """Every stored row of ``table`` in the stored form, with its database ``id``."""
-        sql_table = trial_tables[table]
-        result = self.connection.execute(sa.select(sql_table))
-        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    def read_table(self, table: str, typed: Sequence[str] | None = None) -> pd.DataFrame:
+        """Stored rows of ``table`` in the stored form, with their database ``id``.
+
+        ``typed`` names the typed columns to read (default all); the others come back
+        missing, which is what they hold when the trial's layout does not use them.
+        """
+        wanted = set(kinds(table) if typed is None else typed) | set(match_keys(table))
+        names = [c for c, _ in COLUMNS[table] if c in wanted]
+        bookkeeping = ["id", "row_number", "extra"]
+        bookkeeping += ["occurrence"] if table in REPEATABLE else []
+        frame = bulk.select_frame(self.connection, table, [*bookkeeping, *names])
+        size = len(frame)
         columns = {"id": frame["id"].astype("int64")}
         for column, kind in COLUMNS[table]:
-            columns[column] = codec.to_kind(frame[column], kind)
+            values = frame[column] if column in wanted else None
+            columns[column] = (
+                codec.empty(kind, size) if values is None else codec.to_kind(values, kind)
+            )
         columns["row_number"] = frame["row_number"].astype("int64")
+        if table in REPEATABLE:
+            columns["occurrence"] = frame["occurrence"].astype("int64")
         stored = pd.DataFrame(columns, index=frame.index)
         extras = codec.extras_from_json(frame["extra"])
         return pd.concat([stored, extras], axis=1)
 
     def insert_rows(self, table: str, stored: pd.DataFrame) -> None:
-        """Insert rows given in the stored form (executemany, one statement)."""
-        if stored.empty:
-            return
-        self.connection.execute(trial_tables[table].insert(), _db_records(table, stored))
+        """Insert rows given in the stored form, in bulk."""
+        bulk.insert_frame(self.connection, table, _db_frame(table, stored))
 
     def update_rows(self, table: str, stored: pd.DataFrame) -> None:
-        """Rewrite rows (matched on ``id``) with the stored-form values given."""
-        if stored.empty:
-            return
-        sql_table = trial_tables[table]
-        # bound names differ from column names: SQLAlchemy reserves those for SET
-        records = [
-            {f"new_{k}": v for k, v in record.items()}
-            for record in _db_records(table, stored, with_id=True)
-        ]
-        values: dict[str, Any] = {k[4:]: sa.bindparam(k) for k in records[0] if k != "new_row_id"}
-        statement = sql_table.update().where(sql_table.c.id == sa.bindparam("new_row_id"))
-        self.connection.execute(statement.values(values), records)
+        """Rewrite rows (matched on ``id``) with the stored-form values given, in bulk."""
+        bulk.update_frame(self.connection, table, _db_frame(table, stored, with_id=True))
 
     def delete_rows(self, table: str, ids: np.ndarray) -> None:
         """Delete rows by database id."""
@@ -106,9 +108,15 @@ class SqlTrialRepository:
         """Append audit rows (columns of :data:`myotrial.store.diff.AUDIT_COLUMNS`)."""
         if rows.empty:
             return
-        records = _records(rows.astype(object).where(rows.notna(), None))
-        common = {"changeset_id": changeset, "user_name": user, "changed_at": at, "reason": reason}
-        self.connection.execute(audit_trail.insert().values(common), records)
+        frame = rows.astype(object).where(rows.notna(), None)
+        frame["changeset_id"] = changeset
+        frame["user_name"] = user
+        # stored as UTC text in ISO form on SQLite, as timestamptz on PostgreSQL
+        frame["changed_at"] = (
+            at.strftime("%Y-%m-%d %H:%M:%S.%f") if self._sqlite else at.isoformat()
+        )
+        frame["reason"] = reason
+        bulk.insert_frame(self.connection, "audit_trail", frame)
 
     def read_audit(self, patient_id: str | None = None) -> pd.DataFrame:
         """Audit rows in the order written, optionally for one patient."""
@@ -119,28 +127,23 @@ class SqlTrialRepository:
         return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
-def _db_records(table: str, stored: pd.DataFrame, with_id: bool = False) -> list[dict[str, Any]]:
-    """Rows as driver values: Python scalars, ``datetime.date``, ``None`` for missing.
+def _db_frame(table: str, stored: pd.DataFrame, with_id: bool = False) -> pd.DataFrame:
+    """Rows as driver values: numbers, booleans, ``YYYY-MM-DD`` text, ``None``.
 
     Typed columns missing in every row are left out: the database fills them with NULL
-    on insert, and no row being rewritten has a value there to clear.
+    on insert, and no row being rewritten holds a value there to clear.
     """
-    columns: dict[str, pd.Series] = {"row_number": stored["row_number"].astype(object)}
+    columns: dict[str, pd.Series] = {}
+    # an outer merge leaves whole numbers as float64; the database wants integers
     if with_id:
-        columns["row_id"] = stored["id"].astype(object)
+        columns["id"] = stored["id"].astype("int64")
+    columns["row_number"] = stored["row_number"].astype("int64")
+    if table in REPEATABLE:
+        columns["occurrence"] = stored["occurrence"].astype("int64")
     in_use = stored.notna().any(axis=0)
     for column, kind in kinds(table).items():
-        if in_use[column]:
-            columns[column] = _driver_values(stored[column], kind)
+        if in_use[column] or column in match_keys(table):
+            values = stored[column]
+            columns[column] = bulk.driver_dates(values) if kind == "date" else values
     columns["extra"] = codec.extras_to_json(stored)
-    return _records(pd.DataFrame(columns))
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return cast(list[dict[str, Any]], frame.to_dict("records"))
-
-
-def _driver_values(series: pd.Series, kind: str) -> pd.Series:
-    missing = series.isna()
-    values = series.dt.date.astype(object) if kind == "date" else series.astype(object)
-    return values.where(~missing, None)
+    return pd.DataFrame(columns, index=stored.index)

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from myotrial.store.columns import COLUMNS, KEYS, Kind
+from myotrial.store.columns import COLUMNS, REPEATABLE, Kind, match_keys
 from myotrial.trialdata import TABLES
 
 metadata = sa.MetaData()
@@ -38,8 +38,10 @@ def _trial_table(name: str) -> sa.Table:
             columns.append(sa.Column(column, sa.Text, *foreign, nullable=False))
         else:
             columns.append(sa.Column(column, SQL_TYPES[kind]()))
+    if name in REPEATABLE:
+        columns.append(sa.Column("occurrence", sa.Integer, nullable=False))
     columns.append(sa.Column("extra", sa.Text))
-    unique = sa.UniqueConstraint(*KEYS[name], name=f"uq_{name}_key")
+    unique = sa.UniqueConstraint(*match_keys(name), name=f"uq_{name}_key")
     return sa.Table(name, metadata, *columns, unique)
 
 

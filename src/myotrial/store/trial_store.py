@@ -124,8 +124,12 @@ class TrialStore:
         trial: TrialData,
     ) -> ImportSummary:
         with self._unit_of_work() as uow:
-            diffs = {t: diff_table(t, incoming[t], uow.trials.read_table(t)) for t in TABLES}
             old_meta = uow.trials.read_meta()
+            typed = _typed_columns(old_meta)
+            diffs = {
+                t: diff_table(t, incoming[t], uow.trials.read_table(t, typed.get(t, [])))
+                for t in TABLES
+            }
             config_audit = _config_audit(old_meta, meta)
             meta_changed = old_meta is None or any(
                 old_meta[k] != v for k, v in meta.items() if k not in ("source", "checksum")
@@ -158,7 +162,8 @@ class TrialStore:
                         f"the database {self.engine.url!r} holds no trial yet "
                         "(import one first: myotrial import PATH)"
                     )
-                stored = {t: uow.trials.read_table(t) for t in TABLES}
+                typed = _typed_columns(meta)
+                stored = {t: uow.trials.read_table(t, typed[t]) for t in TABLES}
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"cannot read the trial: {exc}") from exc
         layout = json.loads(meta["layout"])
@@ -218,6 +223,14 @@ def _encode(trial: TrialData) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     if problems:
         raise InvalidInputError(problems)
     return incoming, layout
+
+
+def _typed_columns(meta: Mapping[str, Any] | None) -> dict[str, list[str]]:
+    """The typed columns each table uses, from the stored layout (none when empty)."""
+    if meta is None:
+        return {}
+    tables = json.loads(meta["layout"])["tables"]
+    return {t: [c for c, _, where in tables[t] if where == "typed"] for t in TABLES}
 
 
 def _meta(trial: TrialData, layout: dict[str, Any]) -> dict[str, str]:

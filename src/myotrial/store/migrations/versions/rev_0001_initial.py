@@ -56,21 +56,21 @@ _TABLES = {
     "infusions": (
         "patient_id:text infusion_date:date source:text donor:text cells_per_kg lot:text "
         "route:text viability_pct",
-        ("patient_id", "infusion_date", "lot"),
+        ("patient_id", "infusion_date", "lot", "occurrence"),
     ),
     "visits": (_VISITS, ("patient_id", "visit_date")),
     "adverse_events": (
         "patient_id:text onset_date:date term:text soc:text grade serious:bool "
         "relatedness:text infusion_reaction:bool resolved_date:date outcome:text",
-        ("patient_id", "onset_date", "term"),
+        ("patient_id", "onset_date", "term", "occurrence"),
     ),
     "events": (
         "patient_id:text event_date:date type:text note:text",
-        ("patient_id", "event_date", "type"),
+        ("patient_id", "event_date", "type", "occurrence"),
     ),
     "medications": (
         "patient_id:text drug:text dose unit:text start_date:date stop_date:date",
-        ("patient_id", "drug", "start_date"),
+        ("patient_id", "drug", "start_date", "occurrence"),
     ),
 }
 _TYPES = {"text": sa.Text, "number": sa.Double, "date": sa.Date, "bool": sa.Boolean}
@@ -89,6 +89,9 @@ def _columns(table: str, spec: str) -> list[sa.Column]:
             columns.append(sa.Column(name, sa.Text, *foreign, nullable=False))
         else:
             columns.append(sa.Column(name, _TYPES[kind or "number"]()))
+    if table not in ("patients", "visits"):
+        # rows sharing a natural key are told apart by their order (0, 1, ...)
+        columns.append(sa.Column("occurrence", sa.Integer, nullable=False))
     columns.append(sa.Column("extra", sa.Text))
     return columns
 
