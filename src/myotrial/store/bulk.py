@@ -8,7 +8,6 @@ Driver values: text, float, int, bool, dates as ``YYYY-MM-DD`` text, ``None`` fo
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
