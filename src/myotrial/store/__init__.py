@@ -7,10 +7,12 @@
 
 from __future__ import annotations
 
+from myotrial.store.correction import Correction
 from myotrial.store.engine import create_engine, sqlalchemy_url, upgrade
 from myotrial.store.trial_store import ImportSummary, TableSummary, TrialStore
 
 __all__ = [
+    "Correction",
     "ImportSummary",
     "TableSummary",
     "TrialStore",

@@ -80,7 +80,7 @@ def driver_dates(series: pd.Series) -> pd.Series:
 
 
 def _python_values(series: pd.Series) -> list[Any]:
-    values = series.to_numpy(dtype=object, na_value=None)
+    values = series.astype(object).to_numpy()
     mask = series.isna().to_numpy()
     if mask.any():
         values[mask] = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ from pandas.api.types import pandas_dtype
 from myotrial.store.columns import COLUMNS, KEYS, REPEATABLE, Kind, kinds
 
 EXTRA_PREFIX = "x:"
-LayoutEntry = tuple[str, str, str]  # column name, dtype, "typed" or "extra"
+LayoutEntry = Sequence[str]  # column name, dtype, "typed" or "extra"
 
 
 def extra_name(column: str) -> str:
@@ -51,10 +51,10 @@ def encode_table(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[La
         kind = known.get(str(column))
         if kind is not None and _fits(series, kind):
             stored[str(column)] = to_kind(series, kind)
-            layout.append((str(column), str(series.dtype), "typed"))
+            layout.append([str(column), str(series.dtype), "typed"])
         else:
             stored[extra_name(str(column))] = _extra_text(series)
-            layout.append((str(column), str(series.dtype), "extra"))
+            layout.append([str(column), str(series.dtype), "extra"])
     columns: dict[str, pd.Series] = {
         column: stored.pop(column) if column in stored else empty(kind, len(frame))
         for column, kind in COLUMNS[table]

@@ -82,6 +82,10 @@ class SqlTrialRepository:
         else:
             self.connection.execute(trial_meta.insert().values(id=1, **meta))
 
+    def write_layout(self, layout: str) -> None:
+        """Replace the stored column layout (a correction may add a column)."""
+        self.connection.execute(trial_meta.update().values(layout=layout))
+
     def add_changeset(
         self, kind: str, user: str, reason: str, source: str = "", checksum: str = ""
     ) -> tuple[int, dt.datetime]:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from myotrial.config import TrialConfig
 from myotrial.errors import InvalidInputError, NotFoundError, Problem, StoreError
 from myotrial.store import codec
+from myotrial.store.correction import Correction, parse_day, plan_correction
 from myotrial.store.diff import AUDIT_COLUMNS, TableDiff, diff_table, key_problems
 from myotrial.store.unit_of_work import AbstractUnitOfWork, SqlUnitOfWork
 from myotrial.trialdata import TABLES, TrialData
@@ -175,6 +176,54 @@ class TrialStore:
             extra_columns={t: tuple(c) for t, c in layout["extra_columns"].items()},
             **frames,
         )
+
+    def correct(
+        self, patient_id: str, visit_date: str, field: str, value: str, reason: str, user: str
+    ) -> Correction:
+        """Change one value of one visit, checked with the import's rules, and audit it.
+
+        Parameters
+        ----------
+        patient_id, visit_date : str
+            The visit (``visit_date`` as ``YYYY-MM-DD``).
+        field : str
+            A column of visits (not ``patient_id`` or ``visit_date``).
+        value : str
+            The new value as it would be written in visits.csv (empty for missing).
+        reason, user : str
+            Why and by whom; both required, both recorded in the audit trail.
+
+        Returns
+        -------
+        Correction
+            The old and new value; ``changed`` is false (and nothing is written) when the
+            visit already held that value.
+
+        Raises
+        ------
+        NotFoundError
+            If the patient or the visit does not exist.
+        InvalidInputError
+            If the reason is empty, the field cannot be corrected, or the value breaks a
+            rule of the trial format (type, range, MMT-8 total against its grades, date
+            order).
+        """
+        _require(reason, "reason", "say why the value is corrected, e.g. --reason 'source check'")
+        _require(user, "user", "the name of the person correcting")
+        day = parse_day(visit_date)
+        try:
+            with self._unit_of_work() as uow:
+                change, found, layout = plan_correction(uow, patient_id, day, field, value)
+                if not found.changed:
+                    return found
+                changeset, at = uow.trials.add_changeset("correction", user, reason)
+                uow.trials.update_rows("visits", change.updates)
+                uow.trials.add_audit(change.audit, changeset, user, at, reason)
+                uow.trials.write_layout(codec.dumps(layout))
+                uow.commit()
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"the database refused the correction: {exc}") from exc
+        return found
 
     def audit(self, patient_id: str | None = None) -> pd.DataFrame:
         """The audit trail, oldest first, optionally for one patient.

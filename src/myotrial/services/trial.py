@@ -1,0 +1,115 @@
+"""Use cases on a whole trial: import, load, correct a value, read the audit trail.
+
+The command line and the HTTP server call these, so the rules live in one place. Each
+function opens the store it needs and closes it before returning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+
+from myotrial.store import Correction, ImportSummary, TrialStore, open_store
+from myotrial.trialdata import TrialData
+
+FORMATS: tuple[str, ...] = ("folder", "redcap")
+T = TypeVar("T")
+
+
+def read_input(path: Path | str, format: str = "folder") -> TrialData:
+    """Read and validate a trial folder or workbook (``folder``) or a REDCap export.
+
+    Raises
+    ------
+    InvalidInputError
+        Listing every problem of the input.
+    """
+    if format == "redcap":
+        from myotrial.ingest.redcap import read_redcap
+
+        return read_redcap(path)
+    if format != "folder":
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+    from myotrial.ingest import read_trial
+
+    return read_trial(path)
+
+
+def import_trial(
+    path: Path | str, db_url: str, user: str, reason: str = "", format: str = "folder"
+) -> ImportSummary:
+    """Validate the trial at ``path`` and store it, all-or-nothing, with its audit trail.
+
+    The input is read and validated before the database is opened, so invalid input
+    leaves the database exactly as it was.
+
+    Parameters
+    ----------
+    path : path-like
+        A trial folder or ``.xlsx`` workbook (``format="folder"``) or a REDCap export
+        folder (``format="redcap"``).
+    db_url : str
+        Database URL (``sqlite:///FILE.db`` or ``postgresql://...``).
+    user, reason : str
+        Who imports and why, recorded in the audit trail (reason defaults to
+        ``import of <name>``).
+    format : {"folder", "redcap"}
+        How to read ``path``.
+
+    Returns
+    -------
+    ImportSummary
+        Rows inserted, updated, deleted and unchanged per table.
+
+    Raises
+    ------
+    InvalidInputError
+        Listing every problem of the input; nothing is written.
+    StoreError
+        If the database cannot be opened or refuses the write.
+    """
+    trial = read_input(path, format)
+    return _with_store(
+        db_url,
+        lambda store: store.save_trial(trial, user, reason or f"import of {Path(path).name}"),
+    )
+
+
+def load(path_or_none: Path | str | None, db_url: str) -> TrialData:
+    """The trial at ``path_or_none`` if given (read and validated), else the stored one.
+
+    Raises
+    ------
+    InvalidInputError
+        If the trial at the path breaks a rule.
+    NotFoundError
+        If no path is given and the database holds no trial.
+    """
+    if path_or_none is not None:
+        return read_input(path_or_none)
+    return _with_store(db_url, TrialStore.load_trial)
+
+
+def correct_value(
+    db_url: str, patient_id: str, visit_date: str, field: str, value: str, reason: str, user: str
+) -> Correction:
+    """Correct one value of one visit (see :meth:`myotrial.store.TrialStore.correct`)."""
+    return _with_store(
+        db_url, lambda store: store.correct(patient_id, visit_date, field, value, reason, user)
+    )
+
+
+def audit_trail(db_url: str, patient_id: str | None = None) -> pd.DataFrame:
+    """The audit trail, oldest first (see :meth:`myotrial.store.TrialStore.audit`)."""
+    return _with_store(db_url, lambda store: store.audit(patient_id))
+
+
+def _with_store(db_url: str, use: Callable[[TrialStore], T]) -> T:
+    store = open_store(db_url)
+    try:
+        return use(store)
+    finally:
+        store.close()
