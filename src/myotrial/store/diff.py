@@ -33,7 +33,9 @@ class TableDiff:
     """The writes one table needs, and their audit rows.
 
     ``inserts`` and ``updates`` are in the stored form (``updates`` carries the database
-    ``id``); ``deleted_ids`` are database ids; ``audit`` has :data:`AUDIT_COLUMNS`.
+    ``id``); ``deleted_ids`` are database ids; ``audit`` has :data:`AUDIT_COLUMNS`;
+    ``compared`` names the value columns holding a value on either side (the only ones
+    an update can change, to a value or to missing).
     """
 
     table: str
@@ -43,6 +45,7 @@ class TableDiff:
     audit: pd.DataFrame
     updated: int
     unchanged: int
+    compared: tuple[str, ...] = ()
 
     @property
     def writes(self) -> bool:
@@ -123,6 +126,7 @@ def diff_table(table: str, incoming: pd.DataFrame, stored: pd.DataFrame) -> Tabl
         audit=audit,
         updated=int(value_changed.sum()),
         unchanged=int((~value_changed).sum()),
+        compared=tuple(values),
     )
 
 

@@ -58,9 +58,10 @@ class SqlTrialRepository:
         """Insert rows given in the stored form, in bulk."""
         bulk.insert_frame(self.connection, table, _db_frame(table, stored))
 
-    def update_rows(self, table: str, stored: pd.DataFrame) -> None:
-        """Rewrite rows (matched on ``id``) with the stored-form values given, in bulk."""
-        bulk.update_frame(self.connection, table, _db_frame(table, stored, with_id=True))
+    def update_rows(self, table: str, stored: pd.DataFrame, columns: Sequence[str]) -> None:
+        """Rewrite ``columns`` (and the row order) of rows matched on ``id``, in bulk."""
+        frame = _db_frame(table, stored, with_id=True, columns=columns)
+        bulk.update_frame(self.connection, table, frame)
 
     def delete_rows(self, table: str, ids: np.ndarray) -> None:
         """Delete rows by database id."""
@@ -131,23 +132,25 @@ class SqlTrialRepository:
         return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
-def _db_frame(table: str, stored: pd.DataFrame, with_id: bool = False) -> pd.DataFrame:
+def _db_frame(
+    table: str, stored: pd.DataFrame, with_id: bool = False, columns: Sequence[str] = ()
+) -> pd.DataFrame:
     """Rows as driver values: numbers, booleans, ``YYYY-MM-DD`` text, ``None``.
 
-    Typed columns missing in every row are left out: the database fills them with NULL
-    on insert, and no row being rewritten holds a value there to clear.
+    An insert leaves out typed columns missing in every row (the database fills in
+    NULL); an update writes the typed ``columns`` given, which may set values missing.
     """
-    columns: dict[str, pd.Series] = {}
+    out: dict[str, pd.Series] = {}
     # an outer merge leaves whole numbers as float64; the database wants integers
     if with_id:
-        columns["id"] = stored["id"].astype("int64")
-    columns["row_number"] = stored["row_number"].astype("int64")
+        out["id"] = stored["id"].astype("int64")
+    out["row_number"] = stored["row_number"].astype("int64")
     if table in REPEATABLE:
-        columns["occurrence"] = stored["occurrence"].astype("int64")
+        out["occurrence"] = stored["occurrence"].astype("int64")
     in_use = stored.notna().any(axis=0)
     for column, kind in kinds(table).items():
-        if in_use[column] or column in match_keys(table):
+        if column in columns or column in match_keys(table) or (not with_id and in_use[column]):
             values = stored[column]
-            columns[column] = bulk.driver_dates(values) if kind == "date" else values
-    columns["extra"] = codec.extras_to_json(stored)
-    return pd.DataFrame(columns, index=stored.index)
+            out[column] = bulk.driver_dates(values) if kind == "date" else values
+    out["extra"] = codec.extras_to_json(stored)
+    return pd.DataFrame(out, index=stored.index)

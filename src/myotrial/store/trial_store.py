@@ -217,7 +217,7 @@ class TrialStore:
                 if not found.changed:
                     return found
                 changeset, at = uow.trials.add_changeset("correction", user, reason)
-                uow.trials.update_rows("visits", change.updates)
+                uow.trials.update_rows("visits", change.updates, change.compared)
                 uow.trials.add_audit(change.audit, changeset, user, at, reason)
                 uow.trials.write_layout(codec.dumps(layout))
                 uow.commit()
@@ -298,7 +298,7 @@ def _apply(uow: AbstractUnitOfWork, diffs: Mapping[str, TableDiff]) -> None:
     for table in [*children, "patients"]:
         uow.trials.delete_rows(table, diffs[table].deleted_ids)
     for table in ["patients", *children]:
-        uow.trials.update_rows(table, diffs[table].updates)
+        uow.trials.update_rows(table, diffs[table].updates, diffs[table].compared)
         uow.trials.insert_rows(table, diffs[table].inserts)
 
 
