@@ -102,6 +102,8 @@ def diff_table(table: str, incoming: pd.DataFrame, stored: pd.DataFrame) -> Tabl
     # a column missing everywhere on both sides cannot have changed
     in_use = incoming.notna().any(axis=0) | stored.notna().any(axis=0)
     values = [c for c in incoming.columns if c not in (*keys, "row_number") and in_use[c]]
+    if stored.empty:  # a first import: every row is new, nothing to match
+        return _all_new(table, incoming, keys, values)
     merged = incoming.merge(stored, on=keys, how="outer", suffixes=("", OLD), indicator=True)
     both = merged[merged["_merge"] == "both"]
     changed = pd.DataFrame({c: _differs(both[c], both[c + OLD]) for c in values}, index=both.index)
@@ -126,6 +128,19 @@ def diff_table(table: str, incoming: pd.DataFrame, stored: pd.DataFrame) -> Tabl
         audit=audit,
         updated=int(value_changed.sum()),
         unchanged=int((~value_changed).sum()),
+        compared=tuple(values),
+    )
+
+
+def _all_new(table: str, incoming: pd.DataFrame, keys: list[str], values: list[str]) -> TableDiff:
+    return TableDiff(
+        table=table,
+        inserts=incoming.reset_index(drop=True),
+        updates=incoming.iloc[:0].assign(id=pd.Series(dtype="int64")),
+        deleted_ids=np.empty(0, dtype="int64"),
+        audit=_audit_rows(table, incoming, keys, "insert", new=incoming[values]),
+        updated=0,
+        unchanged=0,
         compared=tuple(values),
     )
 
