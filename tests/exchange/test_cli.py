@@ -95,3 +95,14 @@ def test_export_adam_from_the_database_writes_json(small_trial: TrialData, tmp_p
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["adeff.json", "adsl.json", "adtte.json"]
+
+
+def test_export_redcap_from_a_trial_folder(small_trial: TrialData, tmp_path: Path) -> None:
+    from myotrial.ingest.writer import write_trial_folder
+
+    write_trial_folder(small_trial, tmp_path / "trial")
+    result = CliRunner().invoke(
+        main, ["export", "redcap", str(tmp_path / "trial"), "-o", str(tmp_path / "redcap")]
+    )
+    assert result.exit_code == 0, result.output
+    assert_same_trial(small_trial, read_redcap(tmp_path / "redcap"))

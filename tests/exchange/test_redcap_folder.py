@@ -76,3 +76,35 @@ def test_trial_format_rules_are_reported_at_the_redcap_cell(
         ("records.csv", row, "phga", "12"),
         ("records.csv", int(log) + 2, "ae_grade", "7"),
     }
+
+
+def test_reading_and_rule_problems_are_reported_together(
+    small_trial: TrialData, tmp_path: Path
+) -> None:
+    write_redcap(small_trial, tmp_path)
+    frame = records(tmp_path)
+    week1 = row_of(frame, "P01", "week1_arm_1")
+    month1 = row_of(frame, "P01", "month1_arm_1")
+    frame.loc[week1 - 2, "phga"] = "12"  # a rule of the trial format (VAS 0-10 cm)
+    frame.loc[month1 - 2, "visit_date"] = "2010-02-31"  # no such day
+    frame.to_csv(tmp_path / "records.csv", index=False)
+    with pytest.raises(InvalidInputError) as caught:
+        read_redcap(tmp_path)
+    cells = [(p.row, p.column, p.value) for p in caught.value.problems]
+    assert (week1, "phga", "12") in cells
+    assert (month1, "visit_date", "2010-02-31") in cells
+    # the unreadable date is reported once, not again as a missing required value
+    assert [c for c in cells if c[0] == month1] == [(month1, "visit_date", "2010-02-31")]
+
+
+def test_trial_folder_through_redcap_gives_the_same_analysis(
+    pilot_folder: Path, tmp_path: Path
+) -> None:
+    from myotrial.analysis.api import analyze
+
+    original = read_trial(pilot_folder)
+    write_redcap(original, tmp_path)
+    expected, got = analyze(original), analyze(read_redcap(tmp_path))
+    for name, table in expected.tables().items():
+        pd.testing.assert_frame_equal(got.tables()[name], table, obj=name)
+    assert got.summary["counts"] == expected.summary["counts"]

@@ -17,19 +17,20 @@ order, a value in the wrong instrument; each names the file, row, column, rule a
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from myotrial.config import load_config
+from myotrial.config import TrialConfig, load_config
 from myotrial.errors import InvalidInputError, Problem
 from myotrial.exchange.redcap.dictionary import FORM_TABLES, read_dictionary
 from myotrial.exchange.redcap.events import trial_events
 from myotrial.exchange.redcap.mapping import RedcapMapping, load_mapping
+from myotrial.ingest.parse import merge_problems
 from myotrial.ingest.redcap_checks import conform, records_problems
 from myotrial.ingest.redcap_fields import RECORDS, ReadField, cell_problems, resolve_fields
-from myotrial.ingest.redcap_tables import assemble_tables, typed_columns
+from myotrial.ingest.redcap_tables import Assembled, assemble_tables, typed_columns
 from myotrial.trialdata import TrialData
 
 # REDCap's default missing-data codes (Project Setup > Additional customizations).
@@ -115,10 +116,19 @@ def read_redcap_export(
     if problems:
         raise InvalidInputError(problems)
     records, notes = _blank_missing_codes(records, fields)
+    trial, found = _build_trial(folder, config, records, fields)
+    problems = merge_problems(found.problems, records_problems(trial, found.source_rows, fields))
+    if problems:
+        raise InvalidInputError(problems)
+    return RedcapImport(trial=trial, notes=tuple(notes))
+
+
+def _build_trial(
+    folder: Path, config: TrialConfig, records: pd.DataFrame, fields: dict[str, ReadField]
+) -> tuple[TrialData, Assembled]:
+    """The trial in the shape read_trial gives, and where each of its rows came from."""
     typed, type_problems = typed_columns(records, fields)
     assembled = assemble_tables(records, typed, fields)
-    if type_problems + assembled.problems:
-        raise InvalidInputError(type_problems + assembled.problems)
     tables = {name: conform(name, frame) for name, frame in assembled.tables.items()}
     trial = TrialData(
         config=config,
@@ -127,10 +137,8 @@ def read_redcap_export(
         checksum=_checksum(folder),
         extra_columns=assembled.extras,
     )
-    rule_problems = records_problems(trial, assembled.source_rows, fields)
-    if rule_problems:
-        raise InvalidInputError(rule_problems)
-    return RedcapImport(trial=trial, notes=tuple(notes))
+    problems = type_problems + assembled.problems
+    return trial, replace(assembled, problems=problems)
 
 
 def _read_records(path: Path) -> pd.DataFrame:
@@ -229,17 +237,14 @@ def _column_problems(
     return problems
 
 
-def _known_events(folder: Path, mapping: RedcapMapping, config: object) -> set[str]:
+def _known_events(folder: Path, mapping: RedcapMapping, config: TrialConfig) -> set[str]:
     path = folder / "events.csv"
     if path.exists():
         events = pd.read_csv(path, dtype=str, keep_default_na=False)
         if "unique_event_name" in events.columns:
             names = events["unique_event_name"].str.strip()
             return set(names.replace(dict(mapping.events)))
-    from myotrial.config import TrialConfig
-
-    settings = config if isinstance(config, TrialConfig) else TrialConfig()
-    return {e.unique_name for e in trial_events(settings)}
+    return {e.unique_name for e in trial_events(config)}
 
 
 def _event_problems(records: pd.DataFrame, known: set[str]) -> list[Problem]:

@@ -12,6 +12,7 @@ from myotrial.exchange.cdisc.adam import adam_datasets
 from myotrial.exchange.cdisc.common import study_id
 from myotrial.exchange.fhir import write_fhir
 from myotrial.exchange.redcap import write_redcap
+from myotrial.ingest import read_trial
 from myotrial.ingest.redcap import read_redcap
 from myotrial.store import open_store
 from myotrial.trialdata import TrialData
@@ -40,10 +41,7 @@ def load_trial(path: Path | None, db_url: str) -> TrialData:
             store.close()
     if is_redcap_export(path):
         return read_redcap(path)
-    from myotrial.services.trial import load
-
-    trial: TrialData = load(path, db_url)
-    return trial
+    return read_trial(path)
 
 
 def export_redcap(trial: TrialData, out_dir: Path) -> list[Path]:
