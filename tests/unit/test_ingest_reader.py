@@ -239,3 +239,26 @@ def test_file_that_is_not_a_workbook(tmp_path: Path) -> None:
     problems = inspect_trial(tmp_path / "trial.xlsx").problems
     assert [(p.file, p.row) for p in problems] == [("trial.xlsx", None)]
     assert problems[0].rule.startswith("cannot be read as an .xlsx workbook")
+
+
+def test_semicolon_separated_file_is_named_as_such(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "t")
+    (folder / "events.csv").write_text("patient_id;event_date;type\nP02;2011-08-01;relapse\n")
+    problems = inspect_trial(folder).problems
+    assert whole_file(problems) == [
+        ("events.csv", 1, None, "is separated by semicolons, not commas")
+    ]
+
+
+def test_empty_sheet_is_reported(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    book_path = write_workbook(tmp_path / "trial.xlsx")
+    book = load_workbook(book_path)
+    del book["events"]
+    book.create_sheet("events")
+    book.save(book_path)
+    problems = inspect_trial(book_path).problems
+    assert whole_file(problems) == [
+        ("trial.xlsx sheet events", None, None, "is empty (no header row)")
+    ]

@@ -283,6 +283,20 @@ def _csv_strings(text: str, name: str, problems: list[Problem]) -> pd.DataFrame 
         )
         return None
     header = [str(h) for h in body.iloc[0]]
+    if len(header) == 1 and ";" in header[0]:
+        # Spreadsheets set to a decimal comma save "CSV" with semicolons: say so plainly
+        # instead of reporting every required column as missing.
+        problems.append(
+            Problem(
+                name,
+                1,
+                None,
+                header[0],
+                "is separated by semicolons, not commas",
+                "save as CSV UTF-8 (comma delimited)",
+            )
+        )
+        return None
     strings = body.iloc[1:].reset_index(drop=True)
     strings.columns = pd.Index(header)
     return strings

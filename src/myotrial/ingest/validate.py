@@ -7,6 +7,13 @@ corrected: nothing is clipped, no unit or date is guessed.
 
 Rules within one table live in :func:`table_problems`; rules that need two tables
 (unknown patients, dates before enrolment) in :mod:`myotrial.ingest.crosscheck`.
+
+The rules are plain pandas/NumPy masks rather than a pandera schema: pandera's lazy
+validation collects failures the same way, but the problems here need the spreadsheet
+row, a hint per rule (some per row, such as the enrolment date), ranges that follow the
+trial configuration and the visit's own ``mmt_max``, and no second pass to turn failure
+cases into messages. The column specifications in :mod:`myotrial.ingest.schema` play the
+part of the schema.
 """
 
 from __future__ import annotations
