@@ -262,3 +262,22 @@ def test_empty_sheet_is_reported(tmp_path: Path) -> None:
     assert whole_file(problems) == [
         ("trial.xlsx sheet events", None, None, "is empty (no header row)")
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"), [("visits", "required file is missing"), ("events", "file is missing")]
+)
+def test_file_name_in_capitals_is_not_ignored(tmp_path: Path, name: str, rule: str) -> None:
+    folder = write_folder(tmp_path / "t")
+    (folder / f"{name}.csv").rename(folder / f"{name.capitalize()}.csv")
+    problems = inspect_trial(folder).problems
+    assert problems == [
+        Problem(
+            f"{name}.csv",
+            None,
+            None,
+            None,
+            rule,
+            f"found {name.capitalize()}.csv: file names are lower case",
+        )
+    ]

@@ -140,27 +140,27 @@ def _read_folder(
     problems: list[Problem] = []
     config = _read_config(folder / CONFIG_FILE, digest, problems)
     tables = []
+    listing = {p.name.lower(): p.name for p in folder.iterdir()}
     for name in TABLES:
         spec = TABLE_SPECS[name]
         path = folder / spec.file_name
-        if not path.exists():
-            if spec.required_file:
-                problems.append(
-                    Problem(
-                        spec.file_name,
-                        None,
-                        None,
-                        None,
-                        "required file is missing",
-                        f"every trial folder has {spec.file_name}",
-                    )
-                )
-                tables.append(RawTable(name, spec.file_name, None))
-            else:
-                tables.append(RawTable(name, spec.file_name, empty_table(name)))
+        if path.exists():
+            strings = _read_csv(path, digest, problems, spec.required_file)
+            tables.append(RawTable(name, spec.file_name, strings))
             continue
-        strings = _read_csv(path, digest, problems, spec.required_file)
-        tables.append(RawTable(name, spec.file_name, strings))
+        found = listing.get(spec.file_name)
+        if found is not None or spec.required_file:
+            # A file under another case (Visits.csv) would otherwise be ignored silently.
+            hint = (
+                f"found {found}: file names are lower case"
+                if found
+                else f"every trial folder has {spec.file_name}"
+            )
+            rule = "required file is missing" if spec.required_file else "file is missing"
+            problems.append(Problem(spec.file_name, None, None, None, rule, hint))
+            tables.append(RawTable(name, spec.file_name, None))
+        else:
+            tables.append(RawTable(name, spec.file_name, empty_table(name)))
     return config, tables, problems, digest.hexdigest()
 
 
