@@ -281,3 +281,21 @@ def test_file_name_in_capitals_is_not_ignored(tmp_path: Path, name: str, rule: s
             f"found {name.capitalize()}.csv: file names are lower case",
         )
     ]
+
+
+def test_synthetic_pilot_reads_back_alike_from_folder_and_workbook(tmp_path: Path) -> None:
+    from myotrial.ingest.writer import write_trial_folder
+    from myotrial.ingest.writer import write_workbook as write_trial_workbook
+    from myotrial.synthetic import make_pilot
+
+    pilot = make_pilot(seed=2011)
+    write_trial_folder(pilot, tmp_path / "pilot")
+    from_folder = read_trial(tmp_path / "pilot")
+    from_book = read_trial(write_trial_workbook(pilot, tmp_path / "pilot.xlsx"))
+    assert from_book.config == from_folder.config
+    for table in TABLES:
+        pd.testing.assert_frame_equal(from_book.table(table), from_folder.table(table))
+        assert len(from_folder.table(table)) == len(pilot.table(table))
+    assert from_folder.visits["ck"].tolist() == pytest.approx(
+        pilot.visits["ck"].tolist(), nan_ok=True
+    )
