@@ -157,7 +157,7 @@ def _read_folder(
                 else f"every trial folder has {spec.file_name}"
             )
             rule = "required file is missing" if spec.required_file else "file is missing"
-            problems.append(Problem(spec.file_name, None, None, None, rule, hint))
+            problems.append(file_problem(spec.file_name, rule, hint))
             tables.append(RawTable(name, spec.file_name, None))
         else:
             tables.append(RawTable(name, spec.file_name, empty_table(name)))
@@ -180,11 +180,8 @@ def _read_config(path: Path, digest: hashlib._Hash, problems: list[Problem]) -> 
         )
     except tomllib.TOMLDecodeError as exc:
         problems.append(
-            Problem(
+            file_problem(
                 path.name,
-                None,
-                None,
-                None,
                 f"is not valid TOML: {exc}",
                 "compare with the example in docs/trial-format.md",
             )
@@ -199,11 +196,8 @@ def _read_bytes(path: Path, digest: hashlib._Hash, problems: list[Problem]) -> b
         data = path.read_bytes()
     except OSError as exc:
         problems.append(
-            Problem(
+            file_problem(
                 path.name,
-                None,
-                None,
-                None,
                 f"cannot be read: {exc.strerror or exc}",
                 "check the file exists and may be read",
             )
@@ -226,34 +220,20 @@ def _read_csv(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.append(
-            Problem(
-                name,
-                None,
-                None,
-                None,
-                f"is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                "save as CSV UTF-8",
+            file_problem(
+                name, f"is not UTF-8 text ({exc.reason} at byte {exc.start})", "save as CSV UTF-8"
             )
         )
         return None
     if not text.strip():
         problems.append(
-            Problem(
-                name,
-                None,
-                None,
-                None,
-                "is empty (no header row)",
-                "the first row names the columns",
-            )
+            file_problem(name, "is empty (no header row)", "the first row names the columns")
         )
         return None
     strings = _csv_strings(text, name, problems)
     if strings is not None and required and not any_value(strings):
         problems.append(
-            Problem(
-                name, None, None, None, "has no data rows", "a trial needs at least one row here"
-            )
+            file_problem(name, "has no data rows", "a trial needs at least one row here")
         )
     return strings
 
@@ -272,13 +252,8 @@ def _csv_strings(text: str, name: str, problems: list[Problem]) -> pd.DataFrame 
         )
     except (pd.errors.ParserError, csv.Error) as exc:
         problems.append(
-            Problem(
-                name,
-                None,
-                None,
-                None,
-                f"is not valid CSV: {exc}",
-                "every row needs as many commas as the header",
+            file_problem(
+                name, f"is not valid CSV: {exc}", "every row needs as many commas as the header"
             )
         )
         return None
@@ -300,6 +275,11 @@ def _csv_strings(text: str, name: str, problems: list[Problem]) -> pd.DataFrame 
     strings = body.iloc[1:].reset_index(drop=True)
     strings.columns = pd.Index(header)
     return strings
+
+
+def file_problem(file: str, rule: str, hint: str) -> Problem:
+    """A problem about a whole file (no row, no column)."""
+    return Problem(file, None, None, None, rule, hint)
 
 
 def empty_table(table: str) -> pd.DataFrame:
