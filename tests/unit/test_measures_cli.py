@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from myotrial.cli import main
@@ -76,3 +77,41 @@ def test_bad_input_exits_2_naming_file_row_column(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "PAIRS.csv row 3, column haq_1" in result.output
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_uln_and_unit_options_reach_the_scorer(tmp_path: Path) -> None:
+    # ldh 25 µkat/L = 1500 U/L, ULN 250 U/L = 6 ×ULN beats ck 5 ×ULN; 25 → 12.5 is 50 %
+    row = ROW | {"ck_0": 1000.0, "ck_1": 1000.0, "ldh_0": 25.0, "ldh_1": 12.5}
+    pd.DataFrame([row]).to_csv(tmp_path / "PAIRS.csv", index=False)
+    args = [
+        "score",
+        "tis",
+        str(tmp_path / "PAIRS.csv"),
+        "-o",
+        str(tmp_path / "out.csv"),
+        "--uln",
+        f"ldh={250 / 60}",
+        "--enzyme-unit",
+        "ldh=ukat/L",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(tmp_path / "out.csv").loc[0, "p_enzyme"] == pytest.approx(50.0)
+
+
+def test_malformed_uln_option_exits_2(tmp_path: Path) -> None:
+    pd.DataFrame([ROW]).to_csv(tmp_path / "PAIRS.csv", index=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "score",
+            "doi",
+            str(tmp_path / "PAIRS.csv"),
+            "-o",
+            str(tmp_path / "out.csv"),
+            "--uln",
+            "ck=high",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "--uln" in result.output

@@ -1,8 +1,9 @@
 """Properties of the TIS and agreement with an independent per-row reference.
 
-The reference below is written from MEASURES.md §2 in plain Python, one row at a time,
-without importing anything from myotrial.measures; the vectorised scorer must agree with
-it on thousands of generated rows, including missing values and several enzymes.
+The references below are written from MEASURES.md §2-4 in plain Python, one row at a
+time, without importing anything from myotrial.measures; the vectorised TIS, DOI and
+worsening rules must agree with them on thousands of generated rows, including missing
+values and several enzymes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import myotrial
+from myotrial.measures import is_worse
 
 POINTS = {
     "phga": [0, 7.5, 15, 17.5, 20],
@@ -165,3 +167,65 @@ def test_scores_do_not_depend_on_row_order(rows: list[dict[str, float]], rnd: ob
     straight = myotrial.score_tis(frame)
     again = myotrial.score_tis(shuffled).loc[straight.index]
     pd.testing.assert_frame_equal(straight, again)
+
+
+LOWER_BETTER = ("phga", "ptga", "haq", "extramuscular")
+
+
+def _relative_gain(b: float, f: float, higher_better: bool) -> float:
+    """Relative change in %, positive = better; ±inf from a baseline of 0."""
+    gain = f - b if higher_better else b - f
+    if gain == 0:
+        return 0.0
+    if b == 0:
+        return float("inf") if gain > 0 else float("-inf")
+    return round(gain / b * 100, 6)
+
+
+def reference_changes(row: dict[str, float]) -> dict[str, float | None]:
+    changes: dict[str, float | None] = {}
+    for key in (*LOWER_BETTER, "mmt8"):
+        b, f = row.get(f"{key}_0"), row.get(f"{key}_1")
+        changes[key] = None if missing(b) or missing(f) else _relative_gain(b, f, key == "mmt8")
+    enzyme = reference_enzyme(row)
+    changes["enzyme"] = None if enzyme is None else _relative_gain(*enzyme, False)
+    return changes
+
+
+def reference_doi(row: dict[str, float], mode: str) -> bool | None:
+    changes = reference_changes(row)
+    if mode == "strict" and any(v is None for v in changes.values()):
+        return None
+    improved = sum(1 for v in changes.values() if v is not None and v >= 20)
+    worsened = [k for k, v in changes.items() if v is not None and v <= -25]
+    return improved >= 3 and len(worsened) <= 2 and "mmt8" not in worsened
+
+
+def reference_worse(row: dict[str, float]) -> bool:
+    changes = reference_changes(row)
+
+    def rise(key: str) -> float | None:
+        b, f = row.get(f"{key}_0"), row.get(f"{key}_1")
+        return None if missing(b) or missing(f) else round(f - b, 6)
+
+    phga_rise, extra_rise, mmt = rise("phga"), rise("extramuscular"), changes["mmt8"]
+    rule1 = phga_rise is not None and phga_rise >= 2 and mmt is not None and mmt <= -20
+    rule2 = extra_rise is not None and extra_rise >= 2
+    worse = [k for k in (*LOWER_BETTER, "mmt8") if changes[k] is not None and changes[k] <= -30]
+    return rule1 or rule2 or len(worse) >= 3
+
+
+def test_doi_agrees_with_the_reference_on_generated_rows() -> None:
+    frame = generated_rows(2000, seed=2004)
+    rows = frame.to_dict("records")
+    for mode in ("strict", "zero"):
+        scored = myotrial.score_doi(frame, missing=mode)["doi"]
+        expected = [reference_doi(row, mode) for row in rows]
+        assert [None if v is pd.NA else bool(v) for v in scored] == expected
+
+
+def test_worsening_agrees_with_the_reference_on_generated_rows() -> None:
+    frame = generated_rows(2000, seed=2005)
+    expected = np.array([reference_worse(row) for row in frame.to_dict("records")])
+    np.testing.assert_array_equal(is_worse(frame).to_numpy(), expected)
+    assert 0 < expected.sum() < len(expected)

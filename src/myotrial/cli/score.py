@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
 
 from myotrial.cli._common import console, report_errors
-from myotrial.errors import InvalidInputError, Problem
+from myotrial.errors import ConfigError, InvalidInputError, Problem
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
@@ -56,6 +57,84 @@ def score() -> None:
     """Score response criteria for a table of baseline/follow-up pairs (PAIRS.csv)."""
 
 
+def _pair_options(function: Callable[..., None]) -> Callable[..., None]:
+    """The options every PAIRS command shares: MMT scale, units and ULNs."""
+    options = [
+        click.option(
+            "--mmt-max",
+            type=click.Choice(["80", "150"]),
+            default=None,
+            help="MMT-8 scale for rows whose mmt_max is empty (default 80).",
+        ),
+        click.option(
+            "--vas-unit",
+            type=click.Choice(["cm", "mm"]),
+            default="cm",
+            show_default=True,
+            help="Unit of the VAS columns.",
+        ),
+        click.option(
+            "--uln",
+            "uln",
+            multiple=True,
+            metavar="ENZYME=VALUE",
+            help="Upper limit of normal for rows without <enzyme>_uln; repeatable.",
+        ),
+        click.option(
+            "--enzyme-unit",
+            "enzyme_unit",
+            multiple=True,
+            metavar="ENZYME=UNIT",
+            help="U/L (default) or ukat/L for an enzyme; repeatable.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _assignments(values: tuple[str, ...], option: str, number: bool) -> dict[str, Any]:
+    """``("ck=200", ...)`` as a mapping; a malformed entry is a :class:`ConfigError`."""
+    parsed: dict[str, Any] = {}
+    problems = []
+    for value in values:
+        name, _, text = value.partition("=")
+        if not name.strip() or not text.strip():
+            problems.append(
+                Problem(
+                    "options", None, option, value, "must be ENZYME=VALUE", f"e.g. {option} ck=200"
+                )
+            )
+            continue
+        try:
+            parsed[name.strip()] = float(text) if number else text.strip()
+        except ValueError:
+            problems.append(
+                Problem(
+                    "options", None, option, value, "must be ENZYME=NUMBER", f"e.g. {option} ck=200"
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
+    return parsed
+
+
+def _pair_kwargs(
+    mmt_max: str | None,
+    vas_unit: str,
+    uln: tuple[str, ...],
+    enzyme_unit: tuple[str, ...],
+    source: str,
+) -> dict[str, Any]:
+    return {
+        "mmt_max": None if mmt_max is None else int(mmt_max),
+        "vas_unit": vas_unit,
+        "uln": _assignments(uln, "--uln", number=True),
+        "enzyme_units": _assignments(enzyme_unit, "--enzyme-unit", number=False),
+        "source": source,
+    }
+
+
 @score.command("tis")
 @click.argument("pairs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -79,43 +158,24 @@ def score() -> None:
     show_default=True,
     help="strict: no TIS when a measure is absent; zero: it scores 0.",
 )
-@click.option(
-    "--mmt-max",
-    type=click.Choice(["80", "150"]),
-    default=None,
-    help="MMT-8 scale for rows whose mmt_max is empty (default 80).",
-)
-@click.option(
-    "--vas-unit",
-    type=click.Choice(["cm", "mm"]),
-    default="cm",
-    show_default=True,
-    help="Unit of the VAS columns.",
-)
+@_pair_options
 @report_errors
 def score_tis_command(
-    pairs: Path, out: Path, population: str, missing: str, mmt_max: str | None, vas_unit: str
+    pairs: Path, out: Path, population: str, missing: str, **options: Any
 ) -> None:
     """ACR/EULAR 2016 Total Improvement Score for every pair in PAIRS (CSV or Excel)."""
     from myotrial.measures import score_tis
 
+    kwargs = _pair_kwargs(**options, source=pairs.name)
     result = _run(
-        pairs,
-        out,
-        lambda frame: score_tis(
-            frame,
-            population=population,
-            missing=missing,
-            mmt_max=None if mmt_max is None else int(mmt_max),
-            vas_unit=vas_unit,
-            source=pairs.name,
-        ),
+        pairs, out, lambda frame: score_tis(frame, population=population, missing=missing, **kwargs)
     )
     counts = result["category"].value_counts().to_dict()
     scored = int(result["tis"].notna().sum())
+    labels = ("none", "minimal", "moderate", "major")
     console.print(
         f"{len(result)} pairs, {scored} scored: "
-        + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("none", "minimal", "moderate", "major"))
+        + ", ".join(f"{k} {counts.get(k, 0)}" for k in labels)
         + f"; written to {out}",
         soft_wrap=True,
     )
@@ -137,37 +197,14 @@ def score_tis_command(
     show_default=True,
     help="strict: no DOI when a measure is absent.",
 )
-@click.option(
-    "--mmt-max",
-    type=click.Choice(["80", "150"]),
-    default=None,
-    help="MMT-8 scale for rows whose mmt_max is empty (default 80).",
-)
-@click.option(
-    "--vas-unit",
-    type=click.Choice(["cm", "mm"]),
-    default="cm",
-    show_default=True,
-    help="Unit of the VAS columns.",
-)
+@_pair_options
 @report_errors
-def score_doi_command(
-    pairs: Path, out: Path, missing: str, mmt_max: str | None, vas_unit: str
-) -> None:
+def score_doi_command(pairs: Path, out: Path, missing: str, **options: Any) -> None:
     """IMACS 2004 definition of improvement for every pair in PAIRS (CSV or Excel)."""
     from myotrial.measures import score_doi
 
-    result = _run(
-        pairs,
-        out,
-        lambda frame: score_doi(
-            frame,
-            missing=missing,
-            mmt_max=None if mmt_max is None else int(mmt_max),
-            vas_unit=vas_unit,
-            source=pairs.name,
-        ),
-    )
+    kwargs = _pair_kwargs(**options, source=pairs.name)
+    result = _run(pairs, out, lambda frame: score_doi(frame, missing=missing, **kwargs))
     met = int(result["doi"].fillna(False).sum())
     console.print(f"{len(result)} pairs, {met} meet the DOI; written to {out}", soft_wrap=True)
 
