@@ -19,7 +19,7 @@ from myotrial.cli._common import (
     report_errors,
     write_problems_csv,
 )
-from myotrial.errors import InvalidInputError, problems_to_csv
+from myotrial.errors import InvalidInputError, Problem, problems_to_csv
 from myotrial.services.demo import DEMO_SEED, DemoStep, run_demo
 
 COMMANDS: list[click.Command] = []
@@ -112,6 +112,13 @@ COMMANDS.append(validate)
     help="folder: trial folder or .xlsx workbook; redcap: a REDCap export folder.",
 )
 @click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="With --format redcap: mapping file (TOML or CSV) for other field/event names.",
+)
+@click.option(
     "--problems-csv",
     "problems_csv",
     type=click.Path(path_type=Path),
@@ -126,6 +133,7 @@ def import_command(
     user: str | None,
     reason: str,
     format_: str,
+    mapping: Path | None,
     problems_csv: Path | None,
 ) -> None:
     """Validate a trial and store it: all-or-nothing, every change audited.
@@ -134,14 +142,18 @@ def import_command(
     """
     from myotrial.services.trial import import_trial
 
+    if mapping is not None and format_ != "redcap":
+        raise click.UsageError("--mapping applies to --format redcap only")
     url = database_url(db)
+    notes: list[Problem] = []
     try:
-        summary = import_trial(path, url, user or _login(), reason, format_)
+        summary = import_trial(path, url, user or _login(), reason, format_, mapping, notes)
     except InvalidInputError as exc:
         if problems_csv is not None:
             write_problems_csv(exc, problems_csv)
         _print_problems(exc)
         sys.exit(EXIT_INVALID)
+    _print_notes(notes)
     table = Table("table", "inserted", "updated", "deleted", "unchanged", title=str(path))
     for row in summary.tables:
         counts = (row.inserted, row.updated, row.deleted, row.unchanged)
@@ -151,6 +163,16 @@ def import_command(
         console.print(f"import {summary.import_id} recorded in {url}", markup=False)
     else:
         console.print(f"nothing changed: {url} already holds this trial", markup=False)
+
+
+def _print_notes(notes: list[Problem]) -> None:
+    """REDCap missing-data codes read as missing: reported, never silent."""
+    if notes:
+        err_console.print(
+            f"{len(notes)} REDCap missing-data code(s) read as missing:", markup=False
+        )
+    for note in notes:
+        err_console.print(f"  {note}", markup=False, soft_wrap=True)
 
 
 def _print_problems(error: InvalidInputError) -> None:

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import pandas as pd
 
+from myotrial.errors import Problem
 from myotrial.store import Correction, ImportSummary, TrialStore, open_store
 from myotrial.trialdata import TrialData
 
@@ -19,8 +20,17 @@ FORMATS: tuple[str, ...] = ("folder", "redcap")
 T = TypeVar("T")
 
 
-def read_input(path: Path | str, format: str = "folder") -> TrialData:
+def read_input(
+    path: Path | str,
+    format: str = "folder",
+    mapping: Path | str | None = None,
+    notes: list[Problem] | None = None,
+) -> TrialData:
     """Read and validate a trial folder or workbook (``folder``) or a REDCap export.
+
+    ``mapping`` (REDCap only) is a mapping file for a project whose names differ from
+    the shipped dictionary's; REDCap missing-data codes read as missing are appended to
+    ``notes`` when given.
 
     Raises
     ------
@@ -28,9 +38,14 @@ def read_input(path: Path | str, format: str = "folder") -> TrialData:
         Listing every problem of the input.
     """
     if format == "redcap":
-        from myotrial.ingest.redcap import read_redcap
+        from myotrial.ingest.redcap import read_redcap_export
 
-        return read_redcap(path)
+        reading = read_redcap_export(path, mapping)
+        if notes is not None:
+            notes.extend(reading.notes)
+        return reading.trial
+    if mapping is not None:
+        raise ValueError("a mapping file applies to REDCap exports (format='redcap') only")
     if format != "folder":
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
     from myotrial.ingest import read_trial
@@ -39,7 +54,13 @@ def read_input(path: Path | str, format: str = "folder") -> TrialData:
 
 
 def import_trial(
-    path: Path | str, db_url: str, user: str, reason: str = "", format: str = "folder"
+    path: Path | str,
+    db_url: str,
+    user: str,
+    reason: str = "",
+    format: str = "folder",
+    mapping: Path | str | None = None,
+    notes: list[Problem] | None = None,
 ) -> ImportSummary:
     """Validate the trial at ``path`` and store it, all-or-nothing, with its audit trail.
 
@@ -58,6 +79,10 @@ def import_trial(
         ``import of <name>``).
     format : {"folder", "redcap"}
         How to read ``path``.
+    mapping : path-like, optional
+        REDCap only: mapping file (TOML or CSV) for a project with other names.
+    notes : list of Problem, optional
+        REDCap only: receives a note per missing-data code read as missing.
 
     Returns
     -------
@@ -71,7 +96,7 @@ def import_trial(
     StoreError
         If the database cannot be opened or refuses the write.
     """
-    trial = read_input(path, format)
+    trial = read_input(path, format, mapping, notes)
     return _with_store(
         db_url,
         lambda store: store.save_trial(trial, user, reason or f"import of {Path(path).name}"),
