@@ -3,8 +3,9 @@
 The model is ``y_ij = x_ij' beta + b_i + e_ij`` with ``b_i ~ N(0, tau2)`` and
 ``e_ij ~ N(0, sigma2)``: what ``statsmodels.MixedLM(y, X, groups).fit(reml=True)`` and
 R's ``nlme::lme(y ~ x, random = ~ 1 | patient, method = "REML")`` fit. Both evaluate the
-likelihood patient by patient (statsmodels in a Python loop: about 4 s per evaluation for
-10,000 patients), so the analysis uses the closed forms of the random-intercept case:
+likelihood patient by patient (statsmodels in a Python loop: about 1.1 s per evaluation
+for 2,000 patients, linear in their number), so the analysis uses the closed forms of the
+random-intercept case:
 with ``gamma = tau2 / sigma2`` and ``n_i`` visits of patient ``i``,
 
 - ``V_i / sigma2 = I + gamma J`` has inverse ``I - w_i J``, ``w_i = gamma / (1 + n_i gamma)``,

@@ -87,7 +87,9 @@ def _categorical(frame: pd.DataFrame) -> pd.DataFrame:
         .melt(id_vars="arm", var_name="characteristic", value_name="level")
         .dropna()
     )
-    long["level"] = long["level"].map(_level_text)
+    codes, uniques = pd.factorize(long["level"])
+    # one conversion per distinct value, not per patient
+    long["level"] = np.array([_level_text(u) for u in uniques], dtype=object)[codes]
     grouped = long.groupby(["arm", "characteristic", "level"], sort=True)
     counts: pd.DataFrame = grouped.size().rename("count").reset_index()
     counts["n"] = counts.groupby(["arm", "characteristic"])["count"].transform("sum")

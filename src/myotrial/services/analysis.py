@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from myotrial.analysis.api import analyze
 from myotrial.analysis.options import AnalysisOptions
@@ -43,11 +46,28 @@ def run_analysis(
 
 
 def load_trial(path: Path | None, db_url: str) -> TrialData:
-    """A trial folder or workbook (``path``), else the trial stored at ``db_url``."""
-    from myotrial.services.trial import load
+    """A trial folder or workbook (``path``), else the trial stored at ``db_url``.
 
-    trial: TrialData = load(path, db_url)
-    return trial
+    Raises
+    ------
+    myotrial.errors.InvalidInputError
+        If the folder or workbook breaks a rule of the trial format.
+    myotrial.errors.StoreError
+        If the database cannot be read.
+    """
+    if path is not None:
+        from myotrial.ingest import read_trial
+
+        return read_trial(path)
+    from myotrial.store import open_store
+
+    store = open_store(db_url)
+    try:
+        trial = store.load_trial()
+    finally:
+        store.close()
+    # summary.json names where the trial came from, never a password
+    return replace(trial, source=trial.source or make_url(db_url).render_as_string(True))
 
 
 def analyse_to_folder(
