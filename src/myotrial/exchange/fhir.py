@@ -63,47 +63,28 @@ def _records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
         yield {str(k): v for k, v in row.items()}
 
 
+Given = list[tuple[str, pd.Timestamp, str]]
+
+
 def fhir_bundle(trial: TrialData) -> dict[str, Any]:
     """The trial as a FHIR R4 ``collection`` Bundle (a plain JSON-ready dict)."""
     ids = Identities(study_id(trial))
     study_url = ids("ResearchStudy", ids.study)
-    entries = [_entry(study_url, research_study(trial, ids.study))]
     patients = {str(p): ids("Patient", p) for p in trial.patients["patient_id"]}
-    stopped = trial.events.loc[
-        trial.events["type"].isin(["withdrawal", "lost_to_follow_up", "death"]), "patient_id"
-    ].astype(str)
-    for row in _records(trial.patients):
-        pid = str(row["patient_id"])
-        entries.append(_entry(patients[pid], patient(row, study_url)))
-        entries.append(
-            _entry(
-                ids("ResearchSubject", pid),
-                research_subject(row, patients[pid], study_url, off_study=pid in set(stopped)),
-            )
-        )
-    infusions = trial.infusions.sort_values(["patient_id", "infusion_date"], kind="mergesort")
-    given: list[tuple[str, pd.Timestamp, str]] = []
-    for number, row in enumerate(_records(infusions)):
-        pid = str(row["patient_id"])
-        product_url = ids("BiologicallyDerivedProduct", number)
-        entries.append(_entry(product_url, product(row, patients[pid])))
-        url = ids("MedicationAdministration", number)
-        entries.append(_entry(url, infusion(row, patients[pid], product_url)))
-        given.append((pid, pd.Timestamp(row["infusion_date"]), url))
+    entries = [_entry(study_url, research_study(trial, ids.study))]
+    entries += _subjects(trial, ids, patients, study_url)
+    infusion_entries, given = _infusions(trial, ids, patients)
+    entries += infusion_entries
     for kind, build in (
         ("Observation/lab", lab_observations),
         ("Observation/csm", measure_observations),
     ):
-        for key, resource in build(trial, patients):
-            entries.append(_entry(ids(kind, key), resource))
+        entries += [_entry(ids(kind, key), resource) for key, resource in build(trial, patients)]
     for number, row in enumerate(_records(trial.adverse_events)):
         pid = str(row["patient_id"])
         suspect = _last_infusion(given, pid, row["onset_date"])
-        entries.append(
-            _entry(
-                ids("AdverseEvent", number), adverse_event(row, patients[pid], study_url, suspect)
-            )
-        )
+        resource = adverse_event(row, patients[pid], study_url, suspect)
+        entries.append(_entry(ids("AdverseEvent", number), resource))
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid5(NAMESPACE, ids.study)),
@@ -112,9 +93,39 @@ def fhir_bundle(trial: TrialData) -> dict[str, Any]:
     }
 
 
-def _last_infusion(
-    given: list[tuple[str, pd.Timestamp, str]], patient_id: str, onset: object
-) -> str | None:
+def _subjects(
+    trial: TrialData, ids: Identities, patients: dict[str, str], study_url: str
+) -> list[dict[str, Any]]:
+    """A Patient and a ResearchSubject per patient (off-study after leaving the trial)."""
+    leaving = trial.events["type"].isin(["withdrawal", "lost_to_follow_up", "death"])
+    stopped = set(trial.events.loc[leaving, "patient_id"].astype(str))
+    entries = []
+    for row in _records(trial.patients):
+        pid = str(row["patient_id"])
+        subject = research_subject(row, patients[pid], study_url, off_study=pid in stopped)
+        entries.append(_entry(patients[pid], patient(row, study_url)))
+        entries.append(_entry(ids("ResearchSubject", pid), subject))
+    return entries
+
+
+def _infusions(
+    trial: TrialData, ids: Identities, patients: dict[str, str]
+) -> tuple[list[dict[str, Any]], Given]:
+    """A BiologicallyDerivedProduct and a MedicationAdministration per infusion."""
+    infusions = trial.infusions.sort_values(["patient_id", "infusion_date"], kind="mergesort")
+    entries: list[dict[str, Any]] = []
+    given: Given = []
+    for number, row in enumerate(_records(infusions)):
+        pid = str(row["patient_id"])
+        product_url = ids("BiologicallyDerivedProduct", number)
+        url = ids("MedicationAdministration", number)
+        entries.append(_entry(product_url, product(row, patients[pid])))
+        entries.append(_entry(url, infusion(row, patients[pid], product_url)))
+        given.append((pid, pd.Timestamp(row["infusion_date"]), url))
+    return entries, given
+
+
+def _last_infusion(given: Given, patient_id: str, onset: object) -> str | None:
     """The infusion given last on or before ``onset`` (the suspected product)."""
     if onset is None:
         return None

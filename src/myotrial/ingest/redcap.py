@@ -189,52 +189,52 @@ def _column_problems(
     records: pd.DataFrame, fields: dict[str, ReadField], defined: set[str]
 ) -> list[Problem]:
     """Columns the dictionary does not define (``defined``: every project field name)."""
-    problems: list[Problem] = []
     forms = set(FORM_TABLES) | {f.form for f in fields.values()}
+    problems: list[Problem] = []
     for column in records.columns:
         if column in SYSTEM_COLUMNS or column in fields or column in defined:
             continue
-        base, sep, code = column.partition("___")
         if column.endswith("_complete") and column.removesuffix("_complete") in forms:
             continue  # REDCap's form status column
-        field = fields.get(base) if sep else None
-        if field is not None and field.checkbox is None:
-            problems.append(
-                Problem(
-                    RECORDS,
-                    1,
-                    column,
-                    None,
-                    f"uses checkbox syntax but {base} is a {field.kind} field",
-                    "only checkbox fields export as field___code",
-                )
-            )
-        elif (
-            field is not None and code not in field.codes and code.upper() not in MISSING_DATA_CODES
-        ):
-            problems.append(
-                Problem(
-                    RECORDS,
-                    1,
-                    column,
-                    code,
-                    f"is not a choice code of checkbox field {base}",
-                    f"codes: {', '.join(field.codes)}",
-                )
-            )
-        elif field is None:
-            problems.append(
-                Problem(
-                    RECORDS,
-                    1,
-                    column,
-                    None,
-                    "is not a field of the data dictionary",
-                    "export records and dictionary from the same project, "
-                    "or map the name in the mapping file's [fields]",
-                )
-            )
+        problem = _column_problem(column, fields)
+        if problem is not None:
+            problems.append(problem)
     return problems
+
+
+def _column_problem(column: str, fields: dict[str, ReadField]) -> Problem | None:
+    """The problem with one records column that names no field directly, if any."""
+    base, sep, code = column.partition("___")
+    field = fields.get(base) if sep else None
+    if field is None:
+        return Problem(
+            RECORDS,
+            1,
+            column,
+            None,
+            "is not a field of the data dictionary",
+            "export records and dictionary from the same project, "
+            "or map the name in the mapping file's [fields]",
+        )
+    if field.checkbox is None:
+        return Problem(
+            RECORDS,
+            1,
+            column,
+            None,
+            f"uses checkbox syntax but {base} is a {field.kind} field",
+            "only checkbox fields export as field___code",
+        )
+    if code not in field.codes and code.upper() not in MISSING_DATA_CODES:
+        return Problem(
+            RECORDS,
+            1,
+            column,
+            code,
+            f"is not a choice code of checkbox field {base}",
+            f"codes: {', '.join(field.codes)}",
+        )
+    return None
 
 
 def _known_events(folder: Path, mapping: RedcapMapping, config: TrialConfig) -> set[str]:
