@@ -259,3 +259,29 @@ def visit_measures(
             level,
         )
     return values
+
+
+def apply_phenotype(
+    values: dict[str, FloatArray],
+    day: FloatArray,
+    dermatomyositis: NDArray[np.bool_],
+    lung_assessed: NDArray[np.bool_],
+    ulcers_at_entry: FloatArray,
+) -> None:
+    """Blank or shape, in place, the measures that depend on the patient's disease.
+
+    Lung function and HRCT exist only where ``lung_assessed`` (ILD patients at lung
+    visits); skin ulcers and CDASI are recorded for dermatomyositis only, ulcers healing
+    from their count at entry; extramuscular activity is lower without skin disease.
+    """
+    for column in LUNG_COLUMNS:
+        values[column] = np.where(lung_assessed, values[column], np.nan)
+    values["cdasi_activity"] = np.where(dermatomyositis, values["cdasi_activity"], np.nan)
+    values["extramuscular"] = np.where(
+        dermatomyositis, values["extramuscular"], np.round(values["extramuscular"] / 2, 1)
+    )
+    ulcers = np.rint(ulcers_at_entry * decay(day, SKIN_RATE_PER_DAY))
+    values["ulcers"] = np.where(dermatomyositis, ulcers, np.nan)
+
+
+LUNG_COLUMNS: tuple[str, ...] = tuple(m.name for m in LUNG_MEASURES)

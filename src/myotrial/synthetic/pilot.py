@@ -224,17 +224,16 @@ def _visits(
     muscle = model.activity(day, per_visit["rate"].to_numpy(), relapse, retreat, severity)
     lung = model.activity(day, model.LUNG_RATE_PER_DAY, relapse, retreat, severity)
     steroid = model.activity(day, model.STEROID_RATE_PER_DAY, relapse, retreat, severity)
-    values: Columns = dict(model.visit_measures(rng, levels, patient, muscle, lung, steroid))
-    dm = per_visit["diagnosis"].to_numpy() == "DM"
-    ild_visit = per_visit["ild"].to_numpy() & schedule["timepoint"].isin(LUNG_VISITS).to_numpy()
-    for column in ("fvc_pct", "dlco_pct", "hrct_score"):
-        values[column] = np.where(ild_visit, values[column], np.nan)
-    values["cdasi_activity"] = np.where(dm, values["cdasi_activity"], np.nan)
-    values["extramuscular"] = np.where(
-        dm, values["extramuscular"], np.round(np.asarray(values["extramuscular"]) / 2, 1)
+    measures = model.visit_measures(rng, levels, patient, muscle, lung, steroid)
+    model.apply_phenotype(
+        measures,
+        day,
+        dermatomyositis=per_visit["diagnosis"].to_numpy() == "DM",
+        lung_assessed=per_visit["ild"].to_numpy()
+        & schedule["timepoint"].isin(LUNG_VISITS).to_numpy(),
+        ulcers_at_entry=per_visit["ulcers0"].to_numpy(),
     )
-    ulcers = np.rint(per_visit["ulcers0"].to_numpy() * model.decay(day, model.SKIN_RATE_PER_DAY))
-    values["ulcers"] = np.where(dm, ulcers, np.nan)
+    values: Columns = dict(measures)
     _drop_a_few(rng, values, schedule["timepoint"].to_numpy() != "baseline")
     values["patient_id"] = per_visit["patient_id"].to_numpy()
     values["visit_date"] = per_visit["day0"].to_numpy() + day.astype("timedelta64[D]")

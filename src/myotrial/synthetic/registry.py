@@ -41,6 +41,19 @@ DIAGNOSIS_SHARE = np.array([0.5, 0.3, 0.1, 0.1])
 DROPOUT_PER_VISIT = 0.005
 RELAPSE_SHARE = 0.3
 RETREAT_SHARE = 0.8
+SOMETIMES_MISSING: tuple[str, ...] = (
+    "phga",
+    "ptga",
+    "extramuscular",
+    "mmt8",
+    "haq",
+    "ck_mb",
+    "aldolase",
+    "ldh",
+    "ast",
+    "alt",
+    "prednisone_mg",
+)
 UNRELATED_AE_RATE = 0.6
 """Unrelated adverse events per patient over follow-up (Poisson mean)."""
 
@@ -76,10 +89,7 @@ def make_registry(
     ValueError
         If ``n_patients`` < 1, ``n_sites`` < 1 or ``control_share`` is outside 0-1.
     """
-    if n_patients < 1 or n_sites < 1:
-        raise ValueError(f"n_patients and n_sites must be >= 1, got {n_patients}, {n_sites}")
-    if not 0.0 <= control_share <= 1.0:
-        raise ValueError(f"control_share must be between 0 and 1, got {control_share}")
+    _check_arguments(n_patients, n_sites, control_share)
     rng = np.random.default_rng(seed)
     cohort, levels = _cohort(rng, n_patients, control_share)
     schedule = _schedule(rng, cohort)
@@ -113,6 +123,13 @@ def make_registry(
             ),
         ),
     )
+
+
+def _check_arguments(n_patients: int, n_sites: int, control_share: float) -> None:
+    if n_patients < 1 or n_sites < 1:
+        raise ValueError(f"n_patients and n_sites must be >= 1, got {n_patients}, {n_sites}")
+    if not 0.0 <= control_share <= 1.0:
+        raise ValueError(f"control_share must be between 0 and 1, got {control_share}")
 
 
 def _cohort(
@@ -212,28 +229,18 @@ def _visits(
     steroid = np.where(
         per["treated"], model.activity(day, model.STEROID_RATE_PER_DAY, *args), usual
     )
-    values: Columns = dict(model.visit_measures(rng, levels, patient, muscle, lung, steroid))
-    dm = per["diagnosis"] == "DM"
-    for column in ("fvc_pct", "dlco_pct", "hrct_score"):
-        values[column] = np.where(per["ild"] & schedule["lung"].to_numpy(), values[column], np.nan)
-    values["cdasi_activity"] = np.where(dm, values["cdasi_activity"], np.nan)
-    ulcers = np.rint(per["ulcers0"] * model.decay(day, model.SKIN_RATE_PER_DAY))
-    values["ulcers"] = np.where(dm, ulcers, np.nan)
-    for column in (
-        "phga",
-        "ptga",
-        "extramuscular",
-        "mmt8",
-        "haq",
-        "ck_mb",
-        "aldolase",
-        "ldh",
-        "ast",
-        "alt",
-        "prednisone_mg",
-    ):
+    measures = model.visit_measures(rng, levels, patient, muscle, lung, steroid)
+    model.apply_phenotype(
+        measures,
+        day,
+        dermatomyositis=per["diagnosis"] == "DM",
+        lung_assessed=per["ild"] & schedule["lung"].to_numpy(),
+        ulcers_at_entry=per["ulcers0"],
+    )
+    for column in SOMETIMES_MISSING:
         # About 3 % of measurements are missing, as on real case report forms.
-        values[column] = np.where(rng.random(day.size) < 0.03, np.nan, values[column])
+        measures[column] = np.where(rng.random(day.size) < 0.03, np.nan, measures[column])
+    values: Columns = dict(measures)
     values["patient_id"] = per["patient_id"]
     values["visit_date"] = per["day0"] + day.astype("timedelta64[D]")
     return values
