@@ -135,3 +135,35 @@ def test_quoting_matches_the_csv_module(tmp_path: Path) -> None:
         ]
     )
     assert csv_text(frame) == expected.getvalue()
+
+
+def assert_same_trial(read: TrialData, written: TrialData) -> None:
+    """The reader gives back every table and setting of the written trial."""
+    assert read.config == written.config
+    for table in TABLES:
+        pd.testing.assert_frame_equal(
+            read.table(table).reset_index(drop=True),
+            written.table(table).reset_index(drop=True),
+            check_like=True,
+        )
+
+
+def test_folder_reads_back_to_an_equal_trial(pilot: TrialData, folder: Path) -> None:
+    from myotrial.ingest import read_trial
+
+    assert_same_trial(read_trial(folder), pilot)
+
+
+def test_workbook_reads_back_to_an_equal_trial(pilot: TrialData, tmp_path: Path) -> None:
+    from myotrial.ingest import read_trial
+
+    assert_same_trial(read_trial(write_workbook(pilot, tmp_path / "pilot.xlsx")), pilot)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_synthetic_trials_break_no_rule_of_the_format(seed: int) -> None:
+    from myotrial.ingest import validate_trial
+    from myotrial.synthetic import make_registry
+
+    assert validate_trial(make_pilot(seed)) == []
+    assert validate_trial(make_registry(300, seed=seed)) == []

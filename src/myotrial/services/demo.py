@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from myotrial.ingest import read_trial
 from myotrial.ingest.writer import write_trial_folder, write_workbook
 from myotrial.services.analysis import run_analysis
 from myotrial.store import ImportSummary, open_store
@@ -37,10 +38,12 @@ def run_demo(
 ) -> list[DemoStep]:
     """Build the synthetic pilot and run every available step of the pipeline on it.
 
-    Writes ``out_dir/trial`` (the trial folder, with a README saying it is synthetic),
-    ``out_dir/trial.xlsx`` (the same trial as one workbook) and imports the trial into
-    the SQLite database ``out_dir/myotrial.db`` (running the demonstration again with the
-    same seed changes nothing there; another seed is recorded as audited changes).
+    Writes ``out_dir/trial`` (the trial folder, with a README saying it is synthetic) and
+    ``out_dir/trial.xlsx`` (the same trial as one workbook), then reads the folder back
+    (validating it), imports it into the SQLite database ``out_dir/myotrial.db`` and
+    writes the analysis tables into ``out_dir/analysis``. Running it again with the same
+    seed changes nothing in the database; another seed is recorded there as audited
+    changes.
 
     Parameters
     ----------
@@ -68,6 +71,9 @@ def run_demo(
     done(DemoStep("generate", f"synthetic pilot (seed {seed}): {_counts(trial)}"))
     done(write_folder_step(trial, out_dir / "trial"))
     done(write_workbook_step(trial, out_dir / "trial.xlsx"))
+    # From here on the trial is the folder as the reader sees it: validated, checksummed.
+    trial = read_trial(out_dir / "trial")
+    done(DemoStep("validate", f"no problems found (input checksum {trial.checksum[:16]}...)"))
     done(import_step(trial, out_dir / "myotrial.db"))
     done(analysis_step(trial, out_dir / "analysis"))
     return steps

@@ -1,7 +1,7 @@
 """Typed tables for synthetic trials, in the column order of the trial format.
 
 The dtypes are those of :mod:`myotrial.trialdata`: dates ``datetime64[ns]``, flags pandas
-``boolean``, numbers ``float64``, text ``object`` with ``NaN`` for missing.
+``boolean``, numbers ``float64``, text ``object`` with ``None`` for missing.
 """
 
 from __future__ import annotations
@@ -115,9 +115,9 @@ def typed_table(name: str, data: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def blank_to_missing(text: np.ndarray) -> np.ndarray:
-    """Text values with empty strings replaced by ``NaN`` (missing)."""
+    """Text values with empty strings replaced by ``None`` (missing), as the reader gives."""
     result = np.asarray(text, dtype=object).copy()
-    result[result == ""] = np.nan
+    result[result == ""] = None
     return result
 
 
@@ -131,4 +131,4 @@ def _typed(values: pd.Series, kind: str) -> pd.Series:
     if kind == NUMBER:
         return values.astype("float64")
     text = values.astype(object)
-    return text.where(text.notna(), np.nan)
+    return text.where(text.notna(), None)
