@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +27,12 @@ def test_demo_writes_imports_and_says_where_and_a_rerun_changes_nothing(
     assert (tmp_path / "trial" / "README.txt").is_file()
     assert (tmp_path / "trial.xlsx").is_file()
     assert "myotrial.db" in first.output
+    summary = json.loads((tmp_path / "analysis" / "summary.json").read_text())
+    assert summary["counts"]["patients"] == 10
+    assert summary["counts"]["retreatments"] == 2
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "SYNTHETIC DATA" in report
+    assert "report.html" in first.output
     assert "simulated" in first.output
 
     store = open_store(f"sqlite:///{tmp_path / 'myotrial.db'}")

@@ -87,6 +87,9 @@ def test_baseline_ck_matches_published_mean(pilot: TrialData) -> None:
     baseline = baseline_visits(pilot, course=1)
     assert len(baseline) == 10
     assert abs(baseline["ck"].mean() - 1681) <= 300  # published 1681 +- 430 U/L
+    # Entry CK is calibrated to the publication and recorded without measurement noise.
+    assert baseline["ck"].mean() == pytest.approx(1681, abs=1)
+    assert baseline["ck"].std() == pytest.approx(430, abs=2)
 
 
 def test_mmt8_rises_at_least_15_points_by_month1(pilot: TrialData) -> None:

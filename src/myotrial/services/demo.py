@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from myotrial.analysis.result import AnalysisResult
 from myotrial.ingest import read_trial
 from myotrial.ingest.writer import write_trial_folder, write_workbook
+from myotrial.report import write_report
 from myotrial.services.analysis import run_analysis
 from myotrial.store import ImportSummary, open_store
 from myotrial.synthetic import make_pilot, synthetic_readme
@@ -40,8 +42,9 @@ def run_demo(
 
     Writes ``out_dir/trial`` (the trial folder, with a README saying it is synthetic) and
     ``out_dir/trial.xlsx`` (the same trial as one workbook), then reads the folder back
-    (validating it), imports it into the SQLite database ``out_dir/myotrial.db`` and
-    writes the analysis tables into ``out_dir/analysis``. Running it again with the same
+    (validating it), imports it into the SQLite database ``out_dir/myotrial.db``, writes
+    the analysis tables into ``out_dir/analysis`` and the report to
+    ``out_dir/report.html``. Running it again with the same
     seed changes nothing in the database; another seed is recorded there as audited
     changes.
 
@@ -75,7 +78,9 @@ def run_demo(
     trial = read_trial(out_dir / "trial")
     done(DemoStep("validate", f"no problems found (input checksum {trial.checksum[:16]}...)"))
     done(import_step(trial, out_dir / "myotrial.db"))
-    done(analysis_step(trial, out_dir / "analysis"))
+    result = run_analysis(trial, out_dir / "analysis")
+    done(analysis_step(result, out_dir / "analysis"))
+    done(report_step(trial, result, out_dir / "report.html"))
     return steps
 
 
@@ -111,9 +116,8 @@ def _import_counts(summary: ImportSummary) -> str:
     )
 
 
-def analysis_step(trial: TrialData, folder: Path) -> DemoStep:
-    """Analyse the trial and write every table of the analysis into ``folder``."""
-    result = run_analysis(trial, folder)
+def analysis_step(result: AnalysisResult, folder: Path) -> DemoStep:
+    """What the analysis wrote into ``folder``."""
     counts = result.summary["counts"]
     summary = (
         f"analysis {folder}: {counts['episodes']} episodes "
@@ -121,6 +125,12 @@ def analysis_step(trial: TrialData, folder: Path) -> DemoStep:
     )
     paths = [folder / f"{name}.csv" for name in result.tables()] + [folder / "summary.json"]
     return DemoStep("analyse", summary, tuple(paths))
+
+
+def report_step(trial: TrialData, result: AnalysisResult, path: Path) -> DemoStep:
+    """Write the HTML report of the trial and its analysis."""
+    written = write_report(trial, result, path)
+    return DemoStep("report", f"report {path} (open it in a web browser)", tuple(written))
 
 
 def _counts(trial: TrialData) -> str:

@@ -285,3 +285,21 @@ def apply_phenotype(
 
 
 LUNG_COLUMNS: tuple[str, ...] = tuple(m.name for m in LUNG_MEASURES)
+
+
+def record_entry_exactly(
+    values: dict[str, FloatArray],
+    levels: Levels,
+    patient: NDArray[np.intp],
+    entry: NDArray[np.bool_],
+) -> None:
+    """At the entry visits, record the calibrated measures without measurement noise.
+
+    With ``draw_levels(calibrate=True)`` the entry levels of CK, MMT-8 and prednisone have
+    the published mean and SD; recording them as drawn (only rounded to the scale's step)
+    keeps the baseline visits on the published figures.
+    """
+    for measure in (*MUSCLE_MEASURES, STEROID):
+        if measure.name in CALIBRATED:
+            exact = levels.base[measure.name][patient[entry]]
+            values[measure.name][entry] = np.round(exact / measure.step) * measure.step

@@ -233,6 +233,8 @@ def _visits(
         & schedule["timepoint"].isin(LUNG_VISITS).to_numpy(),
         ulcers_at_entry=per_visit["ulcers0"].to_numpy(),
     )
+    entry = ((schedule["timepoint"] == "baseline") & (schedule["course"] == 1)).to_numpy()
+    model.record_entry_exactly(measures, levels, patient, entry)
     values: Columns = dict(measures)
     _drop_a_few(rng, values, schedule["timepoint"].to_numpy() != "baseline")
     values["patient_id"] = per_visit["patient_id"].to_numpy()
