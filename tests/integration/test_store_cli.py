@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from store_trials import database_snapshot
@@ -61,17 +62,23 @@ def test_correct_then_audit_shows_old_new_and_reason(
     db_url: str, pilot_folder: Path, tmp_path: Path
 ) -> None:
     assert _run("import", str(pilot_folder), "--db", db_url)[0] == 0
+    visits = pd.read_csv(pilot_folder / "visits.csv")
+    old = float(
+        visits.loc[
+            (visits["patient_id"] == "P01") & (visits["visit_date"] == "2009-03-14"), "ck"
+        ].iloc[0]
+    )
     code, output = _run(
         "correct", "P01", "2009-03-14", "ck", "1300", "--reason", "lab report",
         "--db", db_url, "--user", "monitor",
     )  # fmt: skip
     assert code == 0, output
-    assert "'1324.0' -> '1300.0'" in output
+    assert f"'{old}' -> '1300.0'" in output
     csv = tmp_path / "audit.csv"
     code, output = _run("audit", "--patient", "P01", "--db", db_url, "--csv", str(csv))
     assert code == 0
     last = csv.read_text(encoding="utf-8").splitlines()[-1]
-    assert ",visits,P01|2009-03-14,P01,update,ck,1324.0,1300.0,lab report," in last
+    assert f",visits,P01|2009-03-14,P01,update,ck,{old},1300.0,lab report," in last
 
 
 def test_correct_without_reason_is_a_usage_error(db_url: str) -> None:

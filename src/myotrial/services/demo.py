@@ -15,7 +15,8 @@ from myotrial.ingest import read_trial
 from myotrial.ingest.writer import write_trial_folder, write_workbook
 from myotrial.report import write_report
 from myotrial.services.analysis import run_analysis
-from myotrial.store import ImportSummary, open_store
+from myotrial.services.trial import import_trial
+from myotrial.store import ImportSummary
 from myotrial.synthetic import make_pilot, synthetic_readme
 from myotrial.trialdata import TrialData
 
@@ -77,7 +78,7 @@ def run_demo(
     # From here on the trial is the folder as the reader sees it: validated, checksummed.
     trial = read_trial(out_dir / "trial")
     done(DemoStep("validate", f"no problems found (input checksum {trial.checksum[:16]}...)"))
-    done(import_step(trial, out_dir / "myotrial.db"))
+    done(import_step(out_dir / "trial", out_dir / "myotrial.db"))
     result = run_analysis(trial, out_dir / "analysis")
     done(analysis_step(result, out_dir / "analysis"))
     done(report_step(trial, result, out_dir / "report.html"))
@@ -95,14 +96,10 @@ def write_workbook_step(trial: TrialData, path: Path) -> DemoStep:
     return DemoStep("write workbook", f"workbook {path}", (write_workbook(trial, path),))
 
 
-def import_step(trial: TrialData, database: Path) -> DemoStep:
-    """Store the trial, audited, in a SQLite database file."""
+def import_step(folder: Path, database: Path) -> DemoStep:
+    """Import the trial folder, validated and audited, into a SQLite database file."""
     url = f"sqlite:///{database}"
-    store = open_store(url)
-    try:
-        summary = store.save_trial(trial, user=DEMO_USER, reason="synthetic pilot demonstration")
-    finally:
-        store.close()
+    summary = import_trial(folder, url, user=DEMO_USER, reason="synthetic pilot demonstration")
     return DemoStep("import", f"{_import_counts(summary)} into {url}", (database,))
 
 
