@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from myotrial.analysis.result import AnalysisResult
 from myotrial.ingest.writer import write_trial_folder, write_workbook
 from myotrial.services.analysis import run_analysis
 from myotrial.store import ImportSummary, open_store
@@ -38,9 +39,11 @@ def run_demo(
     """Build the synthetic pilot and run every available step of the pipeline on it.
 
     Writes ``out_dir/trial`` (the trial folder, with a README saying it is synthetic),
-    ``out_dir/trial.xlsx`` (the same trial as one workbook) and imports the trial into
+    ``out_dir/trial.xlsx`` (the same trial as one workbook), imports the trial into
     the SQLite database ``out_dir/myotrial.db`` (running the demonstration again with the
-    same seed changes nothing there; another seed is recorded as audited changes).
+    same seed changes nothing there; another seed is recorded as audited changes),
+    writes the analysis tables into ``out_dir/analysis`` and ends with the trial report
+    ``out_dir/report.html``.
 
     Parameters
     ----------
@@ -69,7 +72,9 @@ def run_demo(
     done(write_folder_step(trial, out_dir / "trial"))
     done(write_workbook_step(trial, out_dir / "trial.xlsx"))
     done(import_step(trial, out_dir / "myotrial.db"))
-    done(analysis_step(trial, out_dir / "analysis"))
+    analysed, result = analysis_step(trial, out_dir / "analysis")
+    done(analysed)
+    done(report_step(trial, result, out_dir / "report.html"))
     return steps
 
 
@@ -105,7 +110,7 @@ def _import_counts(summary: ImportSummary) -> str:
     )
 
 
-def analysis_step(trial: TrialData, folder: Path) -> DemoStep:
+def analysis_step(trial: TrialData, folder: Path) -> tuple[DemoStep, AnalysisResult]:
     """Analyse the trial and write every table of the analysis into ``folder``."""
     result = run_analysis(trial, folder)
     counts = result.summary["counts"]
@@ -114,7 +119,15 @@ def analysis_step(trial: TrialData, folder: Path) -> DemoStep:
         f"({counts['retreatments']} re-treatments), {len(result.summary['notes'])} notes"
     )
     paths = [folder / f"{name}.csv" for name in result.tables()] + [folder / "summary.json"]
-    return DemoStep("analyse", summary, tuple(paths))
+    return DemoStep("analyse", summary, tuple(paths)), result
+
+
+def report_step(trial: TrialData, result: AnalysisResult, path: Path) -> DemoStep:
+    """Write the trial report (self-contained HTML) of the analysis."""
+    from myotrial.report import write_report
+
+    written = write_report(trial, result, path)
+    return DemoStep("report", f"trial report {path}", tuple(written))
 
 
 def _counts(trial: TrialData) -> str:
