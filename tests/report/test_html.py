@@ -142,3 +142,18 @@ def _table(html: str, wrap_id: str) -> list[list[str]]:
         [re.sub(r"\s+", " ", text_of(c)) for c in row if c.tag in (f"{NS}td", f"{NS}th")]
         for row in wrap.iter(f"{NS}tr")
     ]
+
+
+def test_trial_not_read_from_files_gets_a_checksum_of_its_tables():
+    from dataclasses import replace
+
+    from myotrial.report.document import tables_checksum
+
+    trial = replace(make_trial(), checksum="")
+    again = replace(make_trial(), checksum="")
+    changed = trial.with_tables(visits=trial.visits.assign(ck=trial.visits["ck"] + 1))
+    assert tables_checksum(trial) == tables_checksum(again)
+    assert tables_checksum(trial) != tables_checksum(changed)
+    assert re.fullmatch(r"[0-9a-f]{64}", tables_checksum(trial))
+    html = render_report(trial, make_result(), pilot=make_pilot())
+    assert tables_checksum(trial) in html
