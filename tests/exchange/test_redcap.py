@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -52,10 +53,20 @@ def row_of(frame: pd.DataFrame, record: str, event: str) -> int:
     return int(hit[0]) + 2
 
 
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small trial exported once per module (tests edit copies of it)."""
+    from tests.exchange.conftest import make_small_trial
+
+    folder = tmp_path_factory.mktemp("redcap")
+    write_redcap(make_small_trial(), folder)
+    return folder
+
+
 @pytest.fixture
-def export(small_trial: TrialData, tmp_path: Path) -> Path:
+def export(exported: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "redcap"
-    write_redcap(small_trial, folder)
+    shutil.copytree(exported, folder)
     return folder
 
 

@@ -47,7 +47,9 @@ def test_design_section_appears_when_a_design_is_given(
     # The design area supplies render_design_section; a stand-in shows it is called with
     # the design and its fragment lands in the report.
     section = types.ModuleType("myotrial.report.design_section")
-    section.render_design_section = lambda design: f"<p>endpoint {design['endpoint']}</p>"
+    section.render_design_section = lambda design: (
+        f'<section id="design"><p>endpoint {design["endpoint"]}</p></section>'
+    )
     monkeypatch.setitem(sys.modules, "myotrial.report.design_section", section)
     design = tmp_path / "design.json"
     design.write_text('{"endpoint": "tis20"}', encoding="utf-8")

@@ -6,7 +6,14 @@ import math
 
 import pytest
 
-from myotrial.report.formatting import column_label, interval, mean_sd, p_value, scientific
+from myotrial.report.formatting import (
+    column_label,
+    interval,
+    mean_sd,
+    p_value,
+    scientific,
+    text,
+)
 
 
 @pytest.mark.parametrize(
@@ -37,3 +44,9 @@ def test_missing_sd_is_a_dash_not_nan():
 
 def test_column_labels_read_as_words():
     assert column_label("fvc_pct_baseline") == "FVC % baseline"
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf])
+def test_infinite_values_print_as_a_dash(value):
+    # A relative change from a baseline of 0 is infinite: undefined, shown as missing.
+    assert text(value) == "–"

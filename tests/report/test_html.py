@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -142,3 +144,33 @@ def _table(html: str, wrap_id: str) -> list[list[str]]:
         [re.sub(r"\s+", " ", text_of(c)) for c in row if c.tag in (f"{NS}td", f"{NS}th")]
         for row in wrap.iter(f"{NS}tr")
     ]
+
+
+def test_trial_not_read_from_files_gets_a_checksum_of_its_tables():
+    from dataclasses import replace
+
+    from myotrial.report.document import tables_checksum
+
+    trial = replace(make_trial(), checksum="")
+    again = replace(make_trial(), checksum="")
+    changed = trial.with_tables(visits=trial.visits.assign(ck=trial.visits["ck"] + 1))
+    assert tables_checksum(trial) == tables_checksum(again)
+    assert tables_checksum(trial) != tables_checksum(changed)
+    assert re.fullmatch(r"[0-9a-f]{64}", tables_checksum(trial))
+    html = render_report(trial, make_result(), pilot=make_pilot())
+    assert tables_checksum(trial) in html
+
+
+def test_design_section_from_a_real_design_keeps_the_page_valid():
+    # A minimal design in the shape `myotrial design --json` writes, run through the
+    # design area's own section renderer.
+    pytest.importorskip("myotrial.report.design_section")
+    design = json.loads((Path(__file__).parent / "design_example.json").read_text("utf-8"))
+    html = render_report(make_trial(), make_result(), design, pilot=make_pilot())
+    tree, errors = parse(html)
+    assert errors == []
+    ids = [e.get("id") for e in tree.iter() if e.get("id")]
+    assert ids.count("design") == 1
+    levels = heading_levels(tree)
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels))
+    assert external_references(tree, html) == []

@@ -56,7 +56,15 @@ def test_every_table_is_written_with_summary(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["counts"]["patients"] == 3
     assert summary["input_checksum"] == "0" * 64
-    assert "Wilcoxon" in summary["methods"]
+    for convention in (
+        "Wilcoxon",
+        "Total Improvement Score",
+        "Clopper-Pearson",
+        "Kaplan-Meier",
+        "best visit so far",
+        "REML",
+    ):
+        assert convention in summary["methods"]
     episodes = pd.read_csv(tmp_path / "episodes.csv")
     assert tuple(episodes.columns) == EPISODE_COLUMNS
 
@@ -85,3 +93,21 @@ def test_timepoint_without_data_is_reported() -> None:
     result = myotrial.analyze(_pilot_like())
     notes = {n["code"]: n for n in result.summary["notes"]}
     assert "week2" in notes["timepoint_without_data"]["message"]
+
+
+def test_patient_without_baseline_runs_through_every_table() -> None:
+    visits = [
+        {"patient_id": "P1", "day": -45, "ck": 900},  # 45 days before: outside the window
+        {"patient_id": "P1", "day": 30, "ck": 300},
+        {"patient_id": "P2", "day": 0, "ck": 1000},
+        {"patient_id": "P2", "day": 30, "ck": 500},
+    ]
+    trial = make_trial(patients=("P1", "P2"), infusions=(("P1", 0), ("P2", 0)), visits=visits)
+    result = myotrial.analyze(trial)
+    episodes = result.episodes.set_index("patient_id")
+    assert pd.isna(episodes.loc["P1", "baseline_date"])
+    assert result.summary["counts"]["episodes_without_baseline"] == 1
+    notes = {n["code"]: n for n in result.summary["notes"]}
+    assert notes["episode_without_baseline"]["patients"] == ["P1"]
+    ck = result.change_from_baseline.query("episode == 1 and measure == 'ck'").iloc[0]
+    assert ck["n"] == 1  # only P2 has a baseline

@@ -22,7 +22,7 @@ RESPONSE = [
     "--n-per-arm",
     "30",
     "--sims",
-    "2000",
+    "600",
     "--seed",
     "11",
 ]
@@ -44,7 +44,7 @@ def test_json_has_the_contract_keys() -> None:
         "parameters",
     ):
         assert key in design
-    assert design["n_per_arm"] == 30 and design["sims"] == 2000 and design["seed"] == 11
+    assert design["n_per_arm"] == 30 and design["sims"] == 600 and design["seed"] == 11
     assert design["parameters"]["p_treatment"]["value"] == 0.79
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from myotrial.cli import main
 from myotrial.design.pilot import fit_pilot
 from myotrial.services import design as design_service
 from myotrial.synthetic import make_pilot
@@ -68,3 +72,36 @@ def test_from_pilot_spec_carries_pilot_sources_and_bootstrap_prior(
     assert "bootstrap over patients" in spec.sources["mean_treatment"]
     assert spec.prior is not None and len(spec.prior.draws) == 100
     assert spec.sources["mean_control"].startswith("assumption")
+
+
+def test_design_from_pilot_reads_the_stored_trial(db_url: str) -> None:
+    from myotrial.store import open_store
+
+    store = open_store(db_url)
+    try:
+        store.save_trial(make_pilot(seed=2011), user="test", reason="pilot")
+    finally:
+        store.close()
+    args = [
+        "design",
+        "--endpoint",
+        "mmt8_change",
+        "--from-pilot",
+        "--db",
+        db_url,
+        "--bootstrap",
+        "200",
+        "--assurance",
+        "--sims",
+        "400",
+        "--n-per-arm",
+        "10",
+        "--json",
+        "--no-curve",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    design = json.loads(result.output)
+    expected = fit_pilot(make_pilot(seed=2011), n_boot=10, rng=0).values["mean_treatment"]
+    assert design["parameters"]["mean_treatment"]["value"] == pytest.approx(expected)
+    assert "bootstrap" in design["assurance"]["source"]

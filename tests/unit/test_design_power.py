@@ -119,19 +119,21 @@ def test_design_reports_analytic_power_and_type1_error() -> None:
 
 
 def test_serial_joblib_and_dask_give_identical_counts() -> None:
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import LocalCluster
 
     spec = make_spec("mmt8_change", {"mean_treatment": 12}, sims=3000, seed=5, block_size=500)
     tasks = tasks_for(spec, 20, "alternative") + tasks_for(spec, 20, "null")
     serial = run_tasks(tasks)
     joblib = run_tasks(tasks, jobs=2)
-    with (
-        LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        dask = run_tasks(tasks, scheduler=client)
+    # a scheduler address, as `--scheduler tcp://HOST:PORT` gives it
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp",
+        dashboard_address=None,
+    ) as cluster:
+        dask = run_tasks(tasks, scheduler=cluster.scheduler_address)
     assert serial == joblib == dask
     assert sum(t.trials for t in serial) == 6000
 

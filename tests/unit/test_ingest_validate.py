@@ -88,8 +88,10 @@ def test_vas_in_mm_accepts_0_to_100_when_declared(tmp_path: Path) -> None:
 
 
 def test_vas_hint_names_the_declared_unit(tmp_path: Path) -> None:
-    (problem,) = problems_after(tmp_path, "visits", 0, "phga", "60")
+    (problem,) = problems_after(tmp_path / "a", "visits", 0, "phga", "60")
     assert 'declare vas_unit = "mm"' in problem.hint
+    (problem,) = problems_after(tmp_path / "b", "visits", 0, "phga", "-1")
+    assert problem.hint == "visual analogue scale in cm; values are never clipped"
 
 
 @pytest.mark.parametrize(

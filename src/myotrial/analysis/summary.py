@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from myotrial.analysis.options import AnalysisOptions, Notes
+from myotrial.analysis.scoring import THRESHOLDS
 from myotrial.trialdata import TrialData
 
 if TYPE_CHECKING:
@@ -28,6 +29,22 @@ METHODS: tuple[str, ...] = (
     "at most {exact} non-zero differences remain without ties, otherwise the normal "
     "approximation with tie and continuity correction (as R wilcox.test(paired = TRUE)). "
     "No correction for multiple comparisons.",
+    "Scores: each follow-up visit against its episode baseline with the ACR/EULAR 2016 "
+    "Total Improvement Score (Aggarwal et al., Ann Rheum Dis 2017; {population} thresholds "
+    "{thresholds}; enzyme = the one most abnormal at baseline, its change taken relative "
+    "to baseline, a myotrial convention; absent core set measures: {missing}), the IMACS "
+    "2004 definition of improvement (Rider et al., Arthritis Rheum 2004) and worsening "
+    "(IMACS 2005, Oddis et al., Arthritis Rheum 2005).",
+    "Response: the first follow-up visit with a TIS at or above the minimal threshold. "
+    "Response rates per time point with Clopper-Pearson exact {level:g} % intervals (as R "
+    "binom.test).",
+    "Relapse (myotrial convention, MEASURES.md §5): a relapse recorded by the investigator "
+    "during the episode, or after a response confirmed worsening (two consecutive worse "
+    "visits, IMACS 2005 as in ProDERM, Aggarwal et al., NEJM 2022) against the best visit "
+    "so far (highest TIS), dated by the first of the two visits. Relapse-free time from "
+    "each patient's first response by Kaplan-Meier with log(-log) {level:g} % intervals "
+    '(lifelines; as R survfit(conf.type = "log-log")), censored at the end of the '
+    "episode's follow-up.",
     "Table 1: mean ± SD (median, quartiles) for continuous characteristics, n (%) of the "
     "patients with a known value for categorical ones, per arm and overall.",
     "Lung and skin (MEASURES.md §6): FVC improvement = relative rise ≥ 10 % at the last "
@@ -38,18 +55,24 @@ METHODS: tuple[str, ...] = (
     "Safety: events and patients by term, grade, seriousness and relatedness; a death is a "
     "death event or a grade 5 adverse event (CTCAE).",
     "Mixed model: log(CK) and MMT-8 in the first course against time point (baseline as "
-    "reference) with a random intercept per patient, fitted by REML with statsmodels "
-    "MixedLM (the model of R nlme::lme); Wald {level:g} % intervals.",
+    "reference) with a random intercept per patient, fitted by REML in closed form (the "
+    "model of statsmodels MixedLM and R nlme::lme, checked against both); Wald "
+    "{level:g} % intervals.",
 )
 
 
 def methods_text(trial: TrialData, options: AnalysisOptions) -> str:
     """The methods paragraph naming every convention used and its source."""
+    population = options.population or trial.config.population
+    cuts = THRESHOLDS[population]
     values = {
         "gap": trial.config.course_gap_days,
         "window": options.baseline_window_days,
         "level": options.confidence * 100,
         "exact": options.exact_max_n,
+        "population": population,
+        "thresholds": ", ".join(f"{k} >= {v:g}" for k, v in cuts.items()),
+        "missing": "TIS missing (strict)" if options.missing == "strict" else "score 0",
     }
     return "\n\n".join(paragraph.format(**values) for paragraph in METHODS)
 

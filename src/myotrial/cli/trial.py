@@ -78,7 +78,7 @@ def validate(path: Path, problems_csv: Path | None) -> None:
     from myotrial.ingest import inspect_trial
 
     check = inspect_trial(path)
-    console.print(f"{path}: checksum {check.trial.checksum or '-'}", markup=False)
+    console.print(f"{path}: checksum {check.trial.checksum or '-'}", markup=False, soft_wrap=True)
     for table, rows in check.rows.items():
         extra = check.trial.extra_columns.get(table, ())
         note = f"; extra columns kept: {', '.join(extra)}" if extra else ""

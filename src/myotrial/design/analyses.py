@@ -183,9 +183,12 @@ def logistic_test(
         p = 1.0 / (1.0 + np.exp(-np.einsum("tni,ti->tn", design, beta)))
         info = np.einsum("tni,tn,tnj->tij", design, p * (1 - p), design)
         score = np.einsum("tni,tn->ti", design, response - p)
-        with np.errstate(invalid="ignore"):
-            step = np.linalg.solve(info + 1e-300, score[:, :, None])[:, :, 0]
-        beta = beta + step
+        # separation drives the information to singular: stop those trials, keep the rest
+        solvable = np.abs(np.linalg.det(info)) > 1e-12
+        safe = np.where(solvable[:, None, None], info, np.eye(3))
+        step = np.linalg.solve(safe, score[:, :, None])[:, :, 0] * solvable[:, None]
+        step = np.where(solvable[:, None], step, np.inf)
+        beta = beta + np.where(np.isfinite(step), step, 0.0)
         step_size = np.abs(step).max(axis=1)
         if np.all((step_size < 1e-10) | ~np.isfinite(step_size)):
             break

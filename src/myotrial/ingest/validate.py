@@ -153,25 +153,27 @@ def _number_problems(
                 frame, fractional, column.name, file, "must be a whole number", column.meaning
             )
         low, high = value_range(column, config)
-        bad = np.zeros(len(values), dtype=bool)
-        if high is not None:
-            bad |= values > high
+        above = values > high if high is not None else np.zeros(len(values), dtype=bool)
+        below = np.zeros(len(values), dtype=bool)
         if low is not None:
-            bad |= values <= low if column.above_minimum else values < low
+            below = values <= low if column.above_minimum else values < low
     rule = range_rule(column, config)
-    return problems + cell_problems(
-        frame, given & bad, column.name, file, rule, _range_hint(column, config)
-    )
+    for side, upper in ((below, False), (above, True)):
+        hint = _range_hint(column, config, upper)
+        problems += cell_problems(frame, given & side, column.name, file, rule, hint)
+    return problems
 
 
-def _range_hint(column: ColumnSpec, config: TrialConfig) -> str:
+def _range_hint(column: ColumnSpec, config: TrialConfig, upper: bool) -> str:
     if column.scale == "vas":
-        other = "mm" if config.vas_unit == "cm" else "cm"
-        return (
-            f"{column.meaning} in {config.vas_unit} as trial.toml declares (vas_unit); "
-            f'if the values are in {other}, declare vas_unit = "{other}"; '
-            "values are never rescaled or clipped"
-        )
+        if upper and config.vas_unit == "cm":
+            # A VAS above 10 in a cm trial is most often entered in mm: say how to
+            # declare it, never rescale it.
+            return (
+                f"{column.meaning} in cm as trial.toml declares (vas_unit); if the values "
+                'are in mm, declare vas_unit = "mm"; values are never rescaled or clipped'
+            )
+        return f"{column.meaning} in {config.vas_unit}; values are never clipped"
     if column.scale == "age":
         low = "18" if config.population == "adult" else "0"
         return f"years at enrolment; a {config.population} trial enrols ages {low}-100"

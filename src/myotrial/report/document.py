@@ -8,7 +8,7 @@ reviewer, and prints (print CSS; PDF through :mod:`myotrial.report.pdf`).
 from __future__ import annotations
 
 import datetime as dt
-import json
+import hashlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from myotrial.report import figures, narrative, sections
 from myotrial.report.methods import TIS_THRESHOLDS, conventions
 from myotrial.report.swimmer import swimmer
 from myotrial.report.tables import first_course, mean_points
-from myotrial.trialdata import TrialData
+from myotrial.trialdata import TABLES, TrialData
 
 Progress = Callable[[str], None]
 
@@ -130,7 +130,8 @@ def _context(
     context.update(sections.all_sections(trial, result, pilot))
     context["design_html"] = sections.design_html(design)
     context["conventions"] = conventions(trial.config)
-    context["analysis_methods"] = str(result.summary.get("methods", "")).strip()
+    methods = str(result.summary.get("methods", "")).strip()
+    context["analysis_methods"] = [p.strip() for p in methods.split("\n\n") if p.strip()]
     context["provenance"] = _provenance(trial, result)
     return context
 
@@ -157,18 +158,34 @@ def _figures(
 
 def _provenance(trial: TrialData, result: AnalysisResult) -> list[tuple[str, str]]:
     summary = result.summary
-    options = summary.get("options")
+    checksum = trial.checksum or str(summary.get("input_checksum") or "")
+    checksum_label = "Input checksum (SHA-256 of the files read)"
+    if not checksum:
+        checksum, checksum_label = tables_checksum(trial), "Data checksum (SHA-256 of the tables)"
     rows = [
         ("Trial", trial.config.name),
-        ("Data source", trial.source or "not recorded"),
-        (
-            "Input checksum (SHA-256)",
-            trial.checksum or str(summary.get("input_checksum", "")) or "not recorded",
-        ),
-        ("Analysis software", f"myotrial {summary.get('software_version', __version__)}"),
+        ("Data source", trial.source or "built in memory (not read from files)"),
+        (checksum_label, checksum),
+        ("Analysis software", f"myotrial {summary.get('version', __version__)}"),
         ("Report software", f"myotrial {__version__}"),
         ("Report date", dt.date.today().isoformat()),
     ]
-    if options:
-        rows.append(("Analysis options", json.dumps(options, sort_keys=True, default=str)))
+    options = summary.get("options")
+    if isinstance(options, Mapping) and options:
+        # Time point windows are listed in the methods; the scalar options are shown here.
+        shown = [f"{k} = {v}" for k, v in sorted(options.items()) if not isinstance(v, Mapping)]
+        rows.append(("Analysis options", "; ".join(shown)))
     return rows
+
+
+def tables_checksum(trial: TrialData) -> str:
+    """SHA-256 over the six tables as CSV, in the order of :data:`~myotrial.trialdata.TABLES`.
+
+    Used when the trial was not read from files (so there is no input checksum), e.g. the
+    synthetic pilot: the same data always gives the same checksum.
+    """
+    digest = hashlib.sha256()
+    for name in TABLES:
+        digest.update(name.encode("utf-8"))
+        digest.update(trial.table(name).to_csv(index=False, date_format="%Y-%m-%d").encode())
+    return digest.hexdigest()

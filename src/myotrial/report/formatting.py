@@ -96,7 +96,7 @@ def measure_label(measure: str) -> str:
 
 def digits_for(value: float) -> int:
     """Decimals to show for numbers of the size of ``value`` (3 significant figures)."""
-    if is_missing(value) or value == 0:
+    if is_missing(value) or value == 0 or not math.isfinite(value):
         return 1
     magnitude = math.floor(math.log10(abs(value)))
     return int(min(max(2 - magnitude, 0), 3))
@@ -107,6 +107,9 @@ def num(value: Any, digits: int | None = None) -> str:
     if is_missing(value):
         return MISSING
     number = float(value)
+    if not math.isfinite(number):
+        # e.g. a relative change from a baseline of 0: undefined, not a number to print.
+        return MISSING
     places = digits_for(number) if digits is None else digits
     return f"{number:,.{places}f}".replace("-", "−")
 

@@ -172,15 +172,16 @@ def tapered_table(steroids: pd.DataFrame) -> HtmlTable:
 
 
 def design_html(design: Mapping[str, Any] | None) -> str | None:
-    """The design engineer's section, when a design is given and the section is installed."""
+    """The design section (a whole ``<section id="design">``) when a design is given."""
     if design is None:
         return None
     try:
         from myotrial.report.design_section import render_design_section
     except ImportError:
         return (
-            '<p class="empty">No data for this section: this installation of myotrial '
-            "has no design module, so the design cannot be shown.</p>"
+            '<section id="design"><h2>Design of the controlled trial</h2><p class="empty">'
+            "No data for this section: this installation of myotrial has no design module, "
+            "so the design cannot be shown.</p></section>"
         )
     html: str = render_design_section(dict(design))
     return html

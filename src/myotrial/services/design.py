@@ -135,10 +135,16 @@ def load_pilot(db_url: str) -> TrialData:
     ------
     StoreError
         If the database cannot be read.
+    NotFoundError
+        If no trial has been imported into it.
     """
-    from myotrial.services.trial import load
+    from myotrial.store import open_store
 
-    return load(None, db_url)
+    store = open_store(db_url)
+    try:
+        return store.load_trial()
+    finally:
+        store.close()
 
 
 def normal_prior(spec: DesignSpec, sd: float | None) -> Prior:

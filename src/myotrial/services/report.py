@@ -7,13 +7,14 @@ them its own way.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from myotrial.analysis.result import AnalysisResult
 from myotrial.errors import ConfigError, Problem
+from myotrial.trialdata import TrialData
 
 Progress = Callable[[str], None]
 
@@ -114,13 +115,14 @@ def build_report(
     return write_report(trial, result, output, pdf=pdf, design=design, progress=step)
 
 
-def _load(path: Path | None, db_url: str) -> Any:
-    from myotrial.services.trial import load
+def _load(path: Path | None, db_url: str) -> TrialData:
+    # One loader for analyze and report: a folder or workbook, else the database.
+    from myotrial.services.analysis import load_trial
 
-    return load(path, db_url)
+    return load_trial(path, db_url)
 
 
-def _analyse(trial: Any, step: Progress) -> Any:
-    # The analysis is looked up by name so the report can be built and tested apart from it.
-    analyze = getattr(importlib.import_module("myotrial"), "analyze")  # noqa: B009
+def _analyse(trial: TrialData, step: Progress) -> AnalysisResult:
+    from myotrial.analysis.api import analyze
+
     return analyze(trial, progress=lambda name: step(f"analysing: {name}"))

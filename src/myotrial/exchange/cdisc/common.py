@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from myotrial.exchange.redcap.events import ARM_SUFFIX, place_visits, trial_events
+from myotrial.exchange.text import format_dates
 from myotrial.trialdata import TrialData
 
 DEFAULT_STUDYID = "MYOTRIAL"
@@ -56,8 +57,7 @@ def usubjid(trial: TrialData, patient_id: pd.Series) -> pd.Series:
 
 def iso_date(values: pd.Series) -> pd.Series:
     """ISO 8601 dates (``YYYY-MM-DD``); empty text where missing (SDTM char missing)."""
-    dates = pd.to_datetime(values)
-    return dates.dt.strftime("%Y-%m-%d").where(dates.notna(), "").astype(object)
+    return format_dates(values)
 
 
 def sas_date(values: pd.Series) -> pd.Series:

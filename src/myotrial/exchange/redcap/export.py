@@ -31,7 +31,7 @@ from myotrial.exchange.redcap.events import (
     place_visits,
     repeating_table,
 )
-from myotrial.exchange.text import format_numbers
+from myotrial.exchange.text import format_dates, format_numbers
 from myotrial.trialdata import TABLES, TrialData
 
 KEY_COLUMNS: tuple[str, ...] = (
@@ -87,7 +87,7 @@ def format_values(values: pd.Series, field: Field) -> pd.Series:
     """REDCap text for one column of trial values (empty string when missing)."""
     missing = values.isna()
     if field.kind == "date":
-        text = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+        text = format_dates(values)
     elif field.kind in ("boolean", "checkbox"):
         text = values.astype("boolean").map({True: "1", False: "0"})
     elif field.kind == "number":
