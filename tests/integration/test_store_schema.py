@@ -23,5 +23,5 @@ def test_migrated_schema_matches_the_table_definitions(db_url: str) -> None:
 def test_opening_twice_leaves_the_schema_at_the_newest_revision(db_url: str) -> None:
     open_store(db_url).close()
     store = open_store(db_url)
-    assert schema_revision(store.engine) == "0001"
+    assert schema_revision(store.engine) == "0002"
     store.close()

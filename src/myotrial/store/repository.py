@@ -29,17 +29,23 @@ class SqlTrialRepository:
         self.connection = connection
         self._sqlite = connection.dialect.name == "sqlite"
 
-    def read_table(self, table: str, typed: Sequence[str] | None = None) -> pd.DataFrame:
+    def read_table(
+        self, table: str, typed: Sequence[str] | None = None, patient_id: str | None = None
+    ) -> pd.DataFrame:
         """Stored rows of ``table`` in the stored form, with their database ``id``.
 
         ``typed`` names the typed columns to read (default all); the others come back
         missing, which is what they hold when the trial's layout does not use them.
+        ``patient_id`` restricts the rows to one patient's.
         """
         wanted = set(kinds(table) if typed is None else typed) | set(match_keys(table))
         names = [c for c, _ in COLUMNS[table] if c in wanted]
         bookkeeping = ["id", "row_number", "extra"]
         bookkeeping += ["occurrence"] if table in REPEATABLE else []
-        frame = bulk.select_frame(self.connection, table, [*bookkeeping, *names])
+        if patient_id is None:
+            frame = bulk.select_frame(self.connection, table, [*bookkeeping, *names])
+        else:
+            frame = self._patient_frame(table, [*bookkeeping, *names], patient_id)
         size = len(frame)
         columns = {"id": frame["id"].astype("int64")}
         for column, kind in COLUMNS[table]:
@@ -53,6 +59,17 @@ class SqlTrialRepository:
         stored = pd.DataFrame(columns, index=frame.index)
         extras = codec.extras_from_json(frame["extra"])
         return pd.concat([stored, extras], axis=1)
+
+    def _patient_frame(self, table: str, columns: list[str], patient_id: str) -> pd.DataFrame:
+        """One patient's rows (a few, so the SQLAlchemy path is fast enough)."""
+        sql_table = trial_tables[table]
+        query = sa.select(*(sql_table.c[c] for c in columns)).where(
+            sql_table.c.patient_id == patient_id
+        )
+        rows = self.connection.execute(query).all()
+        if not rows:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
 
     def insert_rows(self, table: str, stored: pd.DataFrame) -> None:
         """Insert rows given in the stored form, in bulk."""

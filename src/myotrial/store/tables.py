@@ -88,5 +88,36 @@ audit_trail = sa.Table(
     sa.Index("ix_audit_trail_patient_id", "patient_id"),
 )
 
+# The web service: its users (Argon2 hashes only) and monitors' data queries.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.Text, nullable=False, unique=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("site", sa.Text),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+data_queries = sa.Table(
+    "data_queries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("patient_id", sa.Text, nullable=False, index=True),
+    sa.Column("visit_date", sa.Date),
+    sa.Column("field", sa.Text),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("raised_by", sa.Text, nullable=False),
+    sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("answer", sa.Text),
+    sa.Column("answered_by", sa.Text),
+    sa.Column("answered_at", sa.DateTime(timezone=True)),
+    sa.Column("closed_by", sa.Text),
+    sa.Column("closed_at", sa.DateTime(timezone=True)),
+)
+
 APPEND_ONLY: tuple[str, ...] = ("changesets", "audit_trail")
 """Tables whose rows, once written, are never updated or deleted."""

@@ -1,0 +1,105 @@
+"""Users of the web service and the data queries monitors raise.
+
+``users`` holds Argon2 password hashes only. ``data_queries`` holds the monitoring
+conversation about one value: opened by a monitor, answered by the site, closed by the
+monitor, with who and when for each step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from myotrial.errors import InvalidInputError, NotFoundError, Problem
+from myotrial.store.tables import data_queries, users
+
+QUERY_STATUSES: tuple[str, ...] = ("open", "answered", "closed")
+
+
+def add_user(
+    connection: sa.Connection, username: str, password_hash: str, role: str, site: str | None
+) -> int:
+    """Insert a user; a taken name is an input error."""
+    taken = connection.execute(sa.select(users.c.id).where(users.c.username == username)).first()
+    if taken is not None:
+        raise InvalidInputError(
+            [Problem("users", None, "username", username, "is taken", "choose another user name")]
+        )
+    result = connection.execute(
+        users.insert().values(
+            username=username,
+            password_hash=password_hash,
+            role=role,
+            site=site,
+            active=True,
+            created_at=dt.datetime.now(dt.UTC),
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def find_user(connection: sa.Connection, username: str) -> dict[str, Any] | None:
+    """The active user called ``username``, or ``None``."""
+    row = (
+        connection.execute(
+            sa.select(users).where(users.c.username == username, users.c.active.is_(True))
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)
+
+
+def set_active(connection: sa.Connection, username: str, active: bool) -> None:
+    """Enable or disable a user; an unknown name is an error."""
+    result = connection.execute(
+        users.update().where(users.c.username == username).values(active=active)
+    )
+    if result.rowcount == 0:
+        raise NotFoundError(f"user {username!r} does not exist")
+
+
+def list_users(connection: sa.Connection) -> list[dict[str, Any]]:
+    """Every user without the password hash."""
+    query = sa.select(
+        users.c.username, users.c.role, users.c.site, users.c.active, users.c.created_at
+    ).order_by(users.c.username)
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def open_query(connection: sa.Connection, values: dict[str, Any]) -> dict[str, Any]:
+    """Record a new open query; return it."""
+    now = dt.datetime.now(dt.UTC)
+    result = connection.execute(
+        data_queries.insert().values(status="open", raised_at=now, **values)
+    )
+    return get_query(connection, int(result.inserted_primary_key[0]))  # type: ignore[index]
+
+
+def get_query(connection: sa.Connection, query_id: int) -> dict[str, Any]:
+    row = (
+        connection.execute(sa.select(data_queries).where(data_queries.c.id == query_id))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFoundError(f"query {query_id} does not exist")
+    return dict(row)
+
+
+def list_queries(
+    connection: sa.Connection, patient_ids: list[str] | None, status: str | None = None
+) -> list[dict[str, Any]]:
+    """Queries about the given patients (all when ``None``), newest first."""
+    query = sa.select(data_queries).order_by(data_queries.c.id.desc())
+    if patient_ids is not None:
+        query = query.where(data_queries.c.patient_id.in_(patient_ids))
+    if status is not None:
+        query = query.where(data_queries.c.status == status)
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def update_query(connection: sa.Connection, query_id: int, values: dict[str, Any]) -> None:
+    connection.execute(data_queries.update().where(data_queries.c.id == query_id).values(**values))
