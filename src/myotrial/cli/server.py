@@ -1,7 +1,121 @@
-"""Commands of this group (registered in :mod:`myotrial.cli`)."""
+"""``myotrial serve`` and ``myotrial user add``: the multi-site web service."""
 
 from __future__ import annotations
 
+import os
+import sys
+from dataclasses import replace
+
 import click
 
-COMMANDS: list[click.Command] = []
+from myotrial.cli._common import console, database_url, db_option, report_errors
+
+
+@click.command("serve")
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--insecure-cookies",
+    is_flag=True,
+    help="Send the session cookie over plain HTTP too (testing only).",
+)
+@report_errors
+def serve(db: str | None, host: str, port: int, insecure_cookies: bool) -> None:
+    """Serve the trial over HTTP: JSON API under /api, web pages at /.
+
+    Tokens are signed with $MYOTRIAL_SECRET (a random secret when unset, so tokens end
+    with the process). Use PostgreSQL (--db postgresql://...) for several users at once.
+    """
+    import uvicorn
+
+    from myotrial.server.app import create_app
+    from myotrial.server.settings import ServerSettings
+
+    secret = os.environ.get("MYOTRIAL_SECRET")
+    settings = ServerSettings(db_url=database_url(db), secure_cookies=not insecure_cookies)
+    if secret:
+        settings = replace(settings, secret=secret)
+    app = create_app(settings)
+    console.print(
+        f"myotrial serving {settings.db_url.split('@')[-1]} at http://{host}:{port} "
+        f"(API description: http://{host}:{port}/docs)"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@click.group("user")
+def user() -> None:
+    """Manage the users of the web service."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "investigator", "monitor", "statistician"])
+)
+@click.option("--site", default=None, help="The investigator's site.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    required=True,
+    help="Read the password from standard input (never from the command line).",
+)
+@db_option
+@report_errors
+def user_add(name: str, role: str, site: str | None, password_stdin: bool, db: str | None) -> None:
+    """Add user NAME with a role (and a site for investigators)."""
+    from myotrial.services.sites import SiteService
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    sites = SiteService.open(database_url(db))
+    try:
+        sites.add_user(None, name, password, role, site)
+    finally:
+        sites.close()
+    console.print(f"added user {name} ({role}{', site ' + site if site else ''})")
+
+
+@user.command("disable")
+@click.argument("name")
+@db_option
+@report_errors
+def user_disable(name: str, db: str | None) -> None:
+    """Disable user NAME at once (their tokens stop working)."""
+    from myotrial.services.sites import SiteService
+
+    sites = SiteService.open(database_url(db))
+    try:
+        sites.disable_user(None, name)
+    finally:
+        sites.close()
+    console.print(f"disabled user {name}")
+
+
+@user.command("list")
+@db_option
+@report_errors
+def user_list(db: str | None) -> None:
+    """List the users, their roles and sites."""
+    from rich.table import Table
+
+    from myotrial.services.sites import SiteService
+
+    sites = SiteService.open(database_url(db))
+    try:
+        rows = sites.users(None)
+    finally:
+        sites.close()
+    table = Table("user", "role", "site", "active", "created (UTC)")
+    for row in rows:
+        table.add_row(
+            row["username"],
+            row["role"],
+            row["site"] or "",
+            "yes" if row["active"] else "no",
+            str(row["created_at"])[:19],
+        )
+    console.print(table)
+
+
+COMMANDS: list[click.Command] = [serve, user]

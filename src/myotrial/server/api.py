@@ -1,0 +1,187 @@
+"""The JSON API under ``/api`` (described in OpenAPI at ``/openapi.json``).
+
+Every route is thin: it checks nothing itself beyond authentication and calls one
+method of :class:`myotrial.services.sites.SiteService`, which applies the same
+validation, scoring and audit rules as the command line.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from myotrial.server.deps import ApiCaller, Sites, signer
+from myotrial.server.security import TokenClaims
+
+router = APIRouter(prefix="/api")
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class VisitIn(BaseModel):
+    """One visit: ``visit_date`` plus any visit column of the trial format."""
+
+    model_config = ConfigDict(extra="allow")
+    visit_date: str = Field(description="ISO date YYYY-MM-DD")
+    reason: str = Field(default="data entry", description="why the visit is entered")
+
+
+class CorrectionIn(BaseModel):
+    visit_date: str
+    field: str
+    value: str | float | int | bool | None
+    reason: str = Field(min_length=1)
+
+
+class QueryIn(BaseModel):
+    patient_id: str
+    question: str = Field(min_length=1)
+    visit_date: str | None = None
+    field: str | None = None
+
+
+class AnswerIn(BaseModel):
+    answer: str = Field(min_length=1)
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=8, max_length=1000)
+    role: str
+    site: str | None = None
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/auth/token", response_model=TokenResponse, tags=["auth"])
+def login(body: LoginRequest, request: Request, sites: Sites) -> Any:
+    """Exchange a user name and password for a bearer token (rate-limited)."""
+    keys = (f"user:{body.username}", f"addr:{_client(request)}")
+    limiter = request.app.state.limiter
+    wait = limiter.retry_after(keys)
+    if wait > 0:
+        return JSONResponse(
+            {"detail": "too many failed logins; try again later"},
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
+    user = sites.authenticate(body.username, body.password)
+    if user is None:
+        limiter.failed(keys)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "wrong user name or password",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    limiter.succeeded(body.username)
+    token_signer = signer(request)
+    token = token_signer.issue(TokenClaims(user["username"], user["role"], user["site"]))
+    return TokenResponse(access_token=token, expires_in=token_signer.ttl_seconds)
+
+
+@router.get("/patients", tags=["patients"])
+def list_patients(caller: ApiCaller, sites: Sites) -> list[dict[str, Any]]:
+    """The patients the caller may see (investigators: their own site only)."""
+    return sites.patients(caller)
+
+
+@router.get("/patients/{patient_id}", tags=["patients"])
+def get_patient(patient_id: str, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """One patient with visits and infusions (404 also for another site's patient)."""
+    return sites.patient(caller, patient_id)
+
+
+@router.post("/patients/{patient_id}/visits", status_code=201, tags=["visits"])
+def add_visit(patient_id: str, body: VisitIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """Enter a visit; 422 lists every problem with the field it concerns."""
+    values = body.model_dump(exclude={"reason"})
+    return sites.add_visit(caller, patient_id, values, reason=body.reason)
+
+
+@router.post("/patients/{patient_id}/corrections", tags=["visits"])
+def correct_value(
+    patient_id: str, body: CorrectionIn, caller: ApiCaller, sites: Sites
+) -> dict[str, Any]:
+    """Change one value of a visit, with a reason; the audit trail keeps the old value."""
+    return sites.correct(
+        caller,
+        patient_id,
+        body.visit_date,
+        body.field,
+        "" if body.value is None else str(body.value),
+        body.reason,
+    )
+
+
+@router.get("/patients/{patient_id}/scores", tags=["scores"])
+def patient_scores(patient_id: str, caller: ApiCaller, sites: Sites) -> list[dict[str, Any]]:
+    """Total Improvement Score of every visit against its episode baseline, computed now."""
+    return sites.scores(caller, patient_id)
+
+
+@router.get("/audit", tags=["audit"])
+def audit_trail(
+    caller: ApiCaller, sites: Sites, patient_id: Annotated[str | None, Query()] = None
+) -> list[dict[str, Any]]:
+    """Who changed what, when, old and new value, and why."""
+    return sites.audit(caller, patient_id)
+
+
+@router.get("/queries", tags=["queries"])
+def list_queries(
+    caller: ApiCaller,
+    sites: Sites,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+) -> list[dict[str, Any]]:
+    """Data queries about the patients the caller may see."""
+    return sites.queries(caller, status_)
+
+
+@router.post("/queries", status_code=201, tags=["queries"])
+def open_query(body: QueryIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """Raise a query about a patient, visit or value (monitors)."""
+    return sites.open_query(caller, body.patient_id, body.question, body.visit_date, body.field)
+
+
+@router.post("/queries/{query_id}/answer", tags=["queries"])
+def answer_query(query_id: int, body: AnswerIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """Answer an open query (the patient's site)."""
+    return sites.answer_query(caller, query_id, body.answer)
+
+
+@router.post("/queries/{query_id}/close", tags=["queries"])
+def close_query(query_id: int, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """Close a query (monitors)."""
+    return sites.close_query(caller, query_id)
+
+
+@router.get("/users", tags=["users"])
+def list_users(caller: ApiCaller, sites: Sites) -> list[dict[str, Any]]:
+    """Every user (admins)."""
+    return sites.users(caller)
+
+
+@router.post("/users", status_code=201, tags=["users"])
+def add_user(body: UserIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """Create a user (admins)."""
+    return sites.add_user(caller, body.username, body.password, body.role, body.site)
+
+
+@router.get("/export/pseudonymised", tags=["export"])
+def pseudonymised(caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """Visits and infusions with patient codes replaced by stable pseudonyms (no sites)."""
+    return sites.pseudonymised(caller)

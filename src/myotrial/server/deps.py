@@ -1,0 +1,74 @@
+"""Request dependencies: the service objects and the authenticated caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from myotrial.server.policy import Caller
+from myotrial.server.security import TokenError, TokenSigner
+from myotrial.services.sites import SiteService
+
+SESSION_COOKIE = "myotrial_session"
+_bearer = HTTPBearer(auto_error=False)
+
+
+def site_service(request: Request) -> SiteService:
+    service: SiteService = request.app.state.sites
+    return service
+
+
+def signer(request: Request) -> TokenSigner:
+    token_signer: TokenSigner = request.app.state.signer
+    return token_signer
+
+
+def _caller_from_token(token: str, request: Request) -> Caller:
+    try:
+        claims = signer(request).check(token)
+    except TokenError as exc:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "invalid or expired token",
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from exc
+    # The database, not the token, is the authority on role and site.
+    user = site_service(request).active_user(claims.username)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "unknown or disabled user",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return Caller(user["username"], user["role"], user["site"])
+
+
+def api_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """The caller of an API request, from its bearer token (401 without one)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "not authenticated",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return _caller_from_token(credentials.credentials, request)
+
+
+def page_caller(request: Request) -> Caller | None:
+    """The caller of a web page, from the session cookie (``None`` when logged out)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return _caller_from_token(token, request)
+    except HTTPException:
+        return None
+
+
+ApiCaller = Annotated[Caller, Depends(api_caller)]
+Sites = Annotated[SiteService, Depends(site_service)]

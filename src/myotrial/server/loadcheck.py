@@ -1,0 +1,123 @@
+"""A bounded load check of a running service: many clients entering visits at once.
+
+Used by the test suite and ``benchmarks/bench_server.py`` against a server on loopback
+only. Each client logs in, then posts visits with dates no other client uses until the
+time is up; the result lists every acknowledged visit so the caller can check the
+database holds exactly those (nothing lost, nothing duplicated).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass, field
+
+import httpx
+import numpy as np
+
+
+@dataclass
+class LoadResult:
+    """What the clients saw: acknowledged visit dates, failures and latencies (s)."""
+
+    acknowledged: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def percentile(self, q: float) -> float:
+        return float(np.percentile(self.latencies, q)) if self.latencies else float("nan")
+
+    @property
+    def per_second(self) -> float:
+        return len(self.acknowledged) / self.seconds if self.seconds else 0.0
+
+
+def run_visit_load(
+    base_url: str,
+    username: str,
+    password: str,
+    patient_id: str,
+    clients: int = 50,
+    seconds: float = 30.0,
+    first_date: dt.date = dt.date(2030, 1, 1),
+    max_requests: int = 20_000,
+) -> LoadResult:
+    """Post visits from ``clients`` threads for ``seconds``; bounded by ``max_requests``."""
+    if not base_url.startswith(("http://127.", "http://localhost", "http://[::1]")):
+        raise ValueError(f"load checks run against loopback only, not {base_url}")
+    result = LoadResult()
+    lock = threading.Lock()
+    # the clock starts when every client has tried to log in, so logins are not counted
+    logged_in = threading.Barrier(clients + 1, timeout=300)
+    go = threading.Event()
+    deadline = [0.0]
+    per_client = max_requests // clients
+
+    def client(number: int) -> None:
+        with httpx.Client(base_url=base_url, timeout=60) as http:
+            try:
+                authorised = _login(http, username, password, result, lock)
+            finally:
+                logged_in.wait()
+            go.wait()
+            for sequence in range(per_client if authorised else 0):
+                if time.monotonic() >= deadline[0]:
+                    return
+                # interleaved, so dates stay dense and no two clients share one
+                day = first_date + dt.timedelta(days=sequence * clients + number)
+                if not _post(http, patient_id, day.isoformat(), result, lock):
+                    return  # the server is gone: stop this client
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    logged_in.wait()
+    started = time.monotonic()
+    deadline[0] = started + seconds
+    go.set()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _login(
+    http: httpx.Client, username: str, password: str, result: LoadResult, lock: threading.Lock
+) -> bool:
+    """Log the client in; record a failure instead of raising."""
+    try:
+        response = http.post("/api/auth/token", json={"username": username, "password": password})
+    except httpx.TransportError as exc:
+        with lock:
+            result.failures.append(f"login: {exc!r}")
+        return False
+    if response.status_code != 200:
+        with lock:
+            result.failures.append(f"login: {response.status_code} {response.text}")
+        return False
+    http.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+    return True
+
+
+def _post(
+    http: httpx.Client, patient_id: str, visit_date: str, result: LoadResult, lock: threading.Lock
+) -> bool:
+    """Post one visit and record the answer; False when the server cannot be reached."""
+    body = {"visit_date": visit_date, "phga": 3.0, "mmt8": 64, "ck": 310, "reason": "load"}
+    sent = time.perf_counter()
+    try:
+        response = http.post(f"/api/patients/{patient_id}/visits", json=body)
+    except httpx.TransportError as exc:
+        with lock:
+            result.failures.append(f"{visit_date}: {exc!r}")
+        return False
+    elapsed = time.perf_counter() - sent
+    with lock:
+        result.latencies.append(elapsed)
+        if response.status_code == 201:
+            result.acknowledged.append(visit_date)
+        else:
+            result.failures.append(f"{visit_date}: {response.status_code} {response.text}")
+    return True

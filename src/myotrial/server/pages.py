@@ -1,0 +1,272 @@
+"""Server-rendered web pages (Jinja2): login, patients, timeline, visit entry, audit, queries.
+
+Pages work without JavaScript; one small script on the entry form previews validation
+messages and the Total Improvement Score as values are typed. Every form carries a CSRF
+token bound to the session (double-submit, OWASP); the session cookie is HttpOnly,
+SameSite=Strict and Secure.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from myotrial.errors import InvalidInputError
+from myotrial.server.charts import timeline_chart_svg
+from myotrial.server.deps import SESSION_COOKIE, Sites, page_caller, signer
+from myotrial.server.policy import Caller
+from myotrial.server.security import TokenClaims
+from myotrial.services.sites import AccessDeniedError
+
+LOGIN_CSRF_COOKIE = "myotrial_login_csrf"
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+router = APIRouter(include_in_schema=False)
+
+
+class LoginRequiredError(Exception):
+    """Raised by pages that need a session; answered with a redirect to /login."""
+
+
+def _caller(request: Request) -> Caller:
+    caller = page_caller(request)
+    if caller is None:
+        raise LoginRequiredError
+    return caller
+
+
+def _render(
+    request: Request, name: str, caller: Caller | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    csrf = signer(request).csrf_token(token) if token else ""
+    return templates.TemplateResponse(
+        request, name, {"caller": caller, "csrf": csrf, **context}, status_code=status_code
+    )
+
+
+def _check_csrf(request: Request, submitted: str) -> None:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not token or not signer(request).csrf_ok(token, submitted):
+        raise AccessDeniedError("the form has expired or came from another site; reload it")
+
+
+def _cookie(response: Response, request: Request, name: str, value: str, age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=age,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.secure_cookies,
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    target = "/patients" if page_caller(request) else "/login"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, error: str = "") -> Response:
+    nonce = secrets.token_urlsafe(24)
+    response = templates.TemplateResponse(
+        request, "login.html", {"caller": None, "login_csrf": nonce, "error": error}
+    )
+    _cookie(response, request, LOGIN_CSRF_COOKIE, nonce, 600)
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    sites: Sites,
+    username: str = Form(...),
+    password: str = Form(...),
+    csrf: str = Form(""),
+) -> Response:
+    if not secrets.compare_digest(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf or "-"):
+        return RedirectResponse("/login?error=expired", status_code=303)
+    keys = (f"user:{username}", f"addr:{request.client.host if request.client else ''}")
+    limiter = request.app.state.limiter
+    if limiter.retry_after(keys) > 0:
+        return RedirectResponse("/login?error=locked", status_code=303)
+    user = sites.authenticate(username, password)
+    if user is None:
+        limiter.failed(keys)
+        return RedirectResponse("/login?error=wrong", status_code=303)
+    limiter.succeeded(username)
+    token_signer = signer(request)
+    token = token_signer.issue(TokenClaims(user["username"], user["role"], user["site"]))
+    response = RedirectResponse("/patients", status_code=303)
+    _cookie(response, request, SESSION_COOKIE, token, token_signer.ttl_seconds)
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form("")) -> Response:
+    _check_csrf(request, csrf)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/patients", response_class=HTMLResponse)
+def patient_list(
+    request: Request,
+    sites: Sites,
+) -> Response:
+    caller = _caller(request)
+    return _render(request, "patients.html", caller, patients=sites.patients(caller))
+
+
+@router.get("/patients/{patient_id}", response_class=HTMLResponse)
+def timeline(
+    patient_id: str,
+    request: Request,
+    sites: Sites,
+) -> Response:
+    caller = _caller(request)
+    patient = sites.patient(caller, patient_id)
+    scores = sites.scores(caller, patient_id)
+    chart = timeline_chart_svg(patient["visits"], patient["infusions"])
+    return _render(
+        request,
+        "timeline.html",
+        caller,
+        patient=patient,
+        scores=scores,
+        chart=chart,
+        can_write=caller.writes_site(patient["site"]),
+    )
+
+
+@router.get("/patients/{patient_id}/visits/new", response_class=HTMLResponse)
+def visit_form(
+    patient_id: str,
+    request: Request,
+    sites: Sites,
+) -> Response:
+    caller = _caller(request)
+    patient = sites.patient(caller, patient_id)
+    return _render(
+        request,
+        "visit_form.html",
+        caller,
+        patient=patient,
+        values={},
+        problems=[],
+        fields=sites.entry_fields(),
+    )
+
+
+@router.post("/patients/{patient_id}/visits/new", response_class=HTMLResponse)
+async def visit_submit(
+    patient_id: str,
+    request: Request,
+    sites: Sites,
+) -> Response:
+    caller = _caller(request)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    _check_csrf(request, form.pop("csrf", ""))
+    reason = form.pop("reason", "") or "data entry"
+    values = {k: v for k, v in form.items() if v.strip() != ""}
+    try:
+        sites.add_visit(caller, patient_id, values, reason=reason)
+    except InvalidInputError as exc:
+        patient = sites.patient(caller, patient_id)
+        return _render(
+            request,
+            "visit_form.html",
+            caller,
+            status_code=422,
+            patient=patient,
+            values=form,
+            problems=exc.problems,
+            fields=sites.entry_fields(),
+        )
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+
+
+@router.post("/patients/{patient_id}/visits/preview")
+async def visit_preview(
+    patient_id: str,
+    request: Request,
+    sites: Sites,
+) -> Response:
+    """Validation messages and the TIS of a visit being typed; writes nothing."""
+    caller = _caller(request)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    _check_csrf(request, form.pop("csrf", ""))
+    form.pop("reason", None)
+    values = {k: v for k, v in form.items() if v.strip() != ""}
+    return JSONResponse(sites.preview_visit(caller, patient_id, values))
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    sites: Sites,
+    patient_id: str | None = None,
+) -> Response:
+    caller = _caller(request)
+    rows = sites.audit(caller, patient_id)
+    return _render(request, "audit.html", caller, rows=rows, patient_id=patient_id)
+
+
+@router.get("/queries", response_class=HTMLResponse)
+def query_page(
+    request: Request,
+    sites: Sites,
+) -> Response:
+    caller = _caller(request)
+    return _render(request, "queries.html", caller, queries=sites.queries(caller, None))
+
+
+@router.post("/queries")
+def query_open(
+    request: Request,
+    sites: Sites,
+    patient_id: str = Form(...),
+    question: str = Form(...),
+    visit_date: str = Form(""),
+    field: str = Form(""),
+    csrf: str = Form(""),
+) -> Response:
+    caller = _caller(request)
+    _check_csrf(request, csrf)
+    sites.open_query(caller, patient_id, question, visit_date or None, field or None)
+    return RedirectResponse("/queries", status_code=303)
+
+
+@router.post("/queries/{query_id}/answer")
+def query_answer(
+    query_id: int,
+    request: Request,
+    sites: Sites,
+    answer: str = Form(...),
+    csrf: str = Form(""),
+) -> Response:
+    caller = _caller(request)
+    _check_csrf(request, csrf)
+    sites.answer_query(caller, query_id, answer)
+    return RedirectResponse("/queries", status_code=303)
+
+
+@router.post("/queries/{query_id}/close")
+def query_close(
+    query_id: int,
+    request: Request,
+    sites: Sites,
+    csrf: str = Form(""),
+) -> Response:
+    caller = _caller(request)
+    _check_csrf(request, csrf)
+    sites.close_query(caller, query_id)
+    return RedirectResponse("/queries", status_code=303)
