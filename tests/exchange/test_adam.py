@@ -12,7 +12,6 @@ import pandas as pd
 import pyreadstat
 import pytest
 from lifelines import KaplanMeierFitter
-from tests.exchange.conftest import make_small_trial
 
 from myotrial.analysis.api import analyze
 from myotrial.analysis.result import AnalysisResult
@@ -21,6 +20,7 @@ from myotrial.exchange.cdisc.common import Dataset
 from myotrial.exchange.cdisc.transport import write_datasets
 from myotrial.synthetic import make_pilot
 from myotrial.trialdata import TrialData
+from tests.exchange.conftest import make_small_trial
 
 SCHEMA = Path(__file__).parents[2] / "src/myotrial/exchange/cdisc/data"
 

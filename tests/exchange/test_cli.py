@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pyreadstat
 from click.testing import CliRunner
-from tests.exchange.test_redcap import assert_same_trial
 
 from myotrial.cli import main
 from myotrial.exchange.redcap import write_redcap
 from myotrial.ingest.redcap import read_redcap
 from myotrial.store import open_store
 from myotrial.trialdata import TrialData
+from tests.exchange.test_redcap import assert_same_trial
 
 
 def _store(trial: TrialData, url: str) -> None:

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
-from tests.exchange.conftest import make_small_trial
 
 from myotrial.exchange.cdisc.transport import ExportError
 from myotrial.exchange.fhir import fhir_bundle, validate_bundle, write_fhir
 from myotrial.trialdata import TrialData
+from tests.exchange.conftest import make_small_trial
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.exchange.test_redcap import records, row_of
 
 from myotrial.errors import InvalidInputError
 from myotrial.exchange.redcap import write_redcap
@@ -15,6 +14,7 @@ from myotrial.ingest.redcap import read_redcap
 from myotrial.ingest.writer import write_trial_folder
 from myotrial.synthetic import make_pilot
 from myotrial.trialdata import TABLES, TrialData
+from tests.exchange.test_redcap import records, row_of
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ import jsonschema
 import pandas as pd
 import pyreadstat
 import pytest
-from tests.exchange.conftest import make_small_trial
 
 from myotrial.exchange.cdisc.common import Dataset
 from myotrial.exchange.cdisc.findings import sdtm_datasets
 from myotrial.exchange.cdisc.transport import ExportError, write_datasets, write_xpt
 from myotrial.trialdata import TrialData
+from tests.exchange.conftest import make_small_trial
 
 SCHEMA = Path(__file__).parents[2] / "src/myotrial/exchange/cdisc/data"
 

@@ -1,0 +1,123 @@
+"""A small two-site trial in a real store, users of every role, and an API client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from myotrial.config import TrialConfig
+from myotrial.server.app import create_app
+from myotrial.server.security import password_hasher
+from myotrial.server.settings import ServerSettings
+from myotrial.services.sites import SiteService
+from myotrial.store import open_store
+from myotrial.trialdata import TrialData
+from tests.conftest import _reset_postgres
+
+PASSWORD = "correct horse battery"
+USERS = {
+    "admin": ("admin", None),
+    "inv_a": ("investigator", "A"),
+    "inv_b": ("investigator", "B"),
+    "monitor": ("monitor", None),
+    "stat": ("statistician", None),
+}
+
+
+def small_trial() -> TrialData:
+    """Three synthetic patients at sites A and B, each infused once, with visits."""
+    day = pd.Timestamp
+    patients = pd.DataFrame(
+        {
+            "patient_id": ["A-01", "A-02", "B-01"],
+            "site": ["A", "A", "B"],
+            "sex": ["F", "M", "F"],
+            "age": [45.0, 52.0, 38.0],
+            "diagnosis": ["DM", "PM", "DM"],
+            "enrolment_date": [day("2025-01-05"), day("2025-02-01"), day("2025-01-20")],
+        }
+    )
+    infusions = pd.DataFrame(
+        {
+            "patient_id": ["A-01", "A-02", "B-01"],
+            "infusion_date": [day("2025-01-10"), day("2025-02-05"), day("2025-01-25")],
+            "source": ["BM", "UC", "UC"],
+            "cells_per_kg": [1e6, 1e6, 1e6],
+        }
+    )
+    visits = pd.DataFrame(
+        {
+            "patient_id": ["A-01", "A-01", "A-02", "B-01"],
+            "visit_date": [
+                day("2025-01-08"),
+                day("2025-02-09"),
+                day("2025-02-03"),
+                day("2025-01-22"),
+            ],
+            "phga": [6.0, 3.0, 5.0, 7.0],
+            "ptga": [7.0, 4.0, 6.0, 8.0],
+            "extramuscular": [4.0, 2.0, 3.0, 5.0],
+            "mmt8": [44.0, 60.0, 50.0, 40.0],
+            "haq": [1.5, 1.0, 1.2, 2.0],
+            "ck": [1600.0, 300.0, 1200.0, 2000.0],
+        }
+    )
+    empty = pd.DataFrame({"patient_id": pd.Series(dtype=object)})
+    return TrialData(
+        config=TrialConfig(name="Synthetic two-site trial", uln={"ck": 200.0}),
+        patients=patients,
+        infusions=infusions,
+        visits=visits,
+        adverse_events=empty.copy(),
+        events=empty.copy(),
+        medications=empty.copy(),
+        source="test",
+        checksum="0" * 64,
+    )
+
+
+def prepare_service(db_url: str) -> str:
+    """Put the small trial and one user per role into the empty database at ``db_url``."""
+    store = open_store(db_url)
+    store.save_trial(small_trial(), user="setup", reason="test set-up")
+    store.close()
+    sites = SiteService.open(db_url, password_hasher(light=True))
+    for name, (role, site) in USERS.items():
+        sites.add_user(None, name, PASSWORD, role, site)
+    sites.close()
+    return db_url
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def service_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database (SQLite, then PostgreSQL) with the small trial and its users.
+
+    Shared by the tests of one module (each test leaves the others' data alone), because
+    migrating and filling a database for every test would dominate the suite's time.
+    """
+    if request.param == "sqlite":
+        return prepare_service(f"sqlite:///{tmp_path_factory.mktemp('service') / 'trial.db'}")
+    url: str = request.getfixturevalue("postgres_url")
+    _reset_postgres(url)
+    return prepare_service(url)
+
+
+@pytest.fixture
+def client(service_url: str) -> Iterator[TestClient]:
+    settings = ServerSettings(
+        db_url=service_url, secret="test-secret-" + "x" * 32, secure_cookies=False
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def token(client: TestClient, username: str) -> dict[str, str]:
+    """Authorization header of ``username`` after a real login."""
+    response = client.post("/api/auth/token", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
