@@ -181,6 +181,8 @@ def _audit_rows(
     old: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One audit row per inserted or deleted record; the record's values as JSON."""
+    if rows.empty:
+        return pd.DataFrame(columns=list(AUDIT_COLUMNS))
     none = pd.Series([None] * len(rows), index=rows.index, dtype=object)
     return pd.DataFrame(
         {
@@ -205,9 +207,12 @@ def _audit_changes(
     table: str, both: pd.DataFrame, changed: pd.DataFrame, keys: list[str]
 ) -> pd.DataFrame:
     """One audit row per changed value: field, old value, new value."""
-    pieces = []
+    columns = changed.columns[changed.any(axis=0).to_numpy()]
+    if not len(columns):
+        return pd.DataFrame(columns=list(AUDIT_COLUMNS))
     record_key = record_keys(both, keys)
-    for column in changed.columns[changed.any(axis=0).to_numpy()]:
+    pieces = []
+    for column in columns:
         rows = changed[column].to_numpy()
         pieces.append(
             pd.DataFrame(
@@ -223,6 +228,4 @@ def _audit_changes(
                 columns=list(AUDIT_COLUMNS),
             )
         )
-    if not pieces:
-        return pd.DataFrame(columns=list(AUDIT_COLUMNS))
     return pd.concat(pieces, ignore_index=True)
