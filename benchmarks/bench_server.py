@@ -11,55 +11,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
-import httpx
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.server.conftest import PASSWORD, prepare_service  # noqa: E402
-from tests.server.live import SECRET, free_port  # noqa: E402
+from tests.server.live import live_server  # noqa: E402
 
 from myotrial.server.loadcheck import LoadResult, run_visit_load  # noqa: E402
 from myotrial.store import sqlalchemy_url  # noqa: E402
 
 POSTGRES = os.environ.get("MYOTRIAL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def serve(db_url: str) -> tuple[str, subprocess.Popen[bytes]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "myotrial",
-            "serve",
-            "--db",
-            db_url,
-            "--port",
-            str(port),
-            "--insecure-cookies",
-        ],
-        env={**os.environ, "MYOTRIAL_SECRET": SECRET},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(base + "/openapi.json", timeout=1)
-            return base, process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not start")
 
 
 def stored(db_url: str) -> int:
@@ -74,12 +42,8 @@ def stored(db_url: str) -> int:
 
 def run(label: str, db_url: str, clients: int, seconds: float) -> LoadResult:
     prepare_service(db_url)
-    base, process = serve(db_url)
-    try:
+    with live_server(db_url) as (base, _):
         result = run_visit_load(base, "inv_a", PASSWORD, "A-01", clients=clients, seconds=seconds)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait()
     count = stored(db_url)
     print(
         f"{label:>10}: {len(result.acknowledged):6d} visits acknowledged in "

@@ -11,31 +11,10 @@ from __future__ import annotations
 from typing import Literal
 
 from myotrial.config import ENZYMES
+from myotrial.measures.haq import HAQ_CATEGORIES
+from myotrial.measures.mmt import MMT_GROUPS
 
 Kind = Literal["text", "number", "date", "bool"]
-
-# MEASURES.md §1: the eight MMT-8 groups; neck flexors are midline (no sides).
-MMT_GROUPS: tuple[str, ...] = (
-    "neck_flexors",
-    "deltoid",
-    "biceps",
-    "wrist_extensors",
-    "gluteus_maximus",
-    "gluteus_medius",
-    "quadriceps",
-    "ankle_dorsiflexors",
-)
-# MEASURES.md §1: the eight HAQ-DI categories.
-HAQ_CATEGORIES: tuple[str, ...] = (
-    "dressing",
-    "arising",
-    "eating",
-    "walking",
-    "hygiene",
-    "reach",
-    "grip",
-    "activities",
-)
 
 
 def _visit_columns() -> tuple[tuple[str, Kind], ...]:
