@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from tests.exchange.test_redcap import _rename_project, assert_same_trial, records, row_of
 
 from myotrial.cli import main
 from myotrial.exchange.redcap import write_redcap
 from myotrial.store import open_store
 from myotrial.trialdata import TrialData
+from tests.exchange.test_redcap import _rename_project, assert_same_trial, records, row_of
 
 
 def _import(folder: Path, url: str, *extra: str) -> tuple[int, str]:
