@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from myotrial.errors import InvalidInputError, MyotrialError, problems_to_csv
+from myotrial.errors import InvalidInputError, MyotrialError, Problem, problems_to_csv
 
 DEFAULT_DB = "sqlite:///myotrial.db"
 EXIT_INVALID = 2
@@ -58,6 +58,18 @@ def report_errors(function: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def write_problems_csv(error: InvalidInputError, path: Path) -> None:
-    """Write the problems of ``error`` as CSV (file, row, column, value, rule, hint)."""
-    path.write_text(problems_to_csv(error.problems), encoding="utf-8")
+def problems_csv_option(help_text: str) -> Callable[[F], F]:
+    """Add ``--problems-csv FILE`` (where to write every problem found, as CSV)."""
+    return click.option(
+        "--problems-csv",
+        "problems_csv",
+        type=click.Path(path_type=Path),
+        default=None,
+        metavar="FILE",
+        help=help_text,
+    )
+
+
+def write_problems_csv(problems: Iterable[Problem], path: Path) -> None:
+    """Write ``problems`` as CSV (file, row, column, value, rule, hint)."""
+    path.write_text(problems_to_csv(problems), encoding="utf-8")

@@ -16,10 +16,11 @@ from myotrial.cli._common import (
     database_url,
     db_option,
     err_console,
+    problems_csv_option,
     report_errors,
     write_problems_csv,
 )
-from myotrial.errors import InvalidInputError, Problem, problems_to_csv
+from myotrial.errors import InvalidInputError, Problem
 from myotrial.services.demo import DEMO_SEED, DemoStep, run_demo
 
 COMMANDS: list[click.Command] = []
@@ -61,14 +62,7 @@ COMMANDS.append(demo)
 
 @click.command("validate")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option(
-    "--problems-csv",
-    "problems_csv",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="FILE",
-    help="Also write every problem to FILE as CSV.",
-)
+@problems_csv_option("Also write every problem to FILE as CSV.")
 @report_errors
 def validate(path: Path, problems_csv: Path | None) -> None:
     """Check a trial folder or .xlsx workbook and list every problem; change nothing.
@@ -84,7 +78,7 @@ def validate(path: Path, problems_csv: Path | None) -> None:
         note = f"; extra columns kept: {', '.join(extra)}" if extra else ""
         console.print(f"  {table}: {rows} rows{note}", markup=False)
     if problems_csv is not None:
-        problems_csv.write_text(problems_to_csv(check.problems), encoding="utf-8")
+        write_problems_csv(check.problems, problems_csv)
     if not check.problems:
         console.print("no problems found", markup=False)
         return
@@ -118,14 +112,7 @@ COMMANDS.append(validate)
     metavar="FILE",
     help="With --format redcap: mapping file (TOML or CSV) for other field/event names.",
 )
-@click.option(
-    "--problems-csv",
-    "problems_csv",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="FILE",
-    help="On invalid input, also write every problem to FILE as CSV.",
-)
+@problems_csv_option("On invalid input, also write every problem to FILE as CSV.")
 @report_errors
 def import_command(
     path: Path,
@@ -150,7 +137,7 @@ def import_command(
         summary = import_trial(path, url, user or _login(), reason, format_, mapping, notes)
     except InvalidInputError as exc:
         if problems_csv is not None:
-            write_problems_csv(exc, problems_csv)
+            write_problems_csv(exc.problems, problems_csv)
         _print_problems(exc)
         sys.exit(EXIT_INVALID)
     _print_notes(notes)
