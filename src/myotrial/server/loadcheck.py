@@ -43,11 +43,13 @@ def run_visit_load(
     seconds: float = 30.0,
     first_date: dt.date = dt.date(2030, 1, 1),
     max_requests: int = 20_000,
+    result: LoadResult | None = None,
 ) -> LoadResult:
     """Post visits from ``clients`` threads for ``seconds``; bounded by ``max_requests``."""
     if not base_url.startswith(("http://127.", "http://localhost", "http://[::1]")):
         raise ValueError(f"load checks run against loopback only, not {base_url}")
-    result = LoadResult()
+    # a result passed in fills as the clients go, so a caller can watch progress
+    result = result if result is not None else LoadResult()
     lock = threading.Lock()
     # the clock starts when every client has tried to log in, so logins are not counted
     logged_in = threading.Barrier(clients + 1, timeout=300)
