@@ -11,6 +11,7 @@ at the boundary with ``raise ... from``.
     │   └── ConfigError            trial.toml or an option is wrong
     ├── StoreError                 the database refused or is out of date
     │   └── NotFoundError          a patient, visit or record does not exist
+    ├── AccessDeniedError          the caller's role does not allow the action
     └── AnalysisError              an analysis cannot be computed from the data given
 
 This module imports nothing from myotrial.
@@ -102,3 +103,7 @@ class NotFoundError(StoreError):
 
 class AnalysisError(MyotrialError):
     """An analysis cannot be computed from the data given."""
+
+
+class AccessDeniedError(MyotrialError):
+    """The caller is authenticated but their role does not allow the action."""

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from myotrial.config import TrialConfig
 from myotrial.server.app import create_app
-from myotrial.server.security import password_hasher
 from myotrial.server.settings import ServerSettings
+from myotrial.services.passwords import password_hasher
 from myotrial.services.sites import SiteService
 from myotrial.store import open_store
 from myotrial.trialdata import TrialData

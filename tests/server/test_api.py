@@ -241,7 +241,7 @@ def test_expired_token_is_refused(service_url: str) -> None:
 
 
 def test_a_disabled_user_loses_access_at_once(client: TestClient, service_url: str) -> None:
-    from myotrial.server.security import password_hasher
+    from myotrial.services.passwords import password_hasher
     from myotrial.services.sites import SiteService
 
     sites = SiteService.open(service_url, password_hasher(light=True))

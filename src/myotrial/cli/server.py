@@ -9,6 +9,7 @@ from dataclasses import replace
 import click
 
 from myotrial.cli._common import console, database_url, db_option, report_errors
+from myotrial.services.access import ROLES
 
 
 @click.command("serve")
@@ -51,9 +52,7 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option(
-    "--role", required=True, type=click.Choice(["admin", "investigator", "monitor", "statistician"])
-)
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--site", default=None, help="The investigator's site.")
 @click.option(
     "--password-stdin",

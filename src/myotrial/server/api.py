@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from myotrial.server.deps import ApiCaller, Sites, signer
 from myotrial.server.security import TokenClaims
+from myotrial.services.access import PASSWORD_MIN_LENGTH
 
 router = APIRouter(prefix="/api")
 
@@ -58,7 +59,7 @@ class AnswerIn(BaseModel):
 
 class UserIn(BaseModel):
     username: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=8, max_length=1000)
+    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=1000)
     role: str
     site: str | None = None
 

@@ -17,12 +17,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from myotrial import __version__
-from myotrial.errors import InvalidInputError, NotFoundError, Problem, StoreError
+from myotrial.errors import (
+    AccessDeniedError,
+    InvalidInputError,
+    NotFoundError,
+    Problem,
+    StoreError,
+)
 from myotrial.server import api, pages
 from myotrial.server.pages import LoginRequiredError
 from myotrial.server.security import LoginLimiter, TokenSigner
 from myotrial.server.settings import ServerSettings
-from myotrial.services.sites import AccessDeniedError, SiteService
+from myotrial.services.sites import SiteService
 
 
 def create_app(settings: ServerSettings) -> FastAPI:

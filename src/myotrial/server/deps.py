@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from myotrial.server.policy import Caller
 from myotrial.server.security import TokenError, TokenSigner
+from myotrial.services.access import Caller
 from myotrial.services.sites import SiteService
 
 SESSION_COOKIE = "myotrial_session"

@@ -16,12 +16,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from myotrial.errors import InvalidInputError
+from myotrial.errors import AccessDeniedError, InvalidInputError
 from myotrial.server.charts import timeline_chart_svg
 from myotrial.server.deps import SESSION_COOKIE, Sites, page_caller, signer
-from myotrial.server.policy import Caller
 from myotrial.server.security import TokenClaims
-from myotrial.services.sites import AccessDeniedError
+from myotrial.services.access import Caller
 
 LOGIN_CSRF_COOKIE = "myotrial_login_csrf"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))

@@ -1,7 +1,8 @@
-"""Passwords, bearer tokens, CSRF tokens and the failed-login limiter.
+"""Bearer tokens, CSRF tokens and the failed-login limiter of the web service.
 
-- Passwords are hashed with Argon2id (memory-hard; argon2-cffi defaults follow RFC 9106's
-  second recommended option), never stored or logged in clear.
+- Passwords are hashed by :mod:`myotrial.services.passwords` (Argon2id) and the roles
+  and account rules live in :mod:`myotrial.services.access`; this module handles only
+  what HTTP needs.
 - Access tokens are signed JWTs (HS256) that carry the user's name, role and site and
   expire (default 30 minutes); the role and site in a token are re-checked against the
   database on every request, so a disabled user loses access at once.
@@ -22,37 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from argon2.profiles import RFC_9106_LOW_MEMORY
 
-ROLES: tuple[str, ...] = ("admin", "investigator", "monitor", "statistician")
 TOKEN_ALGORITHM = "HS256"
-
-
-def password_hasher(light: bool = False) -> PasswordHasher:
-    """The Argon2id hasher: RFC 9106's low-memory profile, or a light one for tests.
-
-    A hash records its own parameters, so verifying never depends on this choice.
-    """
-    if light:
-        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    return PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
-
-
-def hash_password(hasher: PasswordHasher, password: str) -> str:
-    """Argon2id hash of ``password`` (salted, self-describing)."""
-    if len(password) < 8:
-        raise ValueError("a password needs at least 8 characters")
-    return hasher.hash(password)
-
-
-def verify_password(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
-    """Whether ``password`` matches ``password_hash``; never raises on a mismatch."""
-    try:
-        return hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Every rule here is a call to the code the command line uses: values are parsed and
 validated by :mod:`myotrial.ingest`, written with their audit rows by
 :mod:`myotrial.store`, and scored by :mod:`myotrial.analysis`. This module only adds
-the access rules of :mod:`myotrial.server.policy` (roles and site isolation).
+the access rules of :mod:`myotrial.services.access` (roles and site isolation).
 """
 
 from __future__ import annotations
@@ -17,20 +17,20 @@ from functools import cached_property
 from typing import Any
 
 import pandas as pd
-from argon2 import PasswordHasher
 
 from myotrial.analysis.api import prepare
 from myotrial.analysis.options import AnalysisOptions, Notes
 from myotrial.analysis.scoring import score_visits
-from myotrial.errors import InvalidInputError, MyotrialError, NotFoundError, Problem
-from myotrial.server.policy import Caller
-from myotrial.server.security import ROLES, hash_password, password_hasher, verify_password
+from myotrial.errors import AccessDeniedError, InvalidInputError, NotFoundError, Problem
+from myotrial.services.access import Caller, account_problems, require, require_user_manager
+from myotrial.services.passwords import (
+    PasswordHasher,
+    hash_password,
+    password_hasher,
+    verify_password,
+)
 from myotrial.store import TrialStore, accounts, open_store, records
 from myotrial.trialdata import TrialData
-
-
-class AccessDeniedError(MyotrialError):
-    """The caller is authenticated but their role does not allow the action."""
 
 
 class SiteService:
@@ -71,9 +71,8 @@ class SiteService:
         self, caller: Caller | None, username: str, password: str, role: str, site: str | None
     ) -> dict[str, Any]:
         """Create a user; ``caller`` None means the command line (the machine's admin)."""
-        if caller is not None and not caller.manages_users:
-            raise AccessDeniedError("only an admin may add users")
-        problems = _user_problems(username, password, role, site)
+        require_user_manager(caller, "add users")
+        problems = account_problems(username, password, role, site)
         if problems:
             raise InvalidInputError(problems)
         with self.store.engine.begin() as connection:
@@ -84,25 +83,22 @@ class SiteService:
 
     def disable_user(self, caller: Caller | None, username: str) -> None:
         """Disable a user at once (their tokens stop working on the next request)."""
-        if caller is not None and not caller.manages_users:
-            raise AccessDeniedError("only an admin may disable users")
+        require_user_manager(caller, "disable users")
         with self.store.engine.begin() as connection:
             accounts.set_active(connection, username, False)
 
     def users(self, caller: Caller | None) -> list[dict[str, Any]]:
         """Every user without password hashes (``caller`` None: the command line)."""
-        if caller is not None and not caller.manages_users:
-            raise AccessDeniedError("only an admin may list users")
+        require_user_manager(caller, "list users")
         with self.store.engine.connect() as connection:
             return _jsonable(accounts.list_users(connection))
 
     # patients ------------------------------------------------------------------------
     def patients(self, caller: Caller) -> list[dict[str, Any]]:
         """The patients the caller may see, with their number of visits."""
-        if not caller.reads_identified:
-            raise AccessDeniedError("this role reads pseudonymised exports only")
+        require(caller.reads_identified, "this role reads pseudonymised exports only")
         with self.store.engine.connect() as connection:
-            frame = records.patient_list(connection, _site_filter(caller))
+            frame = records.patient_list(connection, caller.site_filter)
         return _jsonable(frame.to_dict("records"))
 
     def patient(self, caller: Caller, patient_id: str) -> dict[str, Any]:
@@ -212,14 +208,13 @@ class SiteService:
 
     def _visible_ids(self, caller: Caller) -> list[str] | None:
         """Patient ids the caller may see; ``None`` means all."""
-        if caller.role in ("admin", "monitor"):
+        if caller.sees_all_sites:
             return None
         return [p["patient_id"] for p in self.patients(caller)]
 
     # queries -------------------------------------------------------------------------
     def queries(self, caller: Caller, status: str | None) -> list[dict[str, Any]]:
-        if caller.role == "statistician":
-            raise AccessDeniedError("statisticians do not see data queries")
+        require(caller.reads_queries, "statisticians do not see data queries")
         with self.store.engine.connect() as connection:
             rows = accounts.list_queries(connection, self._visible_ids(caller), status)
         sites = self._sites_of([r["patient_id"] for r in rows])
@@ -235,8 +230,7 @@ class SiteService:
         visit_date: str | None,
         field: str | None,
     ) -> dict[str, Any]:
-        if not caller.raises_queries:
-            raise AccessDeniedError("only monitors raise queries")
+        require(caller.raises_queries, "only monitors raise queries")
         self._visible_site(caller, patient_id)
         values = {
             "patient_id": patient_id,
@@ -274,8 +268,7 @@ class SiteService:
         )
 
     def close_query(self, caller: Caller, query_id: int) -> dict[str, Any]:
-        if not caller.raises_queries:
-            raise AccessDeniedError("only monitors close queries")
+        require(caller.raises_queries, "only monitors close queries")
         self._query(caller, query_id)
         return self._update_query(
             query_id,
@@ -306,8 +299,7 @@ class SiteService:
     # pseudonymised export ------------------------------------------------------------
     def pseudonymised(self, caller: Caller) -> dict[str, Any]:
         """Visits and infusions keyed by a keyed-hash pseudonym; no site, no names."""
-        if not caller.reads_pseudonymised:
-            raise AccessDeniedError("this role may not read the pseudonymised export")
+        require(caller.reads_pseudonymised, "this role may not read the pseudonymised export")
         trial = self.store.load_trial()
         key = trial.checksum.encode() or b"myotrial"
         tables: dict[str, Any] = {}
@@ -377,32 +369,6 @@ def visit_scores(trial: TrialData) -> pd.DataFrame:
 
 def _pseudonym(key: bytes, patient_id: str) -> str:
     return "P-" + hmac.new(key, patient_id.encode(), hashlib.sha256).hexdigest()[:12]
-
-
-def _site_filter(caller: Caller) -> str | None:
-    return caller.site if caller.role == "investigator" else None
-
-
-def _user_problems(username: str, password: str, role: str, site: str | None) -> list[Problem]:
-    problems: list[Problem] = []
-    if role not in ROLES:
-        problems.append(Problem("user", None, "role", role, f"must be one of {', '.join(ROLES)}"))
-    if role == "investigator" and not site:
-        problems.append(
-            Problem(
-                "user",
-                None,
-                "site",
-                site,
-                "is required for an investigator",
-                "investigators see only their own site",
-            )
-        )
-    if len(password) < 8:
-        problems.append(Problem("user", None, "password", None, "needs at least 8 characters"))
-    if not username.strip():
-        problems.append(Problem("user", None, "username", username, "cannot be empty"))
-    return problems
 
 
 def _parse_date(text: str | None) -> dt.date | None:
