@@ -1,18 +1,29 @@
-"""The myotrial exception tree.
+"""The myotrial exception tree, and what each error means to a shell and to HTTP.
 
 Every error myotrial raises on purpose derives from :class:`MyotrialError`, so callers
-can catch one class. Foreign exceptions (pandas, SQLAlchemy, tomllib) are translated
-at the boundary with ``raise ... from``.
+can catch one class. Foreign exceptions (pandas, SQLAlchemy, tomllib, argon2, PyJWT) are
+translated at the boundary with ``raise ... from``.
 
-::
+Each class carries the exit status of a command that stops on it (``exit_code``) and
+the status of the HTTP answer (``http_status``); the command line and the web service
+read these two attributes and nothing else, so the mapping is written only here::
 
-    MyotrialError
-    ├── InvalidInputError          bad user input; carries every problem found
-    │   └── ConfigError            trial.toml or an option is wrong
-    ├── StoreError                 the database refused or is out of date
-    │   └── NotFoundError          a patient, visit or record does not exist
-    ├── AccessDeniedError          the caller's role does not allow the action
-    └── AnalysisError              an analysis cannot be computed from the data given
+    class                          exit  HTTP  meaning
+    MyotrialError                    1   400   base class: the request cannot be done
+    ├── InvalidInputError            2   422   bad user input; carries every problem found
+    │   └── ConfigError              2   422   trial.toml or an option is wrong
+    ├── AnalysisError                1   422   an analysis cannot be computed from the data
+    ├── ExportError                  1   422   the data break a limit of the export format
+    ├── AccessDeniedError            1   403   the caller's role does not allow the action
+    ├── TokenError                   1   401   the token is missing, forged or expired
+    │   └── LoginRequiredError       1   401   a page needs a session (web: go to /login)
+    ├── StoreError                   1   503   the database refused or is out of date
+    │   └── NotFoundError            1   404   a patient, visit or record does not exist
+    └── PdfError                     1   503   no PDF engine, or the engine failed
+
+Exit status 0 means success. A :class:`StoreError` may quote the database driver (SQL,
+parameters, the URL); its ``public`` flag is false, so the web service answers with the
+class's :attr:`~MyotrialError.public_message` instead of the text.
 
 This module imports nothing from myotrial.
 """
@@ -23,6 +34,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -68,8 +80,30 @@ def problems_to_csv(problems: Iterable[Problem]) -> str:
     return buffer.getvalue()
 
 
+EXIT_OK = 0
+"""Exit status of a command that did what was asked."""
+
+
 class MyotrialError(Exception):
-    """Base class of every error myotrial raises on purpose."""
+    """Base class of every error myotrial raises on purpose.
+
+    Attributes
+    ----------
+    exit_code : int
+        Exit status of a command that stops on this error (2 invalid input, 1 other).
+    http_status : int
+        Status of the web service's answer.
+    public : bool
+        Whether the message may be shown to a remote user as it is; when false the web
+        service shows :attr:`public_message` (the message may quote SQL or a URL).
+    public_message : str
+        What a remote user is told when ``public`` is false.
+    """
+
+    exit_code: ClassVar[int] = 1
+    http_status: ClassVar[int] = 400
+    public: ClassVar[bool] = True
+    public_message: ClassVar[str] = "the request could not be carried out"
 
 
 class InvalidInputError(MyotrialError):
@@ -77,6 +111,9 @@ class InvalidInputError(MyotrialError):
 
     Raised before anything is written, so the database is unchanged.
     """
+
+    exit_code = 2
+    http_status = 422
 
     def __init__(self, problems: Sequence[Problem], message: str | None = None) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
@@ -93,17 +130,53 @@ class ConfigError(InvalidInputError):
     """trial.toml, a settings value or a command-line option is invalid."""
 
 
+class AnalysisError(MyotrialError):
+    """An analysis cannot be computed from the data given."""
+
+    http_status = 422
+
+
+class ExportError(MyotrialError):
+    """A dataset cannot be written in the format asked (a limit of the format is broken)."""
+
+    http_status = 422
+
+
+class AccessDeniedError(MyotrialError):
+    """The caller is authenticated but their role does not allow the action."""
+
+    http_status = 403
+
+
+class TokenError(MyotrialError):
+    """The token is missing, forged, malformed or expired, or its user is disabled."""
+
+    http_status = 401
+
+
+class LoginRequiredError(TokenError):
+    """A web page needs a session and the request has none (answered with the login page)."""
+
+
 class StoreError(MyotrialError):
     """The database could not be read or written as asked."""
+
+    http_status = 503
+    public = False
+    public_message = (
+        "the database could not carry out the request; nothing was written "
+        "(the server's log has the details)"
+    )
 
 
 class NotFoundError(StoreError):
     """A patient, visit or other record asked for does not exist."""
 
+    http_status = 404
+    public = True
 
-class AnalysisError(MyotrialError):
-    """An analysis cannot be computed from the data given."""
 
+class PdfError(MyotrialError):
+    """The PDF could not be written (no engine, or the engine failed)."""
 
-class AccessDeniedError(MyotrialError):
-    """The caller is authenticated but their role does not allow the action."""
+    http_status = 503

@@ -11,12 +11,13 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from myotrial.errors import InvalidInputError, MyotrialError, Problem, problems_to_csv
 
 DEFAULT_DB = "sqlite:///myotrial.db"
-EXIT_INVALID = 2
-EXIT_FAILURE = 1
+# The exit statuses are those of the exception tree (myotrial.errors): 2 invalid input.
+EXIT_INVALID = InvalidInputError.exit_code
 
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -48,12 +49,11 @@ def report_errors(function: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except InvalidInputError as exc:
-            err_console.print(f"[bold red]invalid input[/]: {exc}", markup=True, soft_wrap=True)
-            sys.exit(EXIT_INVALID)
         except MyotrialError as exc:
-            err_console.print(f"[bold red]error[/]: {exc}", soft_wrap=True)
-            sys.exit(EXIT_FAILURE)
+            what = "invalid input" if isinstance(exc, InvalidInputError) else "error"
+            # escape: a message may quote brackets (SQL, file names) that are not markup
+            err_console.print(f"[bold red]{what}[/]: {escape(str(exc))}", soft_wrap=True)
+            sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import pandas as pd
 
+from myotrial.errors import ExportError
 from myotrial.exchange.cdisc.common import study_id
-from myotrial.exchange.cdisc.transport import ExportError
 from myotrial.exchange.fhir_resources import (
     adverse_event,
     infusion,

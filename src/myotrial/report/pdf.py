@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from myotrial.errors import MyotrialError
+from myotrial.errors import PdfError
 
 CHROMIUM_NAMES: tuple[str, ...] = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_FLAGS: tuple[str, ...] = (
@@ -30,10 +30,6 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
     "--no-pdf-header-footer",
 )
 CHROMIUM_TIMEOUT_S = 120
-
-
-class PdfError(MyotrialError):
-    """The PDF could not be written (no engine, or the engine failed)."""
 
 
 def html_to_pdf(html_path: Path, pdf_path: Path, engine: str = "auto") -> Path:

@@ -1,13 +1,14 @@
 """The web service: ``create_app`` builds the FastAPI application over one trial store.
 
 The application is thin like the command line: routes authenticate, call the site
-service and translate myotrial's errors into HTTP answers (422 with every problem,
-404, 403).
+service, and one handler turns any myotrial error into the HTTP status its class names
+in :mod:`myotrial.errors` (422 with every problem, 404, 403, 401, 503).
 """
 
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
@@ -17,18 +18,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from myotrial import __version__
-from myotrial.errors import (
-    AccessDeniedError,
-    InvalidInputError,
-    NotFoundError,
-    Problem,
-    StoreError,
-)
+from myotrial.errors import InvalidInputError, LoginRequiredError, MyotrialError, Problem
 from myotrial.server import api, pages
-from myotrial.server.pages import LoginRequiredError
 from myotrial.server.security import LoginLimiter, TokenSigner
 from myotrial.server.settings import ServerSettings
 from myotrial.services.sites import SiteService
+
+_log = logging.getLogger("myotrial.server")
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
@@ -63,35 +59,34 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
 
 def _error_handlers(app: FastAPI) -> None:
-    """JSON answers under /api, short pages elsewhere; the same status codes for both."""
+    """Answer every myotrial error with the status its class names (:mod:`myotrial.errors`).
 
-    def answer(request: Request, status_code: int, detail: Any) -> Response:
-        if request.url.path.startswith("/api"):
-            return JSONResponse({"detail": detail}, status_code=status_code)
-        text = detail if isinstance(detail, str) else "; ".join(str(Problem(**p)) for p in detail)
-        return HTMLResponse(
-            _ERROR_PAGE.format(status=status_code, text=html.escape(text)), status_code=status_code
-        )
-
-    @app.exception_handler(InvalidInputError)
-    async def invalid(request: Request, exc: InvalidInputError) -> Response:
-        return answer(request, 422, [asdict(p) for p in exc.problems])
-
-    @app.exception_handler(NotFoundError)
-    async def not_found(request: Request, exc: NotFoundError) -> Response:
-        return answer(request, 404, str(exc))
-
-    @app.exception_handler(AccessDeniedError)
-    async def denied(request: Request, exc: AccessDeniedError) -> Response:
-        return answer(request, 403, str(exc))
-
-    @app.exception_handler(StoreError)
-    async def store_error(request: Request, exc: StoreError) -> Response:
-        return answer(request, 503, str(exc))
+    JSON under /api, a short page elsewhere. Invalid input lists every problem; an error
+    whose text may quote the database (SQL, parameters, its URL) is logged and answered
+    with its class's public message; no answer carries a stack trace.
+    """
 
     @app.exception_handler(LoginRequiredError)
     async def login_required(request: Request, exc: LoginRequiredError) -> Response:
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(MyotrialError)
+    async def myotrial_error(request: Request, exc: MyotrialError) -> Response:
+        if not exc.public:
+            _log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
+        return _answer(request, exc)
+
+
+def _answer(request: Request, exc: MyotrialError) -> Response:
+    detail: str | list[dict[str, Any]] = str(exc) if exc.public else exc.public_message
+    if isinstance(exc, InvalidInputError):
+        detail = [asdict(p) for p in exc.problems]
+    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+    if request.url.path.startswith("/api"):
+        return JSONResponse({"detail": detail}, status_code=exc.http_status, headers=headers)
+    text = detail if isinstance(detail, str) else "; ".join(str(Problem(**p)) for p in detail)
+    page = _ERROR_PAGE.format(status=exc.http_status, text=html.escape(text))
+    return HTMLResponse(page, status_code=exc.http_status, headers=headers)
 
 
 _ERROR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from myotrial.server.security import TokenError, TokenSigner
+from myotrial.errors import TokenError
+from myotrial.server.security import TokenSigner
 from myotrial.services.access import Caller
 from myotrial.services.sites import SiteService
 
@@ -26,22 +27,15 @@ def signer(request: Request) -> TokenSigner:
 
 
 def _caller_from_token(token: str, request: Request) -> Caller:
+    """The caller a token speaks for; :class:`TokenError` (401) when it speaks for none."""
     try:
         claims = signer(request).check(token)
     except TokenError as exc:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "invalid or expired token",
-            headers={"WWW-Authenticate": "Bearer"},
-        ) from exc
+        raise TokenError("invalid or expired token") from exc
     # The database, not the token, is the authority on role and site.
     user = site_service(request).active_user(claims.username)
     if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "unknown or disabled user",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise TokenError("unknown or disabled user")
     return Caller(user["username"], user["role"], user["site"])
 
 
@@ -51,11 +45,7 @@ def api_caller(
 ) -> Caller:
     """The caller of an API request, from its bearer token (401 without one)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "not authenticated",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise TokenError("not authenticated")
     return _caller_from_token(credentials.credentials, request)
 
 
@@ -66,7 +56,7 @@ def page_caller(request: Request) -> Caller | None:
         return None
     try:
         return _caller_from_token(token, request)
-    except HTTPException:
+    except TokenError:
         return None
 
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from myotrial.errors import AccessDeniedError, InvalidInputError
+from myotrial.errors import AccessDeniedError, InvalidInputError, LoginRequiredError
 from myotrial.server.charts import timeline_chart_svg
 from myotrial.server.deps import SESSION_COOKIE, Sites, page_caller, signer
 from myotrial.server.security import TokenClaims
@@ -27,14 +27,11 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
 
 
-class LoginRequiredError(Exception):
-    """Raised by pages that need a session; answered with a redirect to /login."""
-
-
 def _caller(request: Request) -> Caller:
+    """The logged-in caller; :class:`LoginRequiredError` (a redirect to /login) if none."""
     caller = page_caller(request)
     if caller is None:
-        raise LoginRequiredError
+        raise LoginRequiredError("this page needs a session; log in first")
     return caller
 
 

@@ -24,6 +24,8 @@ from typing import Any
 
 import jwt
 
+from myotrial.errors import TokenError
+
 TOKEN_ALGORITHM = "HS256"
 
 
@@ -34,10 +36,6 @@ class TokenClaims:
     username: str
     role: str
     site: str | None
-
-
-class TokenError(Exception):
-    """The token is missing, forged, malformed or expired."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from myotrial import __version__
-from myotrial.errors import MyotrialError
+from myotrial.errors import ExportError
 from myotrial.exchange.cdisc.common import SAS_EPOCH, Dataset
 
 XPT_NAME_MAX = 8
@@ -33,10 +33,6 @@ def _longest_bytes(values: pd.Series) -> int:
     """Length in UTF-8 bytes of the longest value (0 for no rows)."""
     lengths = [len(str(v).encode("utf-8")) for v in values.dropna().unique()]
     return max(lengths, default=0)
-
-
-class ExportError(MyotrialError):
-    """A dataset cannot be written in the format asked (a limit of the format is broken)."""
 
 
 def check_xpt_limits(dataset: Dataset) -> list[str]:
