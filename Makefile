@@ -12,8 +12,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# The demo installs every extra the README's commands need (serve, user, export); the
+# PDF engine stays optional (pip install 'myotrial[pdf]' or Debian's chromium).
 $(STAMP_RUN): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[server,exchange]'
 	touch $@
 
 $(STAMP_TEST): pyproject.toml | $(BIN)/python
@@ -21,7 +23,7 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP_RUN)
 
 demo: $(STAMP_RUN)
-	$(BIN)/myotrial demo --out $(DEMO_DIR)
+	$(BIN)/myotrial demo -o $(DEMO_DIR)
 
 test: $(STAMP_TEST)
 	$(BIN)/python -m pytest -n 2 -q

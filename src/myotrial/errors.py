@@ -19,7 +19,9 @@ read these two attributes and nothing else, so the mapping is written only here:
     │   └── LoginRequiredError       1   401   a page needs a session (web: go to /login)
     ├── StoreError                   1   503   the database refused or is out of date
     │   └── NotFoundError            1   404   a patient, visit or record does not exist
-    └── PdfError                     1   503   no PDF engine, or the engine failed
+    ├── PdfError                     1   503   no PDF engine, or the engine failed
+    ├── OutputError                  1   500   a file or folder asked for cannot be written
+    └── MissingDependencyError       1   503   an optional package is not installed
 
 Exit status 0 means success. A :class:`StoreError` may quote the database driver (SQL,
 parameters, the URL); its ``public`` flag is false, so the web service answers with the
@@ -180,3 +182,37 @@ class PdfError(MyotrialError):
     """The PDF could not be written (no engine, or the engine failed)."""
 
     http_status = 503
+
+
+class OutputError(MyotrialError):
+    """A file or folder asked for cannot be written (read-only, a folder, no parent).
+
+    The message is ``cannot write PATH: REASON``; ``path`` and ``reason`` are kept.
+    The path is the server's own, so a remote user is told only that output failed.
+    """
+
+    http_status = 500
+    public = False
+    public_message = "the server could not write its output; nothing was written"
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"cannot write {self.path}: {reason}")
+
+
+class MissingDependencyError(MyotrialError):
+    """An optional package is not installed; the message names the extra that installs it.
+
+    ``package`` is the missing import name, ``extra`` the myotrial extra (``server``,
+    ``exchange``, ``pdf``, ``dask``) that declares it.
+    """
+
+    http_status = 503
+
+    def __init__(self, package: str, extra: str, needed_for: str = "this command") -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{needed_for} needs {package}, which is not installed: pip install 'myotrial[{extra}]'"
+        )

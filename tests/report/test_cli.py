@@ -17,7 +17,9 @@ from myotrial.cli import main
 def offline_pipeline(monkeypatch):
     """The hand-built trial and analysis in place of loading and analysing a folder."""
     monkeypatch.setattr("myotrial.services.report._load", lambda path, url: make_trial())
-    monkeypatch.setattr("myotrial.services.report._analyse", lambda trial, step: make_result())
+    monkeypatch.setattr(
+        "myotrial.services.report._analyse", lambda trial, options, step: make_result()
+    )
     monkeypatch.setattr("myotrial.report.sections._pilot", lambda _p: make_pilot())
 
 

@@ -11,8 +11,25 @@ import click
 from myotrial import __version__
 from myotrial.cli import analysis, design, exchange, score, server, trial
 
+#: Spellings that run the same command; left out of ``--help`` so it lists each once.
+ALIASES: dict[str, str] = {"analyse": "analyze", "randomize": "randomise"}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Commands(click.Group):
+    """The command group, with British and American spellings of the same command."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, ALIASES.get(cmd_name, cmd_name))
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        # The canonical name, so usage lines and errors name the documented command.
+        name, command, rest = super().resolve_command(ctx, args)
+        return (command.name if command else name), command, rest
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="myotrial")
 def main() -> None:
     """myotrial: run and analyse cell-therapy trials in refractory myositis."""

@@ -1,4 +1,4 @@
-"""What every command shares: the --db option, error reporting and exit codes."""
+"""What every command shares: the --db and -o options, error reporting and exit codes."""
 
 from __future__ import annotations
 
@@ -58,15 +58,86 @@ def report_errors(function: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def problems_csv_option(help_text: str) -> Callable[[F], F]:
-    """Add ``--problems-csv FILE`` (where to write every problem found, as CSV)."""
+class AliasedOption(click.Option):
+    """An option whose ``hidden_aliases`` work but are left out of ``--help``.
+
+    Old spellings (``--out``, ``--problems-csv``) keep working for scripts written
+    against them, while the help shows one spelling per option.
+    """
+
+    def __init__(self, *args: Any, hidden_aliases: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hidden_aliases = hidden_aliases
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        shown = self.opts
+        self.opts = [opt for opt in shown if opt not in self.hidden_aliases]
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = shown
+
+
+def output_option(
+    help_text: str,
+    *,
+    folder: bool = False,
+    required: bool = True,
+    default: Any = None,
+    dest: str = "output",
+    path_type: type = Path,
+) -> Callable[[F], F]:
+    """Add ``-o/--output`` (``--out`` still accepted): the file or folder a command writes."""
     return click.option(
+        "-o",
+        "--output",
+        "--out",
+        dest,
+        cls=AliasedOption,
+        hidden_aliases=("--out",),
+        required=required,
+        default=default,
+        show_default=default is not None,
+        metavar="DIR" if folder else "FILE",
+        type=click.Path(file_okay=not folder, dir_okay=folder, path_type=path_type),
+        help=help_text,
+    )
+
+
+def analysis_options(function: F) -> F:
+    """Add ``--population`` and ``--missing``, the options of an analysis (docs/analysis.md).
+
+    ``analyze``, ``report`` and ``export adam`` share them, so a non-default analysis
+    can be reported and exported as it was analysed.
+    """
+    population = click.option(
+        "--population",
+        type=click.Choice(["adult", "juvenile"]),
+        default=None,
+        help="TIS thresholds (default: the trial's population).",
+    )
+    missing = click.option(
+        "--missing",
+        type=click.Choice(["strict", "zero"]),
+        default="strict",
+        show_default=True,
+        help="TIS when a core set measure is absent.",
+    )
+    return population(missing(function))
+
+
+def problems_csv_option(help_text: str) -> Callable[[F], F]:
+    """Add ``--csv FILE`` (``--problems-csv`` still accepted): every problem found, as CSV."""
+    return click.option(
+        "--csv",
         "--problems-csv",
         "problems_csv",
+        cls=AliasedOption,
+        hidden_aliases=("--problems-csv",),
         type=click.Path(path_type=Path),
         default=None,
         metavar="FILE",
-        help=help_text,
+        help=help_text + " FILE - writes to standard output.",
     )
 
 

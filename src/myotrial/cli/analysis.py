@@ -7,19 +7,21 @@ from pathlib import Path
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from myotrial.cli._common import console, database_url, db_option, err_console, report_errors
+from myotrial.cli._common import (
+    analysis_options,
+    console,
+    database_url,
+    db_option,
+    err_console,
+    output_option,
+    report_errors,
+)
 
 
 @click.command("report")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @db_option
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The HTML file to write.",
-)
+@output_option("The HTML file to write.")
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside the HTML file.")
 @click.option(
     "--design",
@@ -27,11 +29,19 @@ from myotrial.cli._common import console, database_url, db_option, err_console, 
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A design JSON from `myotrial design` to add as a section.",
 )
+@analysis_options
 @report_errors
 def report_command(
-    path: Path | None, db: str | None, output: Path, pdf: bool, design_path: Path | None
+    path: Path | None,
+    db: str | None,
+    output: Path,
+    pdf: bool,
+    design_path: Path | None,
+    population: str | None,
+    missing: str,
 ) -> None:
     """Write the trial report (one self-contained HTML file) for PATH or the database."""
+    from myotrial.analysis.options import AnalysisOptions
     from myotrial.services.report import build_report
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
@@ -43,6 +53,7 @@ def report_command(
             output,
             pdf=pdf,
             design_path=design_path,
+            options=AnalysisOptions(population=population, missing=missing),
             progress=lambda name: bar.update(task, description=name),
         )
     for file in written:
@@ -52,27 +63,8 @@ def report_command(
 @click.command("analyze")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @db_option
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the CSV tables and summary.json.",
-)
-@click.option(
-    "--population",
-    type=click.Choice(["adult", "juvenile"]),
-    default=None,
-    help="TIS thresholds (default: the trial's population).",
-)
-@click.option(
-    "--missing",
-    type=click.Choice(["strict", "zero"]),
-    default="strict",
-    show_default=True,
-    help="TIS when a core set measure is absent.",
-)
+@output_option("Folder for the CSV tables and summary.json.", folder=True, dest="out_dir")
+@analysis_options
 @report_errors
 def analyze_command(
     path: Path | None, db: str | None, out_dir: Path, population: str | None, missing: str

@@ -14,6 +14,7 @@ from myotrial.cli._common import (
     database_url,
     db_option,
     err_console,
+    output_option,
     report_errors,
 )
 from myotrial.errors import ConfigError, Problem
@@ -134,13 +135,7 @@ def _value_options(function: Any) -> Any:
     help="Simulate a power curve around the chosen n.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the design as JSON.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write the design JSON to this file.",
-)
+@output_option("Write the design JSON to this file.", required=False)
 @click.option(
     "--html",
     type=click.Path(path_type=Path),
@@ -245,9 +240,7 @@ def _search_table(search: dict[str, Any]) -> Table:
 @click.option("--block-sizes", default=None, help="Allowed block lengths, e.g. 2,4.")
 @click.option("--seed", type=int, required=True, help="Seed of the list.")
 @click.option("--ratio", default="1:1", show_default=True, help="Allocation MSCT:control.")
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), required=True, help="CSV file to write."
-)
+@output_option("CSV file to write.")
 @report_errors
 def randomise_command(
     n_per_stratum: int,

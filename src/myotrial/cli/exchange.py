@@ -13,23 +13,26 @@ from typing import Any
 
 import click
 
-from myotrial.cli._common import console, database_url, db_option, report_errors
-from myotrial.exchange.cdisc.transport import FORMATS
+from myotrial.cli._common import (
+    AliasedOption,
+    analysis_options,
+    console,
+    database_url,
+    db_option,
+    output_option,
+    report_errors,
+)
+from myotrial.exchange.cdisc.transport import FORMATS, check_writers
+from myotrial.extras import require
 from myotrial.services import exchange as service
+from myotrial.text import plural
 
 COMMANDS: list[click.Command] = []
 
 _path_argument = click.argument(
     "path", required=False, type=click.Path(exists=True, path_type=Path)
 )
-_out_dir = click.option(
-    "-o",
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write into (created if absent).",
-)
+_out_dir = output_option("Folder to write into (created if absent).", folder=True, dest="out")
 _format_option = click.option(
     "--format",
     "file_format",
@@ -49,7 +52,7 @@ def _exporting(what: str, run: Callable[..., list[Path]]) -> Callable[..., None]
     def command(path: Path | None, db: str | None, out: Path, **options: Any) -> None:
         trial = service.load_trial(path, database_url(db))
         written = run(trial, out, **options)
-        console.print(f"[bold green]{what}[/]: {len(written)} files", soft_wrap=True)
+        console.print(f"[bold green]{what}[/]: {plural(len(written), 'file')}", soft_wrap=True)
         _listed(written)
 
     return command
@@ -78,6 +81,7 @@ def redcap(path: Path | None, db: str | None, out: Path) -> None:
 @report_errors
 def sdtm(path: Path | None, db: str | None, out: Path, file_format: str) -> None:
     """SDTM datasets DM, SV, EX, CM, AE, CE, LB, QS (+ SUPPDM, SUPPEX)."""
+    check_writers(file_format)
     _exporting("SDTM", service.export_sdtm)(path, db, out, file_format=file_format)
 
 
@@ -86,10 +90,22 @@ def sdtm(path: Path | None, db: str | None, out: Path, file_format: str) -> None
 @db_option
 @_out_dir
 @_format_option
+@analysis_options
 @report_errors
-def adam(path: Path | None, db: str | None, out: Path, file_format: str) -> None:
+def adam(
+    path: Path | None,
+    db: str | None,
+    out: Path,
+    file_format: str,
+    population: str | None,
+    missing: str,
+) -> None:
     """ADaM datasets ADSL, ADEFF (core set measures and TIS per course) and ADTTE."""
-    _exporting("ADaM", service.export_adam)(path, db, out, file_format=file_format)
+    from myotrial.analysis.options import AnalysisOptions
+
+    check_writers(file_format)
+    options = AnalysisOptions(population=population, missing=missing)
+    _exporting("ADaM", service.export_adam)(path, db, out, file_format=file_format, options=options)
 
 
 @export.command("fhir")
@@ -97,17 +113,22 @@ def adam(path: Path | None, db: str | None, out: Path, file_format: str) -> None
 @db_option
 @click.option(
     "-o",
+    "--output",
     "--out",
     "out",
+    cls=AliasedOption,
+    hidden_aliases=("--out",),
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Bundle file (.json).",
+    metavar="FILE|DIR/",
+    help="Bundle file (.json); a folder (DIR/) gets DIR/bundle.json.",
 )
 @report_errors
-def fhir(path: Path | None, db: str | None, out: Path) -> None:
+def fhir(path: Path | None, db: str | None, out: str) -> None:
     """FHIR R4 Bundle: Patient, ResearchStudy/Subject, Observation, infusions, AEs."""
-    _exporting("FHIR bundle", lambda trial, target: [service.export_fhir(trial, target)])(
-        path, db, out
+    require("exchange", "fhir.resources", needed_for="myotrial export fhir")
+    target = service.bundle_path(out)
+    _exporting("FHIR bundle", lambda trial, _: [service.export_fhir(trial, target)])(
+        path, db, target
     )
 
 

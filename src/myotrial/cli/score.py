@@ -13,7 +13,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from myotrial.cli._common import console, report_errors
+from myotrial.cli._common import console, output_option, report_errors
 from myotrial.errors import ConfigError, InvalidInputError, Problem
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -137,13 +137,7 @@ def _pair_kwargs(
 
 @score.command("tis")
 @click.argument("pairs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="CSV file to write: the input columns, then the TIS columns.",
-)
+@output_option("CSV file to write: the input columns, then the TIS columns.", dest="out")
 @click.option(
     "--population",
     type=click.Choice(["adult", "juvenile"]),
@@ -183,13 +177,7 @@ def score_tis_command(
 
 @score.command("doi")
 @click.argument("pairs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="CSV file to write: the input columns, then the DOI columns.",
-)
+@output_option("CSV file to write: the input columns, then the DOI columns.", dest="out")
 @click.option(
     "--missing",
     type=click.Choice(["strict", "zero"]),
@@ -211,13 +199,7 @@ def score_doi_command(pairs: Path, out: Path, missing: str, **options: Any) -> N
 
 @click.command("classify")
 @click.argument("patients", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="CSV file to write: the input columns, then the classification columns.",
-)
+@output_option("CSV file to write: the input columns, then the classification columns.", dest="out")
 @report_errors
 def classify_command(patients: Path, out: Path) -> None:
     """EULAR/ACR 2017 and Bohan-Peter classification of every patient in PATIENTS."""

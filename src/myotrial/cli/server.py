@@ -9,6 +9,7 @@ from dataclasses import replace
 import click
 
 from myotrial.cli._common import console, database_url, db_option, report_errors
+from myotrial.extras import require
 from myotrial.services.access import ROLES
 
 
@@ -28,6 +29,7 @@ def serve(db: str | None, host: str, port: int, insecure_cookies: bool) -> None:
     Tokens are signed with $MYOTRIAL_SECRET (a random secret when unset, so tokens end
     with the process). Use PostgreSQL (--db postgresql://...) for several users at once.
     """
+    require("server", needed_for="myotrial serve")
     import uvicorn
 
     from myotrial.server.app import create_app
@@ -43,6 +45,11 @@ def serve(db: str | None, host: str, port: int, insecure_cookies: bool) -> None:
         f"(API description: http://{host}:{port}/docs)"
     )
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _require_accounts(command: str) -> None:
+    """Accounts hash passwords with argon2 and sign tokens with PyJWT (the server extra)."""
+    require("server", "argon2", "jwt", needed_for=f"myotrial {command}")
 
 
 @click.group("user")
@@ -64,6 +71,7 @@ def user() -> None:
 @report_errors
 def user_add(name: str, role: str, site: str | None, password_stdin: bool, db: str | None) -> None:
     """Add user NAME with a role (and a site for investigators)."""
+    _require_accounts("user add")
     from myotrial.services.sites import SiteService
 
     password = sys.stdin.readline().rstrip("\r\n")
@@ -81,6 +89,7 @@ def user_add(name: str, role: str, site: str | None, password_stdin: bool, db: s
 @report_errors
 def user_disable(name: str, db: str | None) -> None:
     """Disable user NAME at once (their tokens stop working)."""
+    _require_accounts("user disable")
     from myotrial.services.sites import SiteService
 
     sites = SiteService.open(database_url(db))
@@ -96,6 +105,7 @@ def user_disable(name: str, db: str | None) -> None:
 @report_errors
 def user_list(db: str | None) -> None:
     """List the users, their roles and sites."""
+    _require_accounts("user list")
     from rich.table import Table
 
     from myotrial.services.sites import SiteService

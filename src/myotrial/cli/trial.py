@@ -16,6 +16,7 @@ from myotrial.cli._common import (
     database_url,
     db_option,
     err_console,
+    output_option,
     problems_csv_option,
     report_errors,
     write_problems_csv,
@@ -27,13 +28,12 @@ COMMANDS: list[click.Command] = []
 
 
 @click.command()
-@click.option(
-    "--out",
-    "out_dir",
+@output_option(
+    "Folder for everything the demonstration writes.",
+    folder=True,
+    required=False,
     default="demo-output",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for everything the demonstration writes.",
+    dest="out_dir",
 )
 @click.option(
     "--seed",

@@ -36,6 +36,7 @@ from myotrial.exchange.fhir_resources import (
     research_study,
     research_subject,
 )
+from myotrial.extras import import_optional
 from myotrial.trialdata import TrialData
 
 NAMESPACE = uuid.UUID("6f1d2c3e-2a4b-5c6d-8e9f-0a1b2c3d4e5f")
@@ -165,11 +166,11 @@ def validate_bundle(bundle: dict[str, Any]) -> None:
     ExportError
         If a resource breaks its FHIR model or a reference resolves to no entry.
     """
-    from fhir.resources.R4B.bundle import Bundle
+    bundle_module = import_optional("fhir.resources.R4B.bundle", "exchange", "the FHIR export")
     from pydantic import ValidationError
 
     try:
-        Bundle.model_validate(bundle)
+        bundle_module.Bundle.model_validate(bundle)
     except ValidationError as exc:
         raise ExportError(f"the FHIR bundle is not valid R4B: {exc}") from exc
     missing = unresolved_references(bundle)

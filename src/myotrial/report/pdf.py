@@ -30,6 +30,10 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
     "--no-pdf-header-footer",
 )
 CHROMIUM_TIMEOUT_S = 120
+NO_ENGINE = (
+    "no PDF engine: install WeasyPrint (pip install 'myotrial[pdf]') or Chromium "
+    "(apt-get install chromium), or print the HTML report from a browser"
+)
 
 
 def html_to_pdf(html_path: Path, pdf_path: Path, engine: str = "auto") -> Path:
@@ -57,6 +61,16 @@ def html_to_pdf(html_path: Path, pdf_path: Path, engine: str = "auto") -> Path:
     if engine == "weasyprint":
         raise PdfError("WeasyPrint is not installed; install it with pip install 'myotrial[pdf]'")
     return _with_chromium(html_path, pdf_path)
+
+
+def check_pdf_engine(engine: str = "auto") -> None:
+    """Raise :class:`PdfError` now if ``engine`` cannot run, before anything is written."""
+    if engine in ("auto", "weasyprint") and _weasyprint_available():
+        return
+    if engine == "weasyprint":
+        raise PdfError("WeasyPrint is not installed; install it with pip install 'myotrial[pdf]'")
+    if chromium_executable() is None:
+        raise PdfError(NO_ENGINE)
 
 
 def _weasyprint_available() -> bool:
@@ -89,10 +103,7 @@ def chromium_executable() -> str | None:
 def _with_chromium(html_path: Path, pdf_path: Path) -> Path:
     executable = chromium_executable()
     if executable is None:
-        raise PdfError(
-            "no PDF engine: install WeasyPrint (pip install 'myotrial[pdf]') or Chromium "
-            "(apt-get install chromium), or print the HTML report from a browser"
-        )
+        raise PdfError(NO_ENGINE)
     command = [
         executable,
         *CHROMIUM_FLAGS,

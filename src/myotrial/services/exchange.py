@@ -5,8 +5,10 @@ The command line and the HTTP server both call these, so each export is written 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from myotrial.analysis.options import AnalysisOptions
 from myotrial.exchange.cdisc import sdtm_datasets, write_datasets
 from myotrial.exchange.cdisc.adam import adam_datasets
 from myotrial.exchange.cdisc.common import study_id
@@ -54,12 +56,34 @@ def export_sdtm(trial: TrialData, out_dir: Path, file_format: str = "both") -> l
     return write_datasets(sdtm_datasets(trial), out_dir, study_id(trial), file_format)
 
 
-def export_adam(trial: TrialData, out_dir: Path, file_format: str = "both") -> list[Path]:
-    """Analyse the trial, then write ADSL, ADEFF and ADTTE as ``xpt``, ``json`` or ``both``."""
+def export_adam(
+    trial: TrialData,
+    out_dir: Path,
+    file_format: str = "both",
+    options: AnalysisOptions | None = None,
+) -> list[Path]:
+    """Analyse the trial (with ``options``), then write ADSL, ADEFF and ADTTE as ``xpt``,
+    ``json`` or ``both``."""
     from myotrial.analysis.api import analyze
 
-    result = analyze(trial)
+    result = analyze(trial, options)
     return write_datasets(adam_datasets(trial, result), out_dir, study_id(trial), file_format)
+
+
+BUNDLE_NAME = "bundle.json"
+
+
+def bundle_path(target: str | Path) -> Path:
+    """Where the FHIR bundle goes: ``target``, or ``target/bundle.json`` for a folder.
+
+    A folder is a path that exists as one or is written with a trailing separator
+    (``out/``), so ``-o out/`` never writes a file named like the folder.
+    """
+    text = str(target)
+    path = Path(text)
+    if text.endswith(("/", os.sep)) or path.is_dir():
+        return path / BUNDLE_NAME
+    return path
 
 
 def export_fhir(trial: TrialData, out_path: Path) -> Path:

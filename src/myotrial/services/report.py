@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from myotrial.analysis.options import AnalysisOptions
 from myotrial.analysis.result import AnalysisResult
 from myotrial.errors import ConfigError, Problem
 from myotrial.trialdata import TrialData
@@ -78,6 +79,7 @@ def build_report(
     *,
     pdf: bool = False,
     design_path: Path | None = None,
+    options: AnalysisOptions | None = None,
     progress: Progress | None = None,
 ) -> list[Path]:
     """Load a trial, analyse it and write its report; return the files written.
@@ -94,6 +96,8 @@ def build_report(
         Also print the report to PDF.
     design_path
         A design JSON from ``myotrial design`` to add as a section.
+    options
+        Analysis options (``None``: the defaults of docs/analysis.md).
     progress
         Called with the name of each step as it starts.
 
@@ -107,11 +111,15 @@ def build_report(
     from myotrial.report import write_report
 
     step = progress or (lambda _name: None)
+    if pdf:
+        from myotrial.report.pdf import check_pdf_engine
+
+        check_pdf_engine()  # before the HTML: a missing engine writes nothing
     design = read_design(design_path) if design_path is not None else None
     step("loading the trial")
     trial = _load(path, db_url)
     step("analysing")
-    result = _analyse(trial, step)
+    result = _analyse(trial, options, step)
     return write_report(trial, result, output, pdf=pdf, design=design, progress=step)
 
 
@@ -122,7 +130,7 @@ def _load(path: Path | None, db_url: str) -> TrialData:
     return load_trial(path, db_url)
 
 
-def _analyse(trial: TrialData, step: Progress) -> AnalysisResult:
+def _analyse(trial: TrialData, options: AnalysisOptions | None, step: Progress) -> AnalysisResult:
     from myotrial.analysis.api import analyze
 
-    return analyze(trial, progress=lambda name: step(f"analysing: {name}"))
+    return analyze(trial, options, progress=lambda name: step(f"analysing: {name}"))

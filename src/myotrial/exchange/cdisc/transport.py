@@ -22,6 +22,7 @@ import pandas as pd
 from myotrial import __version__
 from myotrial.errors import ExportError
 from myotrial.exchange.cdisc.common import SAS_EPOCH, Dataset
+from myotrial.extras import import_optional
 
 XPT_NAME_MAX = 8
 XPT_LABEL_MAX = 40
@@ -64,8 +65,7 @@ def write_xpt(dataset: Dataset, folder: Path) -> Path:
     ExportError
         If a name, label or value breaks an XPT v5 limit.
     """
-    import pyreadstat
-
+    pyreadstat = import_optional("pyreadstat", "exchange", "writing SAS transport (.xpt)")
     broken = check_xpt_limits(dataset)
     if broken:
         raise ExportError(f"{dataset.name} cannot be written as XPT v5: " + "; ".join(broken))
@@ -96,8 +96,7 @@ def dataset_json_schema() -> dict[str, Any]:
 
 def schema_errors(document: dict[str, Any]) -> list[str]:
     """Every way ``document`` breaks the Dataset-JSON v1.1 schema (empty when valid)."""
-    import jsonschema
-
+    jsonschema = import_optional("jsonschema", "exchange", "checking Dataset-JSON")
     validator = jsonschema.Draft201909Validator(dataset_json_schema())
     return [
         f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
@@ -188,12 +187,27 @@ def write_dataset_json(
 FORMATS: tuple[str, ...] = ("xpt", "json", "both")
 
 
+def check_writers(file_format: str) -> None:
+    """Check that the packages writing ``file_format`` are installed, before any write.
+
+    Raises
+    ------
+    MissingDependencyError
+        Naming the extra (``exchange``) that installs the missing package.
+    """
+    if file_format in ("xpt", "both"):
+        import_optional("pyreadstat", "exchange", "writing SAS transport (.xpt)")
+    if file_format in ("json", "both"):
+        import_optional("jsonschema", "exchange", "checking Dataset-JSON")
+
+
 def write_datasets(
     datasets: list[Dataset], folder: Path, study: str, file_format: str = "both"
 ) -> list[Path]:
     """Write each dataset as XPT, Dataset-JSON or both; return the files written."""
     if file_format not in FORMATS:
         raise ValueError(f"file_format must be one of {', '.join(FORMATS)}, not {file_format!r}")
+    check_writers(file_format)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for dataset in datasets:
