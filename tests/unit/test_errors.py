@@ -18,8 +18,10 @@ from myotrial.errors import (
     ExportError,
     InvalidInputError,
     LoginRequiredError,
+    MissingDependencyError,
     MyotrialError,
     NotFoundError,
+    OutputError,
     PdfError,
     Problem,
     StoreError,
@@ -41,7 +43,13 @@ def _tree() -> list[type[MyotrialError]]:
 
 
 def _example(cls: type[MyotrialError]) -> MyotrialError:
-    return cls([PROBLEM]) if issubclass(cls, InvalidInputError) else cls("it failed")
+    if issubclass(cls, InvalidInputError):
+        return cls([PROBLEM])
+    if cls is OutputError:
+        return OutputError("out.csv", "Permission denied")
+    if cls is MissingDependencyError:
+        return MissingDependencyError("uvicorn", "server")
+    return cls("it failed")
 
 
 def _base_name(base: ast.expr) -> str:
@@ -76,6 +84,8 @@ def test_tree_holds_the_errors_every_layer_raises() -> None:
         "StoreError",
         "NotFoundError",
         "PdfError",
+        "OutputError",
+        "MissingDependencyError",
     }
 
 
@@ -100,6 +110,8 @@ def test_exit_status_is_2_for_invalid_input_and_1_otherwise(cls: type[MyotrialEr
         (StoreError, 503),
         (NotFoundError, 404),
         (PdfError, 503),
+        (OutputError, 500),
+        (MissingDependencyError, 503),
     ],
     ids=lambda v: getattr(v, "__name__", str(v)),
 )
@@ -107,9 +119,10 @@ def test_each_error_names_its_http_status(cls: type[MyotrialError], status: int)
     assert cls.http_status == status
 
 
-def test_only_a_database_failure_hides_its_text_from_remote_users() -> None:
+def test_only_database_and_output_failures_hide_their_text_from_remote_users() -> None:
+    # A StoreError may quote SQL; an OutputError names a path on the server.
     hidden = {c.__name__ for c in _tree() if not c.public}
-    assert hidden == {"StoreError"}
+    assert hidden == {"StoreError", "OutputError"}
     assert "SQL" not in StoreError.public_message
 
 
