@@ -1,9 +1,13 @@
-"""Shared fixtures: database URLs for SQLite and for the real PostgreSQL server.
+"""Shared fixtures: database URLs for SQLite and for the real PostgreSQL server, and the
+optional tools (headless Chromium, a PDF engine).
 
 PostgreSQL tests take the server from ``MYOTRIAL_TEST_POSTGRES`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``) and isolate themselves in a database of
-their own, created for the test session and dropped after it. Without a server they skip
-with the reason shown; under CI (``CI`` set) they fail instead.
+their own, created for the test session and dropped after it.
+
+One rule for every optional tool (see :func:`unavailable`): on a user's machine a test
+whose tool is missing skips with the reason shown; under CI (``CI`` set), which installs
+every tool (``.ci/run``), it fails instead.
 """
 
 from __future__ import annotations
@@ -12,10 +16,43 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip the test with ``reason``; under CI, where every tool is installed, fail it."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must have it (.ci/run installs it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of headless Chromium (Debian's ``chromium``); skips or fails when absent."""
+    from myotrial.report.pdf import chromium_executable
+
+    path = chromium_executable()
+    if path is None:
+        unavailable("headless Chromium is not installed (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pdf_engine() -> None:
+    """A PDF engine (WeasyPrint or Chromium) is installed; skips or fails otherwise."""
+    from myotrial.errors import PdfError
+    from myotrial.report.pdf import check_pdf_engine
+
+    try:
+        check_pdf_engine()
+    except PdfError:
+        unavailable(
+            "no PDF engine is installed (pip install 'myotrial[pdf]' or apt-get install chromium)"
+        )
 
 
 def _admin_url() -> str:
@@ -41,10 +78,7 @@ def postgres_url() -> Iterator[str]:
             conn.execute(sa.text("select 1"))
     except sa.exc.OperationalError as exc:
         admin.dispose()
-        reason = f"no PostgreSQL server at {_admin_url()} ({exc.orig})"
-        if os.environ.get("CI"):
-            pytest.fail(reason + "; CI must have one")
-        pytest.skip(reason)
+        unavailable(f"no PostgreSQL server at {_admin_url()} ({exc.orig})")
     name = f"myotrial_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))

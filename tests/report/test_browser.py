@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from myotrial.report import render_report
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -27,13 +25,11 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
+def browser(chromium: str):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
         yield browser
         browser.close()
 
@@ -87,7 +83,7 @@ def test_phone_width_page_does_not_scroll_sideways(browser, report_file, tmp_pat
     page.close()
 
 
-def test_pdf_is_written_beside_the_html(tmp_path, monkeypatch):
+def test_pdf_is_written_beside_the_html(tmp_path, monkeypatch, pdf_engine):
     from myotrial.report import write_report
 
     monkeypatch.setattr("myotrial.report.sections._pilot", lambda _p: make_pilot())

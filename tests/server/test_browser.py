@@ -3,7 +3,6 @@ TIS), see it on the timeline, and read the audit trail."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from playwright.sync_api import Page
 from tests.server.conftest import PASSWORD, prepare_service
 from tests.server.live import live_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARGS = [
     "--headless",
@@ -27,13 +25,11 @@ ARGS = [
 
 
 @pytest.fixture
-def page(tmp_path: Path) -> Iterator[Page]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
+def page(tmp_path: Path, chromium: str) -> Iterator[Page]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
         context = browser.new_context(viewport={"width": 1200, "height": 900})
         page = context.new_page()
         errors: list[str] = []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +24,24 @@ console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def step_display() -> Iterator[Callable[[str], None]]:
+    """A spinner naming the current step on a terminal; nothing when stderr is not one.
+
+    Yields the function to call with each step's name. Off a terminal a live display
+    would leave blank lines in a log, so the steps are simply not shown.
+    """
+    if not err_console.is_terminal:
+        yield lambda _name: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+        yield lambda name: bar.update(task, description=name)
 
 
 def database_url(value: str | None) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from myotrial.cli._common import (
     analysis_options,
@@ -15,6 +14,7 @@ from myotrial.cli._common import (
     err_console,
     output_option,
     report_errors,
+    step_display,
 )
 
 
@@ -44,9 +44,7 @@ def report_command(
     from myotrial.analysis.options import AnalysisOptions
     from myotrial.services.report import build_report
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task("starting", total=None)
+    with step_display() as step:
         written = build_report(
             path,
             database_url(db),
@@ -54,7 +52,7 @@ def report_command(
             pdf=pdf,
             design_path=design_path,
             options=AnalysisOptions(population=population, missing=missing),
-            progress=lambda name: bar.update(task, description=name),
+            progress=step,
         )
     for file in written:
         console.print(str(file), soft_wrap=True)
@@ -74,15 +72,13 @@ def analyze_command(
     from myotrial.services.analysis import analyse_to_folder
 
     options = AnalysisOptions(population=population, missing=missing)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task("starting", total=None)
+    with step_display() as step:
         result = analyse_to_folder(
             path,
             database_url(db),
             out_dir,
             options,
-            progress=lambda name: bar.update(task, description=name),
+            progress=step,
         )
     for note in result.summary.get("notes", []):
         err_console.print(f"[yellow]note[/]: {note['message']}", soft_wrap=True)
