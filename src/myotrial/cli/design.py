@@ -94,6 +94,46 @@ def _value_options(function: Any) -> Any:
     default=None,
     help="Search the smallest n per arm reaching this power.",
 )
+@click.option(
+    "--looks",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Analyses including the final one (above 1: a group-sequential design).",
+)
+@click.option(
+    "--info-rates",
+    default=None,
+    metavar="T1,T2,..,1",
+    help="Information rates of the looks (default: equally spaced).",
+)
+@click.option(
+    "--spending",
+    default="obf",
+    show_default=True,
+    metavar="obf|pocock|hsd:G",
+    help="Lan-DeMets alpha-spending function of the efficacy boundary.",
+)
+@click.option(
+    "--futility",
+    default="none",
+    show_default=True,
+    metavar="none|obf|pocock|hsd:G",
+    help="Beta-spending function of the futility boundary.",
+)
+@click.option(
+    "--binding/--non-binding",
+    default=False,
+    show_default=True,
+    help="Whether futility stops bind (the efficacy boundary then relies on them).",
+)
+@click.option(
+    "--accrual-months",
+    type=float,
+    default=12.0,
+    show_default=True,
+    help="Months over which patients enter (group-sequential simulation).",
+)
 @click.option("--assurance", is_flag=True, help="Also compute assurance (needs a prior).")
 @click.option(
     "--prior-sd",
@@ -187,6 +227,14 @@ def _fmt(value: float | None, digits: int = 4) -> str:
 
 def _print_design(design: dict[str, Any]) -> None:
     console.print(_summary_table(design))
+    if "group_sequential" in design:
+        console.print(_looks_table(design))
+        gs = design["group_sequential"]
+        console.print(
+            f"rejection ± MC SE {_fmt(gs['rejection_probability'])} ± {_fmt(gs['mc_se'])}; "
+            f"type I error {_fmt(gs['type1_error'])} ± {_fmt(gs['type1_mc_se'])}; "
+            f"expected n enrolled {gs['expected_n_enrolled']:.1f}"
+        )
     if design["search"] is not None:
         console.print(_search_table(design["search"]))
     params = Table(title="Assumptions")
@@ -214,6 +262,32 @@ def _summary_table(d: dict[str, Any]) -> Table:
         rows.append(("assurance ± MC SE", f"{_fmt(a['assurance'])} ± {_fmt(a['mc_se'])}"))
     for row in rows:
         table.add_row(*row)
+    return table
+
+
+def _looks_table(d: dict[str, Any]) -> Table:
+    gs = d["group_sequential"]
+    table = Table(
+        title=(
+            f"Group-sequential design: {gs['looks']} looks, spending {gs['spending']}, "
+            f"futility {gs['futility'] or 'none'}"
+            f"{' (binding)' if gs['binding'] else ''}; max n per arm {d['max_n_per_arm']} "
+            f"(inflation {d['inflation_factor']:.4f})"
+        )
+    )
+    for col in ("look", "info rate", "efficacy z", "futility z", "P(stop eff.)", "P(stop fut.)"):
+        table.add_column(col, justify="right")
+    for row, up, down in zip(
+        d["boundaries"], gs["stop_efficacy"], gs["stop_futility"], strict=True
+    ):
+        table.add_row(
+            str(row["look"]),
+            f"{row['info_rate']:.3f}",
+            _fmt(row["efficacy_z"]),
+            _fmt(row["futility_z"]),
+            _fmt(up),
+            _fmt(down),
+        )
     return table
 
 

@@ -156,11 +156,17 @@ def batched_ols(
     xw = design * weight[:, :, None]
     xtx = np.einsum("tni,tnj->tij", xw, design)
     xty = np.einsum("tni,tn->ti", xw, y)
-    inverse = np.linalg.inv(xtx)
+    df = weight.sum(axis=1) - design.shape[2]
+    # a degenerate trial (too few patients, or a constant regressor) has a singular
+    # X'WX: it gets NaN estimates, so the analysis marks it invalid instead of failing
+    scale = np.abs(xtx).max(axis=(1, 2))
+    ok = (df > 0) & (np.linalg.cond(xtx) < 1e12) & (scale > 0)
+    inverse = np.linalg.inv(np.where(ok[:, None, None], xtx, np.eye(design.shape[2])))
+    inverse[~ok] = np.nan
     beta = np.einsum("tij,tj->ti", inverse, xty)
     resid = (y - np.einsum("tni,ti->tn", design, beta)) * weight
-    df = weight.sum(axis=1) - design.shape[2]
-    s2 = np.einsum("tn,tn->t", resid, resid) / df
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s2 = np.einsum("tn,tn->t", resid, resid) / df
     return beta, inverse * s2[:, None, None], df
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from myotrial import __version__
-from myotrial.design import analytic
+from myotrial.design import analytic, looks
 from myotrial.design.parameters import DEFAULTS, resolve
 from myotrial.design.simulate import (
     DEFAULT_BLOCK_SIZE,
@@ -25,6 +25,8 @@ from myotrial.design.simulate import (
     Prior,
     Tally,
     block_count,
+    look_plan,
+    run_look_block,
     run_tasks,
     tasks_for,
 )
@@ -224,7 +226,79 @@ def run_design(
         extra = [n for n in extra if n not in {p["n_per_arm"] for p in search["points"]}]
     points += [(n, "alternative") for n in extra]
     results = evaluate(spec, points, runner)
-    return _assemble(spec, n_per_arm, results, search, runner)
+    design = _assemble(spec, n_per_arm, results, search, runner)
+    if spec.boundaries is not None:
+        design.update(group_sequential(spec, n_per_arm, runner))
+    return design
+
+
+def group_sequential(spec: DesignSpec, n_fixed: int, runner: Runner) -> dict[str, Any]:
+    """Boundaries, maximum size and simulated operating characteristics of the looks.
+
+    The maximum control-arm size is the fixed design's times the inflation factor
+    (rounded up); relapse looks are planned at fractions of the events expected with
+    that many patients.
+
+    Returns
+    -------
+    dict
+        ``boundaries``, ``inflation_factor``, ``max_n_per_arm`` and ``group_sequential``
+        (settings, per-look stopping probabilities, expected sizes, type I error).
+    """
+    bounds = spec.boundaries
+    if bounds is None:
+        raise ValueError("a group-sequential design needs boundaries (--looks above 1)")
+    n_max = math.ceil(bounds.inflation_factor * n_fixed - 1e-9)
+    events = 0
+    if spec.endpoint == "relapse":
+        events = max(
+            len(bounds.info_rates),
+            round(analytic.expected_events(spec.values, n_max, spec.n_treatment(n_max))),
+        )
+    sim = replace(spec, events=events)
+    tasks = tasks_for(sim, n_max, "alternative") + tasks_for(sim, n_max, "null")
+    tallies = run_tasks(tasks, runner.jobs, runner.scheduler, runner.progress, run_look_block)
+    per = block_count(spec)
+    plan = look_plan(sim)
+    alternative = looks.summarise(_sum_tallies(tallies[:per], plan), plan)
+    null = looks.summarise(_sum_tallies(tallies[per:], plan), plan)
+    settings = {
+        "looks": len(bounds.info_rates),
+        "info_rates": list(bounds.info_rates),
+        "spending": bounds.spending,
+        "futility": bounds.futility_spending,
+        "binding": bounds.binding,
+        "alpha_one_sided": bounds.alpha,
+        "beta": bounds.beta,
+        "drift": bounds.drift,
+        "accrual_months": spec.accrual_months,
+        "max_n_treatment": spec.n_treatment(n_max),
+        "max_events": events or None,
+        "primary_week": looks.PRIMARY_WEEK,
+    }
+    return {
+        "boundaries": bounds.rows(),
+        "inflation_factor": bounds.inflation_factor,
+        "max_n_per_arm": n_max,
+        "group_sequential": {
+            **settings,
+            **alternative,
+            "type1_error": null["rejection_probability_strict"],
+            "type1_mc_se": math.sqrt(
+                null["rejection_probability_strict"]
+                * (1 - null["rejection_probability_strict"])
+                / spec.sims
+            ),
+            "null": null,
+        },
+    }
+
+
+def _sum_tallies(tallies: Sequence[looks.LookTally], plan: looks.LookPlan) -> looks.LookTally:
+    total = looks.empty_tally(plan)
+    for t in tallies:
+        total = looks.add(total, looks.LookTally(*t))
+    return total
 
 
 def _assemble(

@@ -15,8 +15,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from myotrial.design import analyses, model
+from myotrial.design import analyses, looks, model
 from myotrial.design.decision import Decisions
+from myotrial.design.sequential import Boundaries
 
 ENDPOINTS: tuple[str, ...] = ("response", "mmt8_change", "log_ck", "mmrm", "relapse")
 TESTS: tuple[str, ...] = ("z", "fisher", "logistic")
@@ -92,6 +93,9 @@ class DesignSpec:
     block_size: int = DEFAULT_BLOCK_SIZE
     prior: Prior | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
+    boundaries: Boundaries | None = None
+    accrual_months: float = 12.0
+    events: int = 0
 
     def n_treatment(self, n_control: int) -> int:
         """MSCT-arm size for ``n_control`` control patients at the allocation ratio."""
@@ -149,6 +153,14 @@ def simulate_block(
         One chunk of simulated trials and their analysis.
     """
     rng = block_generator(spec.seed, scenario_id(n_control, kind), block)
+    for simulated, values in _chunks(spec, rng, n_control, kind, block):
+        yield simulated, analyse(spec, simulated, n_control, values)
+
+
+def _chunks(
+    spec: DesignSpec, rng: np.random.Generator, n_control: int, kind: str, block: int
+) -> Iterator[tuple[model.Trials, dict[str, Any]]]:
+    """The simulated trials of one block, :data:`CHUNK` at a time, with their values."""
     size = min(spec.block_size, spec.sims - block * spec.block_size)
     base: dict[str, Any] = spec.null_values() if kind == "null" else dict(spec.values)
     for start in range(0, size, CHUNK):
@@ -159,7 +171,38 @@ def simulate_block(
         simulated = _SIMULATORS[spec.endpoint](
             rng, values, n_control, spec.n_treatment(n_control), chunk
         )
-        yield simulated, analyse(spec, simulated, n_control, values)
+        yield simulated, values
+
+
+def look_plan(spec: DesignSpec) -> looks.LookPlan:
+    """The group-sequential plan of ``spec`` (which must have boundaries).
+
+    Raises
+    ------
+    ValueError
+        If ``spec`` is a fixed design.
+    """
+    b = spec.boundaries
+    if b is None:
+        raise ValueError("a group-sequential simulation needs boundaries (--looks above 1)")
+    return looks.LookPlan(
+        b.info_rates, b.efficacy, b.futility, b.binding, spec.accrual_months, spec.events
+    )
+
+
+def run_look_block(spec: DesignSpec, n_control: int, kind: str, block: int) -> looks.LookTally:
+    """One block of group-sequential trials: stops per look and sizes at stopping.
+
+    Same random streams as :func:`run_block` (the first draws make the patients; the
+    accrual order follows), so results do not depend on where the block runs.
+    """
+    plan = look_plan(spec)
+    rng = block_generator(spec.seed, scenario_id(n_control, kind), block)
+    total = looks.empty_tally(plan)
+    for simulated, _ in _chunks(spec, rng, n_control, kind, block):
+        results = looks.simulate_looks(rng, spec.endpoint, simulated, plan, n_control, spec.alpha)
+        total = looks.add(total, looks.tally(results, plan))
+    return total
 
 
 def run_block(spec: DesignSpec, n_control: int, kind: str, block: int) -> Tally:
@@ -225,7 +268,8 @@ def run_tasks(
     jobs: int = 1,
     scheduler: Any = None,
     progress: Callable[[int], None] | None = None,
-) -> list[Tally]:
+    worker: Callable[..., Any] | None = None,
+) -> list[Any]:
     """Run block tasks serially, with joblib (``jobs > 1``) or on Dask (``scheduler``).
 
     Parameters
@@ -238,44 +282,50 @@ def run_tasks(
         A Dask scheduler address (``"tcp://HOST:PORT"``) or a ``distributed.Client``.
     progress
         Called with the number of blocks just finished.
+    worker
+        The block function: :func:`run_block` (default) or :func:`run_look_block`.
 
     Returns
     -------
-    list of Tally
-        In the order of ``tasks``, whatever order the workers finished in.
+    list
+        The workers' tallies in the order of ``tasks``, whatever order they finished in.
     """
+    work = worker or run_block
     if scheduler is not None:
-        return _run_dask(tasks, scheduler, progress)
+        return _run_dask(tasks, scheduler, progress, work)
     if jobs > 1:
         from joblib import Parallel, delayed
 
         parallel = Parallel(n_jobs=jobs, return_as="generator")
-        results = parallel(delayed(run_block)(*task) for task in tasks)
+        results = parallel(delayed(work)(*task) for task in tasks)
         return _collect(results, progress)
-    return _collect((run_block(*task) for task in tasks), progress)
+    return _collect((work(*task) for task in tasks), progress)
 
 
-def _collect(results: Iterable[Tally], progress: Callable[[int], None] | None) -> list[Tally]:
+def _collect(results: Iterable[Any], progress: Callable[[int], None] | None) -> list[Any]:
     out = []
     for tally in results:
-        out.append(Tally(*tally))
+        out.append(tally)
         if progress is not None:
             progress(1)
     return out
 
 
 def _run_dask(
-    tasks: Sequence[Task], scheduler: Any, progress: Callable[[int], None] | None
-) -> list[Tally]:
+    tasks: Sequence[Task],
+    scheduler: Any,
+    progress: Callable[[int], None] | None,
+    work: Callable[..., Any],
+) -> list[Any]:
     from dask.distributed import Client, as_completed
 
     client = Client(scheduler) if isinstance(scheduler, str) else scheduler
     try:
-        futures = [client.submit(run_block, *task, pure=False) for task in tasks]
+        futures = [client.submit(work, *task, pure=False) for task in tasks]
         for _ in as_completed(futures):
             if progress is not None:
                 progress(1)
-        return [Tally(*f.result()) for f in futures]
+        return [f.result() for f in futures]
     finally:
         if isinstance(scheduler, str):
             client.close()

@@ -11,6 +11,7 @@ import pandas as pd
 
 from myotrial.design.power import Runner, make_spec, run_design
 from myotrial.design.randomise import balance_report, list_csv, randomisation_list, sha256
+from myotrial.design.sequential import Boundaries, design_boundaries, parse_spending
 from myotrial.design.simulate import (
     EFFECT_PARAMETER,
     PRIOR_BOUNDS,
@@ -111,10 +112,74 @@ def build_spec(options: Mapping[str, Any]) -> DesignSpec:
         spec = make_spec(endpoint, overrides, sources=sources, **spec_kwargs)
     except ValueError as exc:
         raise _problem("design options", None, str(exc)) from exc
+    spec = replace(
+        spec,
+        boundaries=sequential_boundaries(options),
+        accrual_months=float(options.get("accrual_months") or 12.0),
+    )
     if options.get("assurance"):
         prior = prior or normal_prior(spec, options.get("prior_sd"))
         return replace(spec, prior=prior)
     return spec
+
+
+def info_rates(looks: int, text: str | None) -> list[float]:
+    """The information rates of ``looks`` analyses: ``text`` or equally spaced.
+
+    Raises
+    ------
+    ConfigError
+        If the rates are not numbers, or not ``looks`` of them.
+    """
+    if not text:
+        return [(k + 1) / looks for k in range(looks)]
+    try:
+        rates = [float(part) for part in text.split(",")]
+    except ValueError as exc:
+        raise _problem(
+            "--info-rates", text, "must be numbers separated by commas", "e.g. 0.33,0.67,1"
+        ) from exc
+    if len(rates) != looks:
+        raise _problem(
+            "--info-rates",
+            text,
+            f"gives {len(rates)} rates for {looks} looks",
+            "give one per look, the last 1",
+        )
+    return rates
+
+
+def sequential_boundaries(options: Mapping[str, Any]) -> Boundaries | None:
+    """Boundaries of the group-sequential design the options ask for (``None``: fixed).
+
+    The efficacy boundary is one-sided at half the two-sided ``--alpha``; beta is one
+    minus the target power (default 0.8).
+
+    Raises
+    ------
+    ConfigError
+        If the looks, rates or spending functions are invalid.
+    """
+    looks = int(options.get("looks") or 1)
+    if looks < 1:
+        raise _problem("--looks", looks, "must be at least 1")
+    if looks == 1 and not options.get("info_rates"):
+        return None
+    rates = info_rates(looks, options.get("info_rates"))
+    try:
+        spending = parse_spending(options.get("spending") or "obf")
+        text = options.get("futility") or "none"
+        futility = None if text == "none" else parse_spending(text, "--futility")
+        return design_boundaries(
+            rates,
+            options["alpha"] / 2,
+            1 - (options.get("target_power") or 0.8),
+            spending,
+            futility,
+            bool(options.get("binding")),
+        )
+    except ValueError as exc:
+        raise _problem("group-sequential options", None, str(exc)) from exc
 
 
 def _pilot_inputs(
@@ -189,6 +254,7 @@ def run_design_service(
     total = None
     if options.get("target_power") is None:
         points = 2 + (spec.prior is not None) + (4 if options.get("curve", True) else 0)
+        points += 2 if spec.boundaries is not None else 0
         total = points * block_count(spec)
     if progress_factory is None:
         return _run(spec, options, None)

@@ -1,0 +1,147 @@
+"""Group-sequential trials simulated at patient level: looks, stops, type I error."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from click.testing import CliRunner
+
+from myotrial.cli import main
+from myotrial.design import looks
+from myotrial.design.power import Runner, group_sequential, make_spec
+from myotrial.design.sequential import Spending, design_boundaries
+from myotrial.design.simulate import run_look_block, run_tasks, tasks_for
+
+OBF3 = design_boundaries([1 / 3, 2 / 3, 1], 0.025, 0.2, Spending("obf"))
+OBF3_FUTILITY = design_boundaries(
+    [1 / 3, 2 / 3, 1], 0.025, 0.2, Spending("obf"), Spending("obf"), binding=True
+)
+NULL_CASES = {
+    "response": {},
+    "mmt8_change": {"mean_treatment": 12, "mean_control": 5, "sd": 10},
+    "log_ck": {},
+    "mmrm": {"dropout_per_visit": 0.1},
+    "relapse": {},
+}
+
+
+def _gs(endpoint: str, overrides: dict[str, float], bounds=OBF3, sims: int = 4000, n: int = 30):
+    spec = make_spec(endpoint, overrides, sims=sims, seed=17, block_size=1000)
+    return group_sequential(replace(spec, boundaries=bounds), n, Runner())
+
+
+@pytest.mark.parametrize("endpoint", sorted(NULL_CASES))
+def test_simulated_type1_error_is_within_three_mc_se_of_half_alpha(endpoint: str) -> None:
+    gs = _gs(endpoint, NULL_CASES[endpoint])["group_sequential"]
+    se = np.sqrt(0.025 * 0.975 / 4000)
+    assert abs(gs["type1_error"] - 0.025) < 3 * se, gs["type1_error"]
+
+
+@pytest.mark.parametrize("endpoint", ["mmt8_change", "relapse"])
+def test_binding_futility_keeps_type1_error_with_futility_stops(endpoint: str) -> None:
+    gs = _gs(endpoint, NULL_CASES[endpoint], OBF3_FUTILITY)["group_sequential"]
+    se = np.sqrt(0.025 * 0.975 / 4000)
+    assert abs(gs["type1_error"] - 0.025) < 3 * se
+    assert gs["null"]["rejection_probability"] == gs["type1_error"]  # binding: same rule
+
+
+def test_null_efficacy_stops_per_look_spend_the_planned_alpha() -> None:
+    # large arms: the pooled z is close to normal, so look k stops with probability
+    # alpha(t_k) − alpha(t_{k−1}) of the O'Brien-Fleming-type spending function
+    gs = _gs("response", {}, sims=20_000, n=300)["group_sequential"]["null"]
+    planned = np.diff([0.0, *OBF3.cumulative_alpha])
+    se = np.sqrt(planned * (1 - planned) / 20_000)
+    assert np.all(np.abs(np.asarray(gs["stop_efficacy"]) - planned) < 3 * se + 1e-4)
+
+
+def test_stops_and_sizes_add_up() -> None:
+    design = _gs("mmt8_change", NULL_CASES["mmt8_change"], OBF3_FUTILITY)
+    gs = design["group_sequential"]
+    assert sum(gs["stop_efficacy"]) + sum(gs["stop_futility"]) == pytest.approx(1.0)
+    assert design["max_n_per_arm"] == int(np.ceil(OBF3_FUTILITY.inflation_factor * 30))
+    assert gs["expected_n_analysed"] <= 2 * design["max_n_per_arm"]
+    assert gs["expected_n_enrolled"] >= gs["expected_n_analysed"]
+
+
+def test_first_stop_takes_the_first_crossing() -> None:
+    stat = np.array([[3.0, 0.0, 0.0], [0.5, 2.6, 0.0], [-1.0, 3.0, 3.0], [0.5, 1.0, 1.5]])
+    look, reject = looks.first_stop(stat, np.array([2.9, 2.5, 2.0]), np.array([-0.5, 1.1, 2.0]))
+    assert look.tolist() == [0, 1, 0, 1]
+    assert reject.tolist() == [True, True, False, False]
+
+
+def test_prefix_ancova_equals_statsmodels_on_the_analysed_patients() -> None:
+    rng = np.random.default_rng(4)
+    outcome, baseline = rng.normal(size=(3, 20)), rng.normal(40, 10, size=(3, 20))
+    m0, m1 = np.array([[4, 10], [6, 10], [5, 9]]), np.array([[5, 10], [3, 9], [8, 10]])
+    t = looks.prefix_ancova(outcome, baseline, 10, m0, m1)
+    for i in range(3):
+        for k in range(2):
+            rows = np.r_[np.arange(m0[i, k]), 10 + np.arange(m1[i, k])]
+            arm = (rows >= 10).astype(float)
+            x = np.column_stack([np.ones(len(rows)), arm, baseline[i, rows]])
+            fit = sm.OLS(outcome[i, rows], x).fit()
+            assert t[i, k] == pytest.approx(fit.tvalues[1], rel=1e-9)
+
+
+def test_arm_counts_are_nested_and_sum_to_the_look_sizes() -> None:
+    sizes = np.array([7, 15, 30])
+    m0, m1 = looks.arm_counts(np.random.default_rng(1), 14, 16, sizes, 500)
+    assert np.all(np.diff(m0, axis=1) >= 0) and np.all(np.diff(m1, axis=1) >= 0)
+    assert np.all(m0 + m1 == sizes) and np.all(m0[:, -1] == 14)
+    # hypergeometric mean of control patients among the first 7: 7·14/30
+    assert m0[:, 0].mean() == pytest.approx(7 * 14 / 30, abs=0.2)
+
+
+def test_look_blocks_identical_serially_with_joblib_and_dask() -> None:
+    from dask.distributed import LocalCluster
+
+    spec = replace(
+        make_spec("mmt8_change", {"mean_treatment": 12}, sims=1500, seed=5, block_size=500),
+        boundaries=OBF3_FUTILITY,
+    )
+    tasks = tasks_for(spec, 20, "alternative")
+    serial = run_tasks(tasks, worker=run_look_block)
+    joblib = run_tasks(tasks, jobs=2, worker=run_look_block)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        dask = run_tasks(tasks, scheduler=cluster.scheduler_address, worker=run_look_block)
+    assert serial == joblib == dask
+    assert sum(t.trials for t in serial) == 1500
+
+
+def test_design_json_has_boundaries_with_exactly_the_listed_keys() -> None:
+    args = ["design", "--endpoint", "mmt8_change", "--n-per-arm", "20", "--sims", "400"]
+    args += ["--looks", "3", "--info-rates", "0.33,0.67,1", "--spending", "hsd:-4"]
+    args += ["--futility", "pocock", "--binding", "--accrual-months", "18", "--json", "--no-curve"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    design = json.loads(result.output)
+    keys = {"look", "info_rate", "efficacy_z", "futility_z", "cumulative_alpha", "cumulative_beta"}
+    assert [set(row) for row in design["boundaries"]] == [keys] * 3
+    assert [row["info_rate"] for row in design["boundaries"]] == [0.33, 0.67, 1.0]
+    assert design["inflation_factor"] > 1 and design["max_n_per_arm"] >= 20
+    assert design["group_sequential"]["accrual_months"] == 18
+    assert design["group_sequential"]["binding"] is True
+
+
+def test_fixed_design_json_has_no_boundaries() -> None:
+    args = ["design", "--endpoint", "mmt8_change", "--sims", "200", "--json", "--no-curve"]
+    design = json.loads(CliRunner().invoke(main, args).output)
+    assert "boundaries" not in design
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--spending", "obrien"), ("--futility", "hsd:x"), ("--info-rates", "0.5,0.4,1")],
+)
+def test_bad_sequential_options_say_what_to_give(option: str, value: str) -> None:
+    args = ["design", "--endpoint", "mmt8_change", "--sims", "200", "--looks", "3", option, value]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code != 0
+    assert value in result.output or "information rates" in result.output
