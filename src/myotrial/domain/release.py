@@ -1,0 +1,152 @@
+"""The release specification of a cell-product lot (``trial.toml`` ``[release]``).
+
+The defaults are the minimal criteria of the International Society for Cellular Therapy
+for multipotent mesenchymal stromal cells (Dominici M, et al. Cytotherapy 2006;8:315-7):
+CD73, CD90 and CD105 on at least 95 % of the cells; CD45, CD34, CD14 or CD11b, CD19 or
+CD79a and HLA-DR on at most 2 %. The ISCT sets no limit on viability, sterility,
+mycoplasma, endotoxin, passage or dose; those are the trial's, with the defaults below
+(viability at least 70 %, sterile, mycoplasma negative, endotoxin at most 0.5 EU/mL,
+passage at most 5, no dose range unless the protocol gives one).
+
+Every threshold is configurable. A rule keeps the source ``ISCT 2006`` only while it
+keeps the ISCT's value; a trial that changes it owns it (``trial specification``).
+Plain dataclasses, standard library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+ISCT_2006 = "ISCT 2006"
+"""Source of the ISCT minimal criteria (Dominici et al., Cytotherapy 2006;8:315)."""
+TRIAL_SPECIFICATION = "trial specification"
+"""Source of a limit the trial sets (or an ISCT limit the trial changed)."""
+
+Bound = Literal["min", "max"]
+
+
+@dataclass(frozen=True)
+class ReleaseLimit:
+    """One numeric release limit.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        The ``lots.csv`` column the limit applies to; further names are accepted
+        alternatives (ISCT 2006: CD14 *or* CD11b, CD19 *or* CD79a), any of which may be
+        given; every one given must keep the limit.
+    bound : {"min", "max"}
+        ``min``: the value must be at least ``limit``; ``max``: at most ``limit``.
+    limit : float
+        The limit, inclusive (95 % passes a minimum of 95).
+    source : str
+        :data:`ISCT_2006` or :data:`TRIAL_SPECIFICATION`.
+    """
+
+    columns: tuple[str, ...]
+    bound: Bound
+    limit: float
+    source: str
+
+    @property
+    def key(self) -> str:
+        """The ``[release]`` key that sets this limit (``cd105_pct_min``)."""
+        return f"{self.columns[0]}_{self.bound}"
+
+
+def _isct(columns: tuple[str, ...], bound: Bound, limit: float) -> ReleaseLimit:
+    return ReleaseLimit(columns, bound, limit, ISCT_2006)
+
+
+def _trial(column: str, bound: Bound, limit: float) -> ReleaseLimit:
+    return ReleaseLimit((column,), bound, limit, TRIAL_SPECIFICATION)
+
+
+DEFAULT_LIMITS: tuple[ReleaseLimit, ...] = (
+    # ISCT 2006: positive markers on >= 95 % of the cells.
+    _isct(("cd73_pct",), "min", 95.0),
+    _isct(("cd90_pct",), "min", 95.0),
+    _isct(("cd105_pct",), "min", 95.0),
+    # ISCT 2006: haematopoietic and HLA class II markers on <= 2 %.
+    _isct(("cd45_pct",), "max", 2.0),
+    _isct(("cd34_pct",), "max", 2.0),
+    _isct(("cd14_pct", "cd11b_pct"), "max", 2.0),
+    _isct(("cd19_pct", "cd79a_pct"), "max", 2.0),
+    _isct(("hla_dr_pct",), "max", 2.0),
+    # The trial's own limits (not part of the ISCT criteria).
+    _trial("viability_pct", "min", 70.0),
+    _trial("endotoxin_eu_per_ml", "max", 0.5),
+    _trial("passage", "max", 5.0),
+)
+"""The default numeric limits, in the order messages name them."""
+
+SPECIFICATION_KEYS: tuple[str, ...] = (
+    *(limit.key for limit in DEFAULT_LIMITS),
+    "dose_per_kg",
+)
+"""Every key ``[release]`` accepts."""
+
+
+@dataclass(frozen=True)
+class ReleaseSpec:
+    """What a lot must show to be infused, and the protocol's dose range.
+
+    Attributes
+    ----------
+    limits : tuple of ReleaseLimit
+        Numeric limits on the lot's release values.
+    sterility, mycoplasma : str
+        The results a lot must have (``pass``, ``negative``); not configurable.
+    dose_per_kg : (float, float) or None
+        Inclusive range of ``cells_per_kg`` an infusion may give; ``None``: not checked.
+    given : mapping
+        The ``[release]`` keys the trial wrote, as written (for storage and round trips).
+    """
+
+    limits: tuple[ReleaseLimit, ...] = DEFAULT_LIMITS
+    sterility: str = "pass"
+    mycoplasma: str = "negative"
+    dose_per_kg: tuple[float, float] | None = None
+    given: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every ``lots.csv`` column a limit reads."""
+        return tuple(c for limit in self.limits for c in limit.columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``[release]`` keys that differ from the defaults (empty for the defaults)."""
+        return dict(self.given)
+
+
+def release_spec(given: Mapping[str, Any]) -> ReleaseSpec:
+    """The specification with the checked ``[release]`` values ``given`` applied.
+
+    Parameters
+    ----------
+    given : mapping
+        Keys of :data:`SPECIFICATION_KEYS` with values already checked
+        (:func:`myotrial.config.load_config` checks them): a number for each limit, two
+        numbers for ``dose_per_kg``.
+    """
+    limits = tuple(
+        replace(limit, limit=float(given[limit.key]), source=_source(limit, given[limit.key]))
+        if limit.key in given
+        else limit
+        for limit in DEFAULT_LIMITS
+    )
+    dose = given.get("dose_per_kg")
+    return ReleaseSpec(
+        limits=limits,
+        dose_per_kg=None if dose is None else (float(dose[0]), float(dose[1])),
+        given=dict(given),
+    )
+
+
+def _source(default: ReleaseLimit, value: float) -> str:
+    # An ISCT limit stays the ISCT's only at the ISCT's value.
+    if default.source == ISCT_2006 and float(value) == default.limit:
+        return ISCT_2006
+    return TRIAL_SPECIFICATION
