@@ -69,6 +69,22 @@ def fit_random_intercept(frame: pd.DataFrame, confidence: float = 0.95) -> pd.Da
         ``term``, ``timepoint``, ``day``, ``estimate``, ``std_error``, ``ci_low``,
         ``ci_high``, ``p_value``; then the rows "patient variance" and "residual variance".
     """
+    levels, design = timepoint_design(frame)
+    codes = pd.factorize(frame["patient_id"])[0]
+    fit = fit_random_intercept_reml(frame["y"].to_numpy(float), design.to_numpy(), codes)
+    tau2, sigma2 = fit.patient_variance, fit.residual_variance
+    out = wald_rows(levels, fit.beta, fit.covariance, confidence)
+    variances = pd.DataFrame(
+        {"term": ["patient variance", "residual variance"], "estimate": [tau2, sigma2]}
+    )
+    return pd.concat([out, variances], ignore_index=True)
+
+
+def timepoint_design(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The time points by day (``timepoint``, ``day``) and the design ``y ~ timepoint``.
+
+    The first level (baseline) is the intercept; each later one a change from it.
+    """
     levels = frame.drop_duplicates("timepoint").sort_values("day")
     design = pd.get_dummies(
         pd.Categorical(frame["timepoint"], categories=levels["timepoint"]),
@@ -76,13 +92,16 @@ def fit_random_intercept(frame: pd.DataFrame, confidence: float = 0.95) -> pd.Da
         dtype=float,
     )
     design.insert(0, "intercept", 1.0)
-    codes = pd.factorize(frame["patient_id"])[0]
-    fit = fit_random_intercept_reml(frame["y"].to_numpy(float), design.to_numpy(), codes)
-    tau2, sigma2 = fit.patient_variance, fit.residual_variance
-    estimate = fit.beta
-    se = np.sqrt(np.diag(fit.covariance))
+    return levels, design
+
+
+def wald_rows(
+    levels: pd.DataFrame, estimate: np.ndarray, covariance: np.ndarray, confidence: float
+) -> pd.DataFrame:
+    """``term``, ``timepoint``, ``day``, ``estimate``, ``std_error``, Wald interval, p."""
+    se = np.sqrt(np.diag(covariance))
     z = stats.norm.ppf(0.5 + confidence / 2)
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "term": ["intercept", *[f"change at {t}" for t in levels["timepoint"].iloc[1:]]],
             "timepoint": levels["timepoint"].to_numpy(),
@@ -94,10 +113,6 @@ def fit_random_intercept(frame: pd.DataFrame, confidence: float = 0.95) -> pd.Da
             "p_value": 2 * stats.norm.sf(np.abs(estimate / se)),
         }
     )
-    variances = pd.DataFrame(
-        {"term": ["patient variance", "residual variance"], "estimate": [tau2, sigma2]}
-    )
-    return pd.concat([out, variances], ignore_index=True)
 
 
 def longitudinal(
