@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from myotrial.domain.release import DEFAULT_LIMITS, SPECIFICATION_KEYS, ReleaseSpec, release_spec
+from myotrial.domain.release import ReleaseSpec, parse_release
 from myotrial.errors import ConfigError, Problem
 
 ENZYMES: tuple[str, ...] = ("ck", "aldolase", "ldh", "ast", "alt", "ck_mb")
@@ -103,7 +103,7 @@ class TrialConfig:
         units = _units(_table(data, "units", source, problems), source, problems)
         uln = _uln(_table(data, "uln", source, problems), source, problems)
         timepoints = _timepoints(data, source, problems)
-        release = _release(_table(data, "release", source, problems), source, problems)
+        release = parse_release(_table(data, "release", source, problems), source, problems)
         if problems:
             raise ConfigError(problems)
         known = {"trial", "units", "uln", "timepoints", "release"}
@@ -266,72 +266,3 @@ def _timepoints(
             continue
         points.append(Timepoint(str(name), day, window))
     return tuple(sorted(points, key=lambda t: t.day))
-
-
-_LIMIT_HINTS: dict[str, str] = {
-    "passage": "the highest passage a lot may come from, a whole number",
-    "endotoxin_eu_per_ml": "endotoxin in EU/mL, at least 0",
-}
-
-
-def _release(table: Mapping[str, Any], source: str, problems: list[Problem]) -> ReleaseSpec:
-    """``[release]``: each limit a number in its range, ``dose_per_kg`` two ascending numbers."""
-    given: dict[str, Any] = {}
-    columns = {limit.key: limit.columns[0] for limit in DEFAULT_LIMITS}
-    for key, value in table.items():
-        key = str(key)
-        if key not in SPECIFICATION_KEYS:
-            problems.append(
-                _problem(
-                    source,
-                    f"release.{key}",
-                    value,
-                    "is not a release specification key",
-                    f"keys are {', '.join(SPECIFICATION_KEYS)} (docs/trial-format.md)",
-                )
-            )
-        elif key == "dose_per_kg":
-            if _dose_range(value):
-                given[key] = [float(v) for v in value]
-            else:
-                problems.append(
-                    _problem(
-                        source,
-                        "release.dose_per_kg",
-                        value,
-                        "must be [lowest, highest] cells per kg, 0 < lowest <= highest",
-                        "e.g. dose_per_kg = [0.5e6, 2e6]",
-                    )
-                )
-        elif _limit_value(columns[key], value):
-            given[key] = value
-        else:
-            rule, hint = _limit_rule(columns[key])
-            problems.append(_problem(source, f"release.{key}", value, rule, hint))
-    return release_spec(given)
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _dose_range(value: object) -> bool:
-    if not isinstance(value, list) or len(value) != 2 or not all(map(_number, value)):
-        return False
-    return 0 < float(value[0]) <= float(value[1])
-
-
-def _limit_value(column: str, value: object) -> bool:
-    if not _number(value) or float(value) < 0:  # type: ignore[arg-type]
-        return False
-    if column == "passage":
-        return float(value).is_integer()  # type: ignore[arg-type]
-    return column == "endotoxin_eu_per_ml" or float(value) <= 100  # type: ignore[arg-type]
-
-
-def _limit_rule(column: str) -> tuple[str, str]:
-    if column == "passage":
-        return "must be a whole number >= 0", _LIMIT_HINTS["passage"]
-    if column == "endotoxin_eu_per_ml":
-        return "must be a number >= 0", _LIMIT_HINTS["endotoxin_eu_per_ml"]
-    return "must be a percentage 0-100", f"the limit on {column}, in percent of the cells"

@@ -45,7 +45,10 @@ EPISODES = pd.DataFrame(
 
 def _rates(table: pd.DataFrame, level: str) -> dict[str, tuple[int, int]]:
     rows = table[table["level"] == level]
-    return {g: (int(n), int(e)) for g, n, e in zip(rows["group"], rows["n"], rows["events"])}
+    return {
+        g: (int(n), int(e))
+        for g, n, e in zip(rows["group"], rows["n"], rows["events"], strict=True)
+    }
 
 
 def test_a_course_counts_once_under_each_lot_and_donor() -> None:

@@ -200,3 +200,9 @@ def test_dose_range_is_inclusive() -> None:
     dose = pd.DataFrame({"cells_per_kg": [4.99e5, 5e5, 2e6, 2.01e6, np.nan]})
     assert dose_outside(dose, spec).tolist() == [True, False, False, True, False]
     assert not dose_outside(dose, SPEC).any()
+
+
+def test_infusion_before_the_release_date_is_refused() -> None:
+    table = lots({"released_date": pd.Timestamp("2024-02-01")})
+    found = infusion_reasons(infusions(("L01", "2024-01-31"), ("L01", "2024-02-01")), table, SPEC)
+    assert found.tolist() == ["released 2024-02-01, after the infusion", ""]

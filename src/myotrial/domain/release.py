@@ -10,7 +10,7 @@ passage at most 5, no dose range unless the protocol gives one).
 
 Every threshold is configurable. A rule keeps the source ``ISCT 2006`` only while it
 keeps the ISCT's value; a trial that changes it owns it (``trial specification``).
-Plain dataclasses, standard library only.
+Plain dataclasses and the rules of the ``[release]`` values; standard library only.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from myotrial.errors import Problem
 
 ISCT_2006 = "ISCT 2006"
 """Source of the ISCT minimal criteria (Dominici et al., Cytotherapy 2006;8:315)."""
@@ -150,3 +152,83 @@ def _source(default: ReleaseLimit, value: float) -> str:
     if default.source == ISCT_2006 and float(value) == default.limit:
         return ISCT_2006
     return TRIAL_SPECIFICATION
+
+
+_LIMIT_HINTS: dict[str, str] = {
+    "passage": "the highest passage a lot may come from, a whole number",
+    "endotoxin_eu_per_ml": "endotoxin in EU/mL, at least 0",
+}
+
+
+def parse_release(table: Mapping[str, Any], source: str, problems: list[Problem]) -> ReleaseSpec:
+    """The ``[release]`` table of ``trial.toml`` as a specification; problems appended.
+
+    Each limit must be a number in its range (a percentage 0-100, endotoxin >= 0, passage
+    a whole number >= 0) and ``dose_per_kg`` two ascending numbers above 0. A key that
+    breaks its rule is left at its default and reported in ``problems``.
+    """
+    given: dict[str, Any] = {}
+    columns = {limit.key: limit.columns[0] for limit in DEFAULT_LIMITS}
+    for key, value in table.items():
+        key = str(key)
+        if key not in SPECIFICATION_KEYS:
+            problems.append(
+                _problem(
+                    source,
+                    key,
+                    value,
+                    "is not a release specification key",
+                    f"keys are {', '.join(SPECIFICATION_KEYS)} (docs/trial-format.md)",
+                )
+            )
+        elif key == "dose_per_kg":
+            if _dose_range(value):
+                given[key] = [float(v) for v in value]
+            else:
+                problems.append(
+                    _problem(
+                        source,
+                        key,
+                        value,
+                        "must be [lowest, highest] cells per kg, 0 < lowest <= highest",
+                        "e.g. dose_per_kg = [0.5e6, 2e6]",
+                    )
+                )
+        elif _limit_value(columns[key], value):
+            given[key] = value
+        else:
+            rule, hint = _limit_rule(columns[key])
+            problems.append(_problem(source, key, value, rule, hint))
+    return release_spec(given)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _dose_range(value: object) -> bool:
+    if not isinstance(value, list) or len(value) != 2 or not all(map(_number, value)):
+        return False
+    return 0 < float(value[0]) <= float(value[1])
+
+
+def _limit_value(column: str, value: object) -> bool:
+    if not _number(value) or float(value) < 0:  # type: ignore[arg-type]
+        return False
+    if column == "passage":
+        return float(value).is_integer()  # type: ignore[arg-type]
+    return column == "endotoxin_eu_per_ml" or float(value) <= 100  # type: ignore[arg-type]
+
+
+def _limit_rule(column: str) -> tuple[str, str]:
+    if column == "passage":
+        return "must be a whole number >= 0", _LIMIT_HINTS["passage"]
+    if column == "endotoxin_eu_per_ml":
+        return "must be a number >= 0", _LIMIT_HINTS["endotoxin_eu_per_ml"]
+    return "must be a percentage 0-100", f"the limit on {column}, in percent of the cells"
+
+
+def _problem(source: str, key: str, value: object, rule: str, hint: str) -> Problem:
+    return Problem(
+        source, None, f"release.{key}", None if value is None else str(value), rule, hint
+    )

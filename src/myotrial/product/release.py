@@ -92,7 +92,7 @@ def infusion_reasons(
     Reasons, each that applies, in this order: the lot is unknown; not released; breaks
     its specification (every failed rule with its limit); was manufactured after the
     infusion date; had expired by it (infusion after ``expiry_date``; the expiry day
-    itself is allowed); was recalled on or before it.
+    itself is allowed); was released after it; was recalled on or before it.
 
     Parameters
     ----------
@@ -124,6 +124,7 @@ def infusion_reasons(
         pd.Series(lot.map(status["failures"]).fillna("").to_numpy(dtype=object)),
         _date_reason(found, lot, by_lot, day, "manufacture_date"),
         _date_reason(found, lot, by_lot, day, "expiry_date"),
+        _date_reason(found, lot, by_lot, day, "released_date"),
         _recall_reasons(lot, by_lot, day, found),
     ]
     return pd.Series(_join(parts), index=infusions.index, dtype=object)
@@ -264,6 +265,7 @@ _DATE_RULES: dict[str, tuple[str, str]] = {
     # column: (wording, when it applies); the expiry day itself may still be infused.
     "manufacture_date": ("manufactured {}, after the infusion", "after"),
     "expiry_date": ("expired {}, before the infusion", "before"),
+    "released_date": ("released {}, after the infusion", "after"),
 }
 
 
