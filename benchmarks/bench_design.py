@@ -4,7 +4,11 @@ Runs in one process, on the same simulated trials:
 
 1. ANCOVA trials (n = 60): simulate-and-analyse batched vs statsmodels OLS per trial;
 2. log-rank (relapse, n = 60, visit ties): batched vs lifelines ``logrank_test`` per trial;
-3. 10 million simulated ANCOVA trials through ``run_tasks`` with joblib on 2 cores.
+3. 10 million simulated ANCOVA trials through ``run_tasks`` with joblib on 2 cores;
+4. group-sequential ANCOVA (3 looks, O'Brien-Fleming-type efficacy and futility,
+   34 per arm at most): batched looks vs a loop fitting statsmodels OLS at each look of
+   each trial, in CPU time of one core (target: 300,000 trials/s per core), and the
+   same blocks run serially, with joblib and on Dask (identical counts required).
 
 Prints trials per second and the ratios. Usage: ``python benchmarks/bench_design.py
 [--big-trials N] [--jobs J]``.
@@ -19,9 +23,18 @@ import numpy as np
 import statsmodels.api as sm
 
 from myotrial.design import analyses, model
+from myotrial.design.looks import arm_sizes, first_stop, look_sizes, t_scale
 from myotrial.design.parameters import DEFAULTS
 from myotrial.design.power import make_spec
-from myotrial.design.simulate import Tally, run_block, run_tasks, tasks_for
+from myotrial.design.sequential import Spending, design_boundaries
+from myotrial.design.simulate import (
+    Tally,
+    look_plan,
+    run_block,
+    run_look_block,
+    run_tasks,
+    tasks_for,
+)
 
 VALUES = {k: p.value for k, p in DEFAULTS.items()}
 
@@ -100,15 +113,83 @@ def bench_big(trials: int, jobs: int) -> float:
     return seconds
 
 
+def _looks_spec(trials: int, block: int) -> object:
+    from dataclasses import replace
+
+    bounds = design_boundaries([1 / 3, 2 / 3, 1], 0.025, 0.2, Spending("obf"), Spending("obf"))
+    spec = make_spec("mmt8_change", {}, sims=trials, seed=1, block_size=block)
+    return replace(spec, boundaries=bounds)
+
+
+def _loop_looks(trials: int) -> float:
+    """Trials per CPU-second of the loop: statsmodels OLS on the analysed patients."""
+    spec = _looks_spec(trials, trials)
+    plan = look_plan(spec)  # type: ignore[arg-type]
+    sizes = look_sizes(plan, 68)
+    m0, m1 = arm_sizes(34, 34, sizes)
+    efficacy, futility = t_scale(plan.efficacy, sizes - 3), t_scale(plan.futility or (), sizes - 3)
+    sim = model.simulate_change(np.random.default_rng(3), VALUES, 34, 34, trials)
+    start = time.process_time()
+    stats = np.zeros((trials, plan.looks))
+    for i in range(trials):
+        for k in range(plan.looks):
+            rows = np.r_[np.arange(m0[k]), 34 + np.arange(m1[k])]
+            x = np.column_stack([np.ones(len(rows)), sim.arm[rows], sim.baseline[i, rows]])
+            stats[i, k] = sm.OLS(sim.outcome[i, rows], x).fit().tvalues[1]
+            if stats[i, k] >= efficacy[k] or stats[i, k] <= futility[k]:
+                break  # the trial stops: later looks are not fitted
+        else:
+            continue
+        stats[i, k + 1 :] = stats[i, k]
+    first_stop(stats, efficacy, futility)
+    return trials / (time.process_time() - start)
+
+
+def bench_looks(trials: int = 1_000_000, loop_trials: int = 2000) -> float:
+    """Group-sequential ANCOVA: batched trials per CPU-second vs the statsmodels loop."""
+    loop = _loop_looks(loop_trials)
+    spec = _looks_spec(trials, 100_000)
+    tasks = tasks_for(spec, 34, "alternative")  # type: ignore[arg-type]
+    run_look_block(_looks_spec(2000, 2000), 34, "alternative", 0)  # type: ignore[arg-type]
+    start = time.process_time()
+    run_tasks(tasks, worker=run_look_block)
+    batch = trials / (time.process_time() - start)
+    print(
+        f"GS ANCOVA 3 looks, <=68 patients: statsmodels loop {loop:10,.0f} trials/s | "
+        f"batched {batch:12,.0f} trials/s per core | ratio {batch / loop:6.0f}x | "
+        f"target 300,000/s {'met' if batch >= 300_000 else 'NOT met'}"
+    )
+    _same_everywhere(_looks_spec(40_000, 10_000))
+    return batch / loop
+
+
+def _same_everywhere(spec: object) -> None:
+    from dask.distributed import LocalCluster
+
+    tasks = tasks_for(spec, 34, "alternative")  # type: ignore[arg-type]
+    serial = run_tasks(tasks, worker=run_look_block)
+    joblib = run_tasks(tasks, jobs=2, worker=run_look_block)
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        dask = run_tasks(tasks, scheduler=cluster.scheduler_address, worker=run_look_block)
+    same = serial == joblib == dask
+    print(f"GS blocks serial / joblib / Dask identical: {same}")
+    if not same:
+        raise SystemExit("group-sequential blocks differ between runners")
+
+
 def main() -> None:
     """Run the three benchmarks and print rates and ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--big-trials", type=int, default=10_000_000)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--looks-trials", type=int, default=1_000_000)
+    parser.add_argument("--only-looks", action="store_true", help="Run only benchmark 4.")
     args = parser.parse_args()
-    bench_ancova()
-    bench_logrank()
-    bench_big(args.big_trials, args.jobs)
+    if not args.only_looks:
+        bench_ancova()
+        bench_logrank()
+        bench_big(args.big_trials, args.jobs)
+    bench_looks(args.looks_trials)
 
 
 if __name__ == "__main__":

@@ -77,24 +77,41 @@ def test_first_stop_takes_the_first_crossing() -> None:
 def test_prefix_ancova_equals_statsmodels_on_the_analysed_patients() -> None:
     rng = np.random.default_rng(4)
     outcome, baseline = rng.normal(size=(3, 20)), rng.normal(40, 10, size=(3, 20))
-    m0, m1 = np.array([[4, 10], [6, 10], [5, 9]]), np.array([[5, 10], [3, 9], [8, 10]])
+    m0, m1 = np.array([4, 7, 10]), np.array([5, 6, 10])
     t = looks.prefix_ancova(outcome, baseline, 10, m0, m1)
     for i in range(3):
-        for k in range(2):
-            rows = np.r_[np.arange(m0[i, k]), 10 + np.arange(m1[i, k])]
+        for k in range(3):
+            rows = np.r_[np.arange(m0[k]), 10 + np.arange(m1[k])]
             arm = (rows >= 10).astype(float)
             x = np.column_stack([np.ones(len(rows)), arm, baseline[i, rows]])
             fit = sm.OLS(outcome[i, rows], x).fit()
             assert t[i, k] == pytest.approx(fit.tvalues[1], rel=1e-9)
 
 
-def test_arm_counts_are_nested_and_sum_to_the_look_sizes() -> None:
-    sizes = np.array([7, 15, 30])
-    m0, m1 = looks.arm_counts(np.random.default_rng(1), 14, 16, sizes, 500)
-    assert np.all(np.diff(m0, axis=1) >= 0) and np.all(np.diff(m1, axis=1) >= 0)
-    assert np.all(m0 + m1 == sizes) and np.all(m0[:, -1] == 14)
-    # hypergeometric mean of control patients among the first 7: 7·14/30
-    assert m0[:, 0].mean() == pytest.approx(7 * 14 / 30, abs=0.2)
+def test_prefix_proportions_equal_the_pooled_z_by_hand() -> None:
+    outcome = np.array([[1, 0, 1, 0, 1, 1, 1, 1, 0, 1]], float)  # 5 control, 5 MSCT
+    z = looks.prefix_proportions(outcome, 5, np.array([3, 5]), np.array([3, 5]))
+    # look 1: control 2/3, MSCT 3/3, pooled 5/6: z = (1 − 2/3)/sqrt(5/6·1/6·(2/3))
+    assert z[0, 0] == pytest.approx((1 / 3) / np.sqrt(5 / 36 * 2 / 3), rel=1e-12)
+    # look 2: control 3/5, MSCT 4/5, pooled 7/10
+    assert z[0, 1] == pytest.approx(0.2 / np.sqrt(0.21 * 0.4), rel=1e-12)
+
+
+def test_arms_among_the_first_patients_follow_the_allocation_ratio() -> None:
+    m0, m1 = looks.arm_sizes(20, 40, np.array([9, 30, 60]))
+    assert m0.tolist() == [3, 10, 20] and m1.tolist() == [6, 20, 40]
+
+
+def test_expected_enrolled_at_a_look_matches_simulated_uniform_entry() -> None:
+    # 60 patients entering uniformly over 52 weeks; at the look when the 30th reaches
+    # week 24, the enrolled are those who entered up to 24 weeks after the 30th:
+    # simulate the 60 entry times and count (independent check of the integral)
+    got = looks.expected_enrolled(60, (30, 45, 60), 52.0)
+    entry = np.sort(np.random.default_rng(2).random((40_000, 60)) * 52.0, axis=1)
+    for k, n in enumerate((30, 45)):
+        direct = (entry <= entry[:, n - 1 : n] + 24.0).sum(axis=1)
+        assert got[k] == pytest.approx(direct.mean(), abs=0.05)
+    assert got[2] == 60
 
 
 def test_look_blocks_identical_serially_with_joblib_and_dask() -> None:

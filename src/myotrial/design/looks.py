@@ -1,10 +1,10 @@
 """Group-sequential trials simulated patient by patient, look by look, batched over trials.
 
-Patients enter uniformly over the accrual period in random order of arm (a fixed-size
-randomisation list), so among the first ``n`` to enter the control count is
-hypergeometric. A look at information rate ``t_k`` happens when ``⌈t_k·N⌉`` patients
-have reached the primary time point (week 24; relapse: when ``⌈t_k·D⌉`` relapses have
-been observed, ``D`` the planned number of events), and analyses what is known then:
+Patients enter uniformly over the accrual period, allocated in permuted blocks, so
+among the first ``n`` to enter the arms stand in the allocation ratio. A look at
+information rate ``t_k`` happens when ``⌈t_k·N⌉`` patients have reached the primary
+time point (week 24; relapse: when ``⌈t_k·D⌉`` relapses have been observed, ``D`` the
+planned number of events), and analyses what is known then:
 
 - response, MMT-8 change, log CK: the first patients to reach week 24. Within an arm
   patients are exchangeable, so the analysed set is a prefix of each arm, and every
@@ -23,11 +23,13 @@ boundary (reject) or falls to the futility boundary (when futility stops apply).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import integrate, stats
 
 from myotrial.design import analyses, model
 from myotrial.design.parameters import MMRM_WEEKS
@@ -145,56 +147,87 @@ def look_sizes(plan: LookPlan, total: int) -> IntArray:
     return np.maximum(sizes, 1)
 
 
-def arm_counts(
-    rng: np.random.Generator, n0: int, n1: int, sizes: IntArray, trials: int
-) -> tuple[IntArray, IntArray]:
-    """Control and MSCT patients among the first ``sizes[k]`` to enter, per trial.
+def arm_sizes(n_control: int, n_treatment: int, sizes: IntArray) -> tuple[IntArray, IntArray]:
+    """Control and MSCT patients among the first ``sizes[k]`` to enter.
 
-    Nested draws: the control count among the patients added between looks is
-    hypergeometric given those still to come.
+    Arms are allocated in permuted blocks (``myotrial randomise``), so among the first
+    n patients they stand in the allocation ratio to within a block; the nearest whole
+    split is used.
     """
-    m0 = np.zeros((trials, len(sizes)), np.int64)
-    taken0 = np.zeros(trials, np.int64)
-    previous = 0
-    for k, size in enumerate(sizes):
-        left0 = n0 - taken0
-        left1 = n1 - (previous - taken0)
-        new = int(size) - previous
-        if new > 0:
-            taken0 = taken0 + rng.hypergeometric(left0, left1, np.full(trials, new))
-        m0[:, k] = taken0
-        previous = int(size)
-    return m0, sizes[None, :] - m0
+    total = n_control + n_treatment
+    m0 = np.minimum(np.rint(sizes * n_control / total).astype(np.int64), n_control)
+    m0 = np.maximum(m0, sizes - n_treatment)
+    return m0, sizes - m0
 
 
-def enrolled_at_looks(
-    rng: np.random.Generator, total: int, sizes: IntArray, accrual_weeks: float, trials: int
-) -> FloatArray:
-    """Patients enrolled when the ``sizes[k]``-th patient reaches week 24.
+@lru_cache(maxsize=256)
+def expected_enrolled(total: int, sizes: tuple[int, ...], accrual_weeks: float) -> FloatArray:
+    """Expected patients enrolled when the ``sizes[k]``-th patient reaches week 24.
 
-    Entry times are uniform order statistics over the accrual period (normalised
-    exponential spacings, so no sort is needed).
+    Entry times are uniform over the accrual period ``A``: the ``n``-th entry is
+    ``S = A·Beta(n, N − n + 1)``, and each of the ``N − n`` later patients, uniform over
+    what remains, has entered within the next 24 weeks with chance
+    ``min(24, A − S)/(A − S)``; the expectation over ``S`` is a one-dimensional
+    integral. Stopping does not depend on entry times, so the expected number enrolled
+    at stopping is the sum over looks of P(stop at k) times this.
     """
-    spacings = rng.standard_exponential((trials, total + 1))
-    entry = np.cumsum(spacings, axis=1)[:, :total]
-    entry *= accrual_weeks / (entry[:, -1:] + spacings[:, -1:])
-    when = entry[:, sizes - 1] + PRIMARY_WEEK
-    return (entry[:, :, None] <= when[:, None, :]).sum(axis=1).astype(float)
+    out = []
+    for n in sizes:
+        later = total - n
+        if later <= 0 or accrual_weeks <= 0:
+            out.append(float(total))
+            continue
+
+        def share(s: float, n: int = n, later: int = later) -> float:
+            left = accrual_weeks - s
+            density = stats.beta.pdf(s / accrual_weeks, n, later + 1) / accrual_weeks
+            return float(min(PRIMARY_WEEK, left) / left * density) if left > 0 else 0.0
+
+        mean_share, _ = integrate.quad(
+            share,
+            0.0,
+            accrual_weeks,
+            points=[accrual_weeks - PRIMARY_WEEK] if accrual_weeks > PRIMARY_WEEK else None,
+            limit=200,
+        )
+        out.append(n + later * mean_share)
+    return np.asarray(out)
 
 
-def _prefix(values: FloatArray, counts: IntArray) -> FloatArray:
-    """Sum of the first ``counts[t, k]`` entries of each row (0 for a count of 0)."""
-    padded = np.zeros((values.shape[0], values.shape[1] + 1))
-    np.cumsum(values, axis=1, out=padded[:, 1:])
-    return np.take_along_axis(padded, counts, axis=1)
+def _segment_sums(y: FloatArray, x: FloatArray, counts: IntArray) -> FloatArray:
+    """Σy, Σx, Σxx, Σxy, Σyy over the first ``counts[k]`` patients: ``(5, trials, looks)``.
+
+    Patients are put on the leading axis so each look's new patients are summed as
+    whole rows (contiguous, vectorised across trials), then the looks accumulate.
+    """
+    ys, xs = np.ascontiguousarray(y.T), np.ascontiguousarray(x.T)
+    out = np.zeros((5, len(counts), y.shape[0]))
+    start = 0
+    for k, stop in enumerate(counts):  # one pass per look over its new patients
+        yk, xk = ys[start:stop], xs[start:stop]
+        out[0, k], out[1, k] = yk.sum(axis=0), xk.sum(axis=0)
+        out[2, k] = (xk * xk).sum(axis=0)
+        out[3, k] = (xk * yk).sum(axis=0)
+        out[4, k] = (yk * yk).sum(axis=0)
+        if k:
+            out[:, k] += out[:, k - 1]
+        start = int(stop)
+    return out.transpose(0, 2, 1)
+
+
+def _running_sums(y: FloatArray, counts: IntArray) -> FloatArray:
+    """Σy over the first ``counts[k]`` patients, per trial and look."""
+    ys = np.ascontiguousarray(y.T)
+    edges = np.concatenate([[0], counts])
+    parts = [ys[a:b].sum(axis=0) for a, b in pairwise(edges)]  # one sum per look
+    return np.cumsum(np.stack(parts, axis=1), axis=1)
 
 
 def _arm_sums(
     y: FloatArray, x: FloatArray, counts: IntArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    m = counts.astype(float)
-    sy, sx = _prefix(y, counts), _prefix(x, counts)
-    syy, sxx, sxy = _prefix(y * y, counts), _prefix(x * x, counts), _prefix(x * y, counts)
+    sy, sx, sxx, sxy, syy = _segment_sums(y, x, counts)
+    m = np.broadcast_to(counts.astype(float), sy.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
         return m, sy / m, sx / m, sxx - sx * sx / m, sxy - sx * sy / m, syy - sy * sy / m
 
@@ -205,12 +238,10 @@ def prefix_ancova(
     """ANCOVA ``outcome ~ arm + baseline`` t statistic at every look, ``(trials, looks)``.
 
     The same closed form as :func:`myotrial.design.analyses.ancova` on the first
-    ``m0`` control and ``m1`` MSCT patients; baselines are centred first so the sums
-    keep their precision.
+    ``m0[k]`` control and ``m1[k]`` MSCT patients at look k.
     """
-    centred = baseline - baseline.mean(axis=1, keepdims=True)
-    n0, my0, mx0, sxx0, sxy0, syy0 = _arm_sums(outcome[:, :n_control], centred[:, :n_control], m0)
-    n1, my1, mx1, sxx1, sxy1, syy1 = _arm_sums(outcome[:, n_control:], centred[:, n_control:], m1)
+    n0, my0, mx0, sxx0, sxy0, syy0 = _arm_sums(outcome[:, :n_control], baseline[:, :n_control], m0)
+    n1, my1, mx1, sxx1, sxy1, syy1 = _arm_sums(outcome[:, n_control:], baseline[:, n_control:], m1)
     with np.errstate(invalid="ignore", divide="ignore"):
         sxx, sxy = sxx0 + sxx1, sxy0 + sxy1
         slope = sxy / sxx
@@ -225,8 +256,8 @@ def prefix_proportions(
     outcome: FloatArray, n_control: int, m0: IntArray, m1: IntArray
 ) -> FloatArray:
     """Pooled two-proportion z (MSCT minus control) at every look; 0 when undefined."""
-    x0 = _prefix(outcome[:, :n_control], m0)
-    x1 = _prefix(outcome[:, n_control:], m1)
+    x0 = _running_sums(outcome[:, :n_control], m0)
+    x1 = _running_sums(outcome[:, n_control:], m1)
     with np.errstate(invalid="ignore", divide="ignore"):
         pooled = (x0 + x1) / (m0 + m1)
         se = np.sqrt(pooled * (1 - pooled) * (1 / m0 + 1 / m1))
@@ -236,7 +267,13 @@ def prefix_proportions(
 
 def t_scale(boundary: tuple[float, ...], df: IntArray) -> FloatArray:
     """The t value with the same one-sided tail as each z boundary, at ``df``."""
-    return np.asarray(stats.t.isf(stats.norm.sf(np.asarray(boundary)), np.maximum(df, 1)))
+    return _t_scale(tuple(boundary), tuple(int(d) for d in df))
+
+
+@lru_cache(maxsize=256)
+def _t_scale(boundary: tuple[float, ...], df: tuple[int, ...]) -> FloatArray:
+    tail = stats.norm.sf(np.asarray(boundary))
+    return np.asarray(stats.t.isf(tail, np.maximum(np.asarray(df), 1)))
 
 
 def patient_looks(
@@ -249,8 +286,11 @@ def patient_looks(
     """Looks of the ANCOVA and response endpoints (prefix sums per arm)."""
     count, total = trials.outcome.shape
     sizes = look_sizes(plan, total)
-    m0, m1 = arm_counts(rng, n_control, total - n_control, sizes, count)
-    enrolled = enrolled_at_looks(rng, total, sizes, plan.accrual_months * WEEKS_PER_MONTH, count)
+    m0, m1 = arm_sizes(n_control, total - n_control, sizes)
+    weeks = plan.accrual_months * WEEKS_PER_MONTH
+    enrolled = np.broadcast_to(
+        expected_enrolled(total, tuple(sizes.tolist()), weeks), (count, plan.looks)
+    )
     analysed = np.broadcast_to(sizes.astype(float), (count, plan.looks))
     if endpoint == "response":
         stat = prefix_proportions(trials.outcome, n_control, m0, m1)
