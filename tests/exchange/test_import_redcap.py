@@ -52,7 +52,7 @@ def test_import_reports_missing_data_codes(small_trial: TrialData, tmp_path: Pat
     frame.to_csv(folder / "records.csv", index=False)
     code, output = _import(folder, f"sqlite:///{tmp_path / 'trial.db'}")
     assert code == 0, output
-    assert "1 REDCap missing-data code(s) read as missing" in output
+    assert "1 REDCap missing-data code read as missing:" in output
     assert f"records.csv row {row}, column ck: 'NAV'" in output
 
 

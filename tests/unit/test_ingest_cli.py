@@ -35,7 +35,9 @@ def test_invalid_folder_exits_2_lists_problems_and_changes_nothing(tmp_path: Pat
     folder = write_folder(tmp_path / "t", tables)
     before = snapshot(folder)
     out = tmp_path / "problems.csv"
-    result = CliRunner().invoke(main, ["validate", str(folder), "--problems-csv", str(out)])
+    result = CliRunner().invoke(
+        main, ["validate", str(folder), "--csv", str(out), "--format", "table"]
+    )
     assert result.exit_code == 2
     assert "2 problems found" in result.output
     assert "visits.csv row 3, column ck: '-3' is below 0" in result.output

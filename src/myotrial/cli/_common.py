@@ -14,7 +14,13 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from myotrial.errors import InvalidInputError, MyotrialError, Problem, problems_to_csv
+from myotrial.errors import (
+    InvalidInputError,
+    MyotrialError,
+    OutputError,
+    Problem,
+    problems_to_csv,
+)
 
 DEFAULT_DB = "sqlite:///myotrial.db"
 # The exit statuses are those of the exception tree (myotrial.errors): 2 invalid input.
@@ -68,13 +74,28 @@ def report_errors(function: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
+        except InvalidInputError as exc:
+            _print_invalid(exc)
+            sys.exit(exc.exit_code)
         except MyotrialError as exc:
-            what = "invalid input" if isinstance(exc, InvalidInputError) else "error"
             # escape: a message may quote brackets (SQL, file names) that are not markup
-            err_console.print(f"[bold red]{what}[/]: {escape(str(exc))}", soft_wrap=True)
+            err_console.print(f"[bold red]error[/]: {escape(str(exc))}", soft_wrap=True)
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _print_invalid(error: InvalidInputError) -> None:
+    """Every problem of ``error``, the same problem on many rows as one line with a count."""
+    from myotrial.cli._output import grouped_problem_lines
+
+    # The message's first line is its summary ("688 problems found"); the problems
+    # follow, grouped, in place of the message's first fifty.
+    text = str(error)
+    head = text.split("\n", 1)[0] if error.problems else text
+    err_console.print(f"[bold red]invalid input[/]: {escape(head)}", soft_wrap=True)
+    for line in grouped_problem_lines(error.problems):
+        err_console.print(f"  {line}", markup=False, soft_wrap=True, highlight=False)
 
 
 class AliasedOption(click.Option):
@@ -160,6 +181,27 @@ def problems_csv_option(help_text: str) -> Callable[[F], F]:
     )
 
 
+STDOUT = "-"
+
+
+def write_text(path: Path | str, text: str) -> None:
+    """Write ``text`` to ``path`` (UTF-8), or to standard output when ``path`` is ``-``.
+
+    Raises
+    ------
+    OutputError
+        ``cannot write PATH: REASON`` when the file cannot be written (read-only, a
+        folder, a missing parent folder), so the user sees a reason, not a traceback.
+    """
+    if str(path) == STDOUT:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(path, exc.strerror or str(exc)) from exc
+
+
 def write_problems_csv(problems: Iterable[Problem], path: Path) -> None:
-    """Write ``problems`` as CSV (file, row, column, value, rule, hint)."""
-    path.write_text(problems_to_csv(problems), encoding="utf-8")
+    """Write ``problems`` as CSV (file, row, column, value, rule, hint); ``-``: stdout."""
+    write_text(path, problems_to_csv(problems))

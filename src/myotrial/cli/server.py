@@ -9,6 +9,7 @@ from dataclasses import replace
 import click
 
 from myotrial.cli._common import console, database_url, db_option, report_errors
+from myotrial.cli._output import chosen_format, format_option, print_records
 from myotrial.extras import require
 from myotrial.services.access import ROLES
 
@@ -102,12 +103,11 @@ def user_disable(name: str, db: str | None) -> None:
 
 @user.command("list")
 @db_option
+@format_option()
 @report_errors
-def user_list(db: str | None) -> None:
+def user_list(db: str | None, output_format: str | None) -> None:
     """List the users, their roles and sites."""
     _require_accounts("user list")
-    from rich.table import Table
-
     from myotrial.services.sites import SiteService
 
     sites = SiteService.open(database_url(db))
@@ -115,16 +115,17 @@ def user_list(db: str | None) -> None:
         rows = sites.users(None)
     finally:
         sites.close()
-    table = Table("user", "role", "site", "active", "created (UTC)")
-    for row in rows:
-        table.add_row(
-            row["username"],
-            row["role"],
-            row["site"] or "",
-            "yes" if row["active"] else "no",
-            str(row["created_at"])[:19],
-        )
-    console.print(table)
+    fmt = chosen_format(output_format)
+    print_records(
+        ("user", "role", "site", "active", "created_utc"),
+        (
+            (r["username"], r["role"], r["site"] or "", "yes" if r["active"] else "no",
+             str(r["created_at"])[:19])
+            for r in rows
+        ),
+        fmt,
+        headers=("user", "role", "site", "active", "created (UTC)"),
+    )  # fmt: skip
 
 
 COMMANDS: list[click.Command] = [serve, user]

@@ -1,5 +1,4 @@
-"""Commands on a whole trial: the demonstration (and, as they land, validate, import,
-correct and audit)."""
+"""Commands on a whole trial: the demonstration, validate, import, correct and audit."""
 
 from __future__ import annotations
 
@@ -8,10 +7,10 @@ import sys
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from myotrial.cli._common import (
     EXIT_INVALID,
+    STDOUT,
     console,
     database_url,
     db_option,
@@ -20,9 +19,19 @@ from myotrial.cli._common import (
     problems_csv_option,
     report_errors,
     write_problems_csv,
+    write_text,
+)
+from myotrial.cli._output import (
+    chosen_format,
+    format_option,
+    grouped_problem_lines,
+    note,
+    print_problems,
+    print_records,
 )
 from myotrial.errors import InvalidInputError, Problem
 from myotrial.services.demo import DEMO_SEED, DemoStep, run_demo
+from myotrial.text import plural
 
 COMMANDS: list[click.Command] = []
 
@@ -63,29 +72,34 @@ COMMANDS.append(demo)
 @click.command("validate")
 @click.argument("path", type=click.Path(path_type=Path))
 @problems_csv_option("Also write every problem to FILE as CSV.")
+@format_option()
 @report_errors
-def validate(path: Path, problems_csv: Path | None) -> None:
+def validate(path: Path, problems_csv: Path | None, output_format: str | None) -> None:
     """Check a trial folder or .xlsx workbook and list every problem; change nothing.
 
-    Exit status 0 when the trial keeps every rule, 2 when any problem is found.
+    Exit status 0 when the trial keeps every rule, 2 when any problem is found. Off a
+    terminal the problems are printed one per line, tab-separated, the counts on stderr.
     """
     from myotrial.ingest import inspect_trial
 
+    # --csv - is the problems as CSV on standard output, and nothing else there.
+    to_stdout = problems_csv is not None and str(problems_csv) == STDOUT
+    fmt = "csv" if to_stdout else chosen_format(output_format)
     check = inspect_trial(path)
-    console.print(f"{path}: checksum {check.trial.checksum or '-'}", markup=False, soft_wrap=True)
+    note(f"{path}: checksum {check.trial.checksum or '-'}", fmt)
     for table, rows in check.rows.items():
         extra = check.trial.extra_columns.get(table, ())
-        note = f"; extra columns kept: {', '.join(extra)}" if extra else ""
-        console.print(f"  {table}: {rows} rows{note}", markup=False)
-    if problems_csv is not None:
+        kept = f"; extra columns kept: {', '.join(extra)}" if extra else ""
+        note(f"  {table}: {plural(rows, 'row')}{kept}", fmt)
+    if problems_csv is not None and not to_stdout:
         write_problems_csv(check.problems, problems_csv)
     if not check.problems:
-        console.print("no problems found", markup=False)
+        note("no problems found", fmt)
+        if fmt != "table":
+            print_problems([], fmt)
         return
-    count = len(check.problems)
-    console.print(f"{count} problem{'s' if count != 1 else ''} found:", markup=False)
-    for problem in check.problems:
-        console.print(f"  {problem}", markup=False, soft_wrap=True)
+    note(f"{plural(len(check.problems), 'problem')} found:", fmt)
+    print_problems(check.problems, fmt)
     sys.exit(EXIT_INVALID)
 
 
@@ -113,6 +127,7 @@ COMMANDS.append(validate)
     help="With --format redcap: mapping file (TOML or CSV) for other field/event names.",
 )
 @problems_csv_option("On invalid input, also write every problem to FILE as CSV.")
+@format_option("--output-format")
 @report_errors
 def import_command(
     path: Path,
@@ -122,6 +137,7 @@ def import_command(
     format_: str,
     mapping: Path | None,
     problems_csv: Path | None,
+    output_format: str | None,
 ) -> None:
     """Validate a trial and store it: all-or-nothing, every change audited.
 
@@ -141,35 +157,35 @@ def import_command(
         _print_problems(exc)
         sys.exit(EXIT_INVALID)
     _print_notes(notes)
-    table = Table("table", "inserted", "updated", "deleted", "unchanged", title=str(path))
-    for row in summary.tables:
-        counts = (row.inserted, row.updated, row.deleted, row.unchanged)
-        table.add_row(row.table, *map(str, counts))
-    console.print(table)
+    fmt = chosen_format(output_format)
+    rows = [(r.table, r.inserted, r.updated, r.deleted, r.unchanged) for r in summary.tables]
+    print_records(IMPORT_COLUMNS, rows, fmt, title=str(path))
     if summary.changed:
-        console.print(f"import {summary.import_id} recorded in {url}", markup=False)
+        note(f"import {summary.import_id} recorded in {url}", fmt)
     else:
-        console.print(f"nothing changed: {url} already holds this trial", markup=False)
+        note(f"nothing changed: {url} already holds this trial", fmt)
+
+
+IMPORT_COLUMNS = ("table", "inserted", "updated", "deleted", "unchanged")
 
 
 def _print_notes(notes: list[Problem]) -> None:
     """REDCap missing-data codes read as missing: reported, never silent."""
     if notes:
         err_console.print(
-            f"{len(notes)} REDCap missing-data code(s) read as missing:", markup=False
+            f"{plural(len(notes), 'REDCap missing-data code')} read as missing:", markup=False
         )
-    for note in notes:
-        err_console.print(f"  {note}", markup=False, soft_wrap=True)
+    for line in grouped_problem_lines(notes):
+        err_console.print(f"  {line}", markup=False, soft_wrap=True)
 
 
 def _print_problems(error: InvalidInputError) -> None:
-    count = len(error.problems)
     err_console.print(
-        f"invalid input, nothing written: {count} problem{'s' if count != 1 else ''}",
+        f"invalid input, nothing written: {plural(len(error.problems), 'problem')}",
         markup=False,
     )
-    for problem in error.problems:
-        err_console.print(f"  {problem}", markup=False, soft_wrap=True)
+    for line in grouped_problem_lines(error.problems):
+        err_console.print(f"  {line}", markup=False, soft_wrap=True)
 
 
 def _login() -> str:
@@ -214,49 +230,54 @@ def correct_command(
     type=click.Path(path_type=Path),
     default=None,
     metavar="FILE",
-    help="Also write the rows to FILE as CSV.",
+    help="Also write the rows to FILE as CSV; FILE - writes them to standard output.",
 )
+@format_option()
 @report_errors
-def audit_command(patient: str | None, db: str | None, csv_path: Path | None) -> None:
-    """Print the audit trail: who changed what, when, old and new value, and why."""
+def audit_command(
+    patient: str | None, db: str | None, csv_path: Path | None, output_format: str | None
+) -> None:
+    """Print the audit trail: who changed what, when, old and new value, and why.
+
+    Every field is printed whole; off a terminal one change per line, tab-separated.
+    """
     from myotrial.services.trial import audit_trail
 
     trail = audit_trail(database_url(db), patient)
     if csv_path is not None:
-        trail.to_csv(csv_path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
-    table = Table(
-        "when (UTC)",
-        "user",
-        "table",
-        "key",
-        "action",
-        "field",
-        "old",
-        "new",
-        "reason",
-        title=f"audit trail ({len(trail)} rows)",
-    )
-    text = trail.astype(object).where(trail.notna(), "")
+        write_text(csv_path, trail.to_csv(index=False, date_format=AUDIT_STAMP))
+        if str(csv_path) == STDOUT:
+            return
+    fmt = chosen_format(output_format)
+    text = trail.astype(object).where(trail.notna(), None)
+    if fmt != "table":
+        text["changed_at"] = trail["changed_at"].dt.strftime(AUDIT_STAMP)
+        print_records(list(trail.columns), text.itertuples(index=False, name=None), fmt)
+        return
     text["changed_at"] = trail["changed_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
-    columns = [
-        "changed_at",
-        "user",
-        "table",
-        "key",
-        "action",
-        "field",
-        "old_value",
-        "new_value",
-        "reason",
-    ]
-    for row in text[columns].itertuples(index=False, name=None):
-        table.add_row(*(_short(str(v)) for v in row))
-    console.print(table)
+    print_records(
+        list(AUDIT_TABLE),
+        text[list(AUDIT_TABLE)].itertuples(index=False, name=None),
+        fmt,
+        headers=list(AUDIT_TABLE.values()),
+        title=f"audit trail ({plural(len(trail), 'row')})",
+    )
 
 
-def _short(text: str, width: int = 60) -> str:
-    """A whole inserted record is long; the table shows its start (--csv has it all)."""
-    return text if len(text) <= width else text[: width - 1] + "…"
+# The time of a change to the microsecond, in UTC, as the audit trail stores it.
+AUDIT_STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+# Columns of the audit table on a terminal and their headers (tsv/csv/json: every column).
+AUDIT_TABLE = {
+    "changed_at": "when (UTC)",
+    "user": "user",
+    "table": "table",
+    "key": "key",
+    "action": "action",
+    "field": "field",
+    "old_value": "old",
+    "new_value": "new",
+    "reason": "reason",
+}
 
 
 COMMANDS.extend([import_command, correct_command, audit_command])
