@@ -18,16 +18,10 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from myotrial.config import TrialConfig
+from myotrial.domain import TABLE_NAMES, TrialConfig
 
-TABLES: tuple[str, ...] = (
-    "patients",
-    "infusions",
-    "visits",
-    "adverse_events",
-    "events",
-    "medications",
-)
+TABLES: tuple[str, ...] = TABLE_NAMES
+"""The table names of the trial format (:data:`myotrial.domain.TABLES`), in order."""
 
 
 @dataclass(frozen=True)

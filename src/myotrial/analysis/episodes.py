@@ -18,23 +18,8 @@ import pandas as pd
 
 from myotrial.analysis.options import AnalysisOptions, Notes
 from myotrial.config import Timepoint, TrialConfig
+from myotrial.domain import ENTRY_EPISODE, EPISODE_COLUMNS
 from myotrial.trialdata import TrialData
-
-EPISODE_COLUMNS: tuple[str, ...] = (
-    "patient_id",
-    "episode",
-    "first_infusion",
-    "n_infusions",
-    "cells_per_kg_total",
-    "baseline_date",
-    "retreatment",
-    "response_date",
-    "best_tis",
-    "relapse_date",
-    "end_date",
-)
-ENTRY_EPISODE = 0
-"""Episode number of the "since study entry" view (first baseline, first infusion)."""
 
 
 def courses_from_infusions(infusions: pd.DataFrame, course_gap_days: int) -> pd.DataFrame:

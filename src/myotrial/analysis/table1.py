@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from myotrial.domain import TREATED_ARM
+
 BASELINE_COLUMNS: tuple[str, ...] = (
     "arm",
     "characteristic",
@@ -35,7 +37,7 @@ def patient_characteristics(patients: pd.DataFrame) -> pd.DataFrame:
     """
     frame = patients.copy()
     arm = frame["arm"] if "arm" in frame else pd.Series(pd.NA, index=frame.index)
-    frame["arm"] = arm.fillna("MSCT").astype(str)
+    frame["arm"] = arm.fillna(TREATED_ARM).astype(str)
     start = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     for column in ("diagnosis_date", "onset_date"):  # onset wins when both are given
         if column in frame:

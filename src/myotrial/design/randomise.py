@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-ARMS: tuple[str, str] = ("MSCT", "control")
+from myotrial.domain import ARMS
 
 
 def parse_ratio(text: str) -> tuple[int, int]:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from myotrial.config import ENZYMES
+from myotrial.domain import ENZYMES, TREATED_ARM
 from myotrial.measures import canonical_visits
 from myotrial.trialdata import TrialData
 
@@ -72,7 +72,7 @@ def _quantity(value: Any, unit: str) -> dict[str, Any]:
 
 def research_study(trial: TrialData, study: str) -> dict[str, Any]:
     """The trial as a ResearchStudy with one arm per arm of the patients table."""
-    arms = sorted(set(trial.patients.get("arm", pd.Series(dtype=object)).dropna()) or {"MSCT"})
+    arms = sorted(set(trial.patients.get("arm", pd.Series(dtype=object)).dropna()) or {TREATED_ARM})
     return {
         "resourceType": "ResearchStudy",
         "identifier": [{"system": "urn:myotrial:study", "value": study}],
@@ -98,7 +98,7 @@ def research_subject(
     row: dict[str, Any], patient_url: str, study_url: str, off_study: bool
 ) -> dict[str, Any]:
     """The patient's enrolment in the study, with its arm."""
-    arm = str(row.get("arm") or "MSCT")
+    arm = str(row.get("arm") or TREATED_ARM)
     resource: dict[str, Any] = {
         "resourceType": "ResearchSubject",
         "status": "off-study" if off_study else "on-study",

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from myotrial.config import TrialConfig
+from myotrial.domain import Scale
 from myotrial.errors import Problem
 from myotrial.ingest.cells import cell_problems, format_value
 from myotrial.ingest.crosscheck import cross_table_problems, row_rule_problems
@@ -165,7 +166,7 @@ def _number_problems(
 
 
 def _range_hint(column: ColumnSpec, config: TrialConfig, upper: bool) -> str:
-    if column.scale == "vas":
+    if column.scale == Scale.VAS:
         if upper and config.vas_unit == "cm":
             # A VAS above 10 in a cm trial is most often entered in mm: say how to
             # declare it, never rescale it.
@@ -174,10 +175,10 @@ def _range_hint(column: ColumnSpec, config: TrialConfig, upper: bool) -> str:
                 'are in mm, declare vas_unit = "mm"; values are never rescaled or clipped'
             )
         return f"{column.meaning} in {config.vas_unit}; values are never clipped"
-    if column.scale == "age":
-        low = "18" if config.population == "adult" else "0"
-        return f"years at enrolment; a {config.population} trial enrols ages {low}-100"
-    if column.meaning == "enzyme activity":
+    if column.scale == Scale.AGE:
+        low, high = value_range(column, config)
+        return f"years at enrolment; a {config.population} trial enrols ages {low:g}-{high:g}"
+    if column.scale == Scale.ENZYME:
         return "enzyme activity cannot be negative"
     return f"{column.meaning}; values are never clipped" if column.meaning else ""
 

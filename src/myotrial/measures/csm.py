@@ -6,14 +6,41 @@ Sources: [ACR/EULAR 2016] Aggarwal R, Rider LG, et al. Ann Rheum Dis 2017;76:792
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
+
+from myotrial.domain import VAS_COLUMNS
+from myotrial.measures.scales import (
+    ENZYME_UNIT_FACTORS,
+    HAQ_MAX,
+    MM_PER_CM,
+    MMT_MAXIMA,
+    UKAT_TO_UL,
+    VAS_MAX_CM,
+    vas_scale_max,
+)
+
+__all__ = [
+    "CSM",
+    "ENZYME_UNIT_FACTORS",
+    "HAQ_MAX",
+    "MMT_MAXIMA",
+    "PAIR_MEASURES",
+    "TIS_ENZYMES",
+    "UKAT_TO_UL",
+    "VAS_MAX_CM",
+    "VAS_MEASURES",
+    "choose_enzyme",
+    "most_abnormal_enzyme",
+    "times_uln",
+    "to_units_per_litre",
+    "vas_scale_max",
+    "vas_to_cm",
+]
 
 CSM: tuple[str, ...] = ("phga", "ptga", "mmt8", "haq", "enzyme", "extramuscular")
 """The core set measures in the order of every output table."""
 
-VAS_MEASURES: tuple[str, ...] = ("phga", "ptga", "extramuscular")
+VAS_MEASURES: tuple[str, ...] = VAS_COLUMNS
 """Measures on a 0-10 cm visual analogue scale (0-100 when entered in mm)."""
 
 PAIR_MEASURES: tuple[str, ...] = ("phga", "ptga", "mmt8", "haq", "extramuscular")
@@ -22,23 +49,10 @@ PAIR_MEASURES: tuple[str, ...] = ("phga", "ptga", "mmt8", "haq", "extramuscular"
 TIS_ENZYMES: tuple[str, ...] = ("ck", "aldolase", "ldh", "ast", "alt")
 """Candidate enzymes for the TIS enzyme CSM, in the tie-break order of MEASURES.md §1."""
 
-HAQ_MAX = 3.0
-VAS_MAX_CM = 10.0
-MMT_MAXIMA: tuple[int, ...] = (80, 150)
-UKAT_TO_UL = 60.0
-"""U/L = µkat/L × 60 (1 µkat = 60 µmol/min)."""
-
-ENZYME_UNIT_FACTORS: Mapping[str, float] = {"U/L": 1.0, "ukat/L": UKAT_TO_UL}
-
 
 def vas_to_cm(values: np.ndarray, vas_unit: str) -> np.ndarray:
     """VAS values in cm: unchanged for ``"cm"``, divided by 10 for ``"mm"``."""
-    return values / 10.0 if vas_unit == "mm" else values
-
-
-def vas_scale_max(vas_unit: str) -> float:
-    """Upper end of the VAS as entered: 10 (cm) or 100 (mm)."""
-    return 100.0 if vas_unit == "mm" else VAS_MAX_CM
+    return values / MM_PER_CM if vas_unit == "mm" else values
 
 
 def to_units_per_litre(values: np.ndarray, unit: str) -> np.ndarray:

@@ -10,20 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from myotrial.domain import HAQ_CATEGORIES
 from myotrial.errors import InvalidInputError, Problem
 from myotrial.measures import _checks
+from myotrial.measures.scales import HAQ_MAX
 
-HAQ_CATEGORIES: tuple[str, ...] = (
-    "dressing",
-    "arising",
-    "eating",
-    "walking",
-    "hygiene",
-    "reach",
-    "grip",
-    "activities",
-)
-"""Category columns are ``haq_<category>`` (0-3) with ``haq_<category>_aid`` (true/false)."""
+__all__ = ["HAQ_CATEGORIES", "category_columns", "haq_di"]
 
 MIN_ANSWERED = 6
 AID_FLOOR = 2.0
@@ -76,7 +68,7 @@ def haq_di(
             column,
             score,
             0.0,
-            3.0,
+            HAQ_MAX,
             "is outside the category scale 0-3",
             "each HAQ category scores 0-3",
             source,

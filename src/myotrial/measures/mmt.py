@@ -9,25 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from myotrial.domain import MMT_GROUPS, MMT_LIMB_GROUPS
 from myotrial.errors import Problem
 from myotrial.measures import _checks
+from myotrial.measures.scales import GRADE_MAX
 
-MMT_GROUPS: tuple[str, ...] = (
-    "neck_flexors",
-    "deltoid",
-    "biceps",
-    "wrist_extensors",
-    "gluteus_maximus",
-    "gluteus_medius",
-    "quadriceps",
-    "ankle_dorsiflexors",
-)
-"""The eight MMT-8 muscle groups; grade columns are ``mmt_<group>`` or ``mmt_<group>_r/_l``."""
+__all__ = ["GRADE_MAX", "LIMB_GROUPS", "MMT_GROUPS", "fill_mmt8", "grade_columns", "mmt_total"]
 
-LIMB_GROUPS: tuple[str, ...] = MMT_GROUPS[1:]
-"""The seven limb groups graded on both sides in the 0-150 form."""
-
-GRADE_MAX = 10.0
+LIMB_GROUPS: tuple[str, ...] = MMT_LIMB_GROUPS
 TOTAL_TOLERANCE = 1e-9
 
 

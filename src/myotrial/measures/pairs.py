@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from myotrial.config import ENZYME_UNITS
+from myotrial.domain import ENZYME_UNITS
 from myotrial.errors import ConfigError, InvalidInputError, Problem
 from myotrial.measures import _checks
 from myotrial.measures.csm import (

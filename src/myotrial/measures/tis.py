@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from myotrial.domain import POPULATIONS
 from myotrial.measures import _checks
 from myotrial.measures.csm import CSM, HAQ_MAX, VAS_MEASURES
 from myotrial.measures.pairs import CsmPairs, PairOptions, read_pairs
@@ -39,7 +40,6 @@ TIS_THRESHOLDS: Mapping[str, tuple[float, ...]] = {
 """Lowest TIS for minimal, moderate and major improvement."""
 
 CATEGORIES: tuple[str, ...] = ("none", "minimal", "moderate", "major")
-POPULATIONS: tuple[str, ...] = ("adult", "juvenile")
 MISSING_MODES: tuple[str, ...] = ("strict", "zero")
 DECIMALS = 6
 """p is rounded to 6 decimals before banding, so that an exact edge stays in its band."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from myotrial.config import ENZYMES, TrialConfig
+from myotrial.domain import ENZYMES, TrialConfig
 from myotrial.errors import InvalidInputError, Problem
 from myotrial.measures import _checks
 from myotrial.measures.csm import (

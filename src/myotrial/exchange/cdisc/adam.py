@@ -19,6 +19,7 @@ import pandas as pd
 
 from myotrial.analysis.episodes import ENTRY_EPISODE, entry_view
 from myotrial.analysis.result import AnalysisResult
+from myotrial.domain import TREATED_ARM
 from myotrial.exchange.cdisc.common import Dataset, sas_date, study_id, usubjid
 from myotrial.exchange.cdisc.labels import ADAM
 from myotrial.measures import canonical_visits
@@ -64,7 +65,7 @@ def adsl(trial: TrialData, result: AnalysisResult) -> Dataset:
     scored = result.scores.loc[result.scores["tis"].notna(), "patient_id"]
     deaths = trial.events.loc[trial.events["type"].eq("death"), "patient_id"]
     treated = p["patient_id"].isin(trial.infusions["patient_id"])
-    arm = p["arm"].fillna("MSCT").astype(str)
+    arm = p["arm"].fillna(TREATED_ARM).astype(str)
     frame = pd.DataFrame(
         {
             "STUDYID": study_id(trial),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from myotrial.config import ENZYMES
+from myotrial.domain import ENZYMES, Scale, table
 from myotrial.exchange.cdisc.common import (
     Dataset,
     iso_date,
@@ -28,6 +28,7 @@ from myotrial.exchange.cdisc.common import (
 from myotrial.exchange.cdisc.labels import SDTM
 from myotrial.exchange.text import format_numbers
 from myotrial.measures import canonical_visits
+from myotrial.measures.scales import ENZYME_STANDARD_UNIT, VAS_STANDARD_UNIT
 from myotrial.trialdata import TrialData
 
 # CDISC CT LBTESTCD (C65047) / LBTEST (C67154)
@@ -49,18 +50,21 @@ class Question:
     testcd: str
     test: str
     category: str
-    vas: bool
+
+    @property
+    def vas(self) -> bool:
+        """The visit column is a visual analogue scale (entered in cm or mm)."""
+        column = table("visits").column(self.column)
+        return column is not None and column.scale == Scale.VAS
 
 
 QUESTIONS: tuple[Question, ...] = (
-    Question("phga", "PHGA", "Physician Global Activity VAS", "IMACS CORE SET", True),
-    Question("ptga", "PTGA", "Patient Global Activity VAS", "IMACS CORE SET", True),
-    Question(
-        "extramuscular", "EXTRAGLB", "Extramuscular Global Activity VAS", "IMACS CORE SET", True
-    ),
-    Question("mmt8", "MMT8TOT", "MMT-8 Total Score", "MMT-8", False),
-    Question("haq", "HAQDI", "HAQ Disability Index", "HAQ-DI", False),
-    Question("cdasi_activity", "CDASIACT", "CDASI Activity Score", "CDASI", False),
+    Question("phga", "PHGA", "Physician Global Activity VAS", "IMACS CORE SET"),
+    Question("ptga", "PTGA", "Patient Global Activity VAS", "IMACS CORE SET"),
+    Question("extramuscular", "EXTRAGLB", "Extramuscular Global Activity VAS", "IMACS CORE SET"),
+    Question("mmt8", "MMT8TOT", "MMT-8 Total Score", "MMT-8"),
+    Question("haq", "HAQDI", "HAQ Disability Index", "HAQ-DI"),
+    Question("cdasi_activity", "CDASIACT", "CDASI Activity Score", "CDASI"),
 )
 
 
@@ -100,7 +104,7 @@ def lb(trial: TrialData) -> Dataset:
                 LBORNRHI=format_numbers(uln),
                 LBSTRESC=format_numbers(c[enzyme]),
                 LBSTRESN=c[enzyme].astype("float64"),
-                LBSTRESU="U/L",
+                LBSTRESU=ENZYME_STANDARD_UNIT,
                 LBSTNRHI=c[f"{enzyme}_uln"].astype("float64"),
                 LBNRIND=nrind,
                 LBDTC=iso_date(v["visit_date"]),
@@ -136,7 +140,7 @@ def qs(trial: TrialData) -> Dataset:
                 QSORRESU=trial.config.vas_unit if q.vas else "",
                 QSSTRESC=format_numbers(c[q.column]),
                 QSSTRESN=c[q.column].astype("float64"),
-                QSSTRESU="cm" if q.vas else "",
+                QSSTRESU=VAS_STANDARD_UNIT if q.vas else "",
                 QSDTC=iso_date(v["visit_date"]),
                 QSDY=study_day(v["visit_date"], v["patient_id"], trial),
             )

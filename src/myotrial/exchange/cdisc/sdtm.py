@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from myotrial.domain import TREATED_ARM
 from myotrial.exchange.cdisc.common import (
     Dataset,
     cdisc_settings,
@@ -96,7 +97,9 @@ def dm(trial: TrialData) -> Dataset:
     deaths = (
         trial.events.loc[trial.events["type"].eq("death")].groupby("patient_id")["event_date"].min()
     )
-    arm = _text(p["arm"] if "arm" in p else pd.Series("MSCT", index=p.index)).replace("", "MSCT")
+    arm = _text(p["arm"] if "arm" in p else pd.Series(TREATED_ARM, index=p.index)).replace(
+        "", TREATED_ARM
+    )
     treated = p["patient_id"].isin(trial.infusions["patient_id"])
     frame = _head(trial, "DM", p["patient_id"]).assign(
         SUBJID=_text(p["patient_id"]),
@@ -117,7 +120,7 @@ def dm(trial: TrialData) -> Dataset:
         ACTARM=arm,
         COUNTRY=str(_setting(trial, "country", "")),
     )
-    not_treated = ~treated & arm.str.upper().eq("MSCT")
+    not_treated = ~treated & arm.str.upper().eq(TREATED_ARM.upper())
     frame.loc[not_treated, ["ACTARMCD", "ACTARM"]] = ["NOTTRT", "Not Treated"]
     return _dataset("DM", "Demographics", frame, ("STUDYID", "USUBJID"))
 

@@ -18,6 +18,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from myotrial.domain import table
 from myotrial.errors import InvalidInputError, Problem
 
 DICTIONARY_COLUMNS: tuple[str, ...] = (
@@ -72,7 +73,10 @@ FORM_TABLES: dict[str, str] = {
     "trial_event": "events",
     "medication": "medications",
 }
-REPEATING_FORMS: tuple[str, ...] = ("infusion", "adverse_event", "trial_event", "medication")
+# Tables whose rows repeat per patient are repeating instruments.
+REPEATING_FORMS: tuple[str, ...] = tuple(
+    form for form, name in FORM_TABLES.items() if table(name).repeatable
+)
 
 # Choice codes are letters, digits and underscores in REDCap; the trial format writes
 # "not related" with a space, so that one code is translated.
