@@ -6,6 +6,7 @@ import pytest
 from store_trials import database_snapshot, small_trial
 
 from myotrial.errors import InvalidInputError, NotFoundError
+from myotrial.services.entry import correct_visit
 from myotrial.store import open_store
 
 
@@ -18,7 +19,9 @@ def _stored(db_url: str) -> None:
 def test_correction_is_stored_and_audited_with_reason(db_url: str) -> None:
     _stored(db_url)
     store = open_store(db_url)
-    done = store.correct("P01", "2011-04-01", "ck", "400", reason="lab report", user="monitor")
+    done = correct_visit(
+        store.unit_of_work, "P01", "2011-04-01", "ck", "400", reason="lab report", user="monitor"
+    )
     trail = store.audit(patient_id="P01")
     visits = store.load_trial().visits
     store.close()
@@ -34,7 +37,9 @@ def test_correction_is_stored_and_audited_with_reason(db_url: str) -> None:
 def test_correction_to_missing_is_audited(db_url: str) -> None:
     _stored(db_url)
     store = open_store(db_url)
-    done = store.correct("P02", "2011-04-11", "phga", "", reason="not assessed", user="monitor")
+    done = correct_visit(
+        store.unit_of_work, "P02", "2011-04-11", "phga", "", reason="not assessed", user="monitor"
+    )
     visits = store.load_trial().visits
     store.close()
     assert (done.old_value, done.new_value) == ("7.0", None)
@@ -45,7 +50,9 @@ def test_correction_of_the_same_value_writes_nothing(db_url: str) -> None:
     _stored(db_url)
     before = database_snapshot(db_url)
     store = open_store(db_url)
-    done = store.correct("P01", "2011-04-01", "ck", "410.5", reason="check", user="monitor")
+    done = correct_visit(
+        store.unit_of_work, "P01", "2011-04-01", "ck", "410.5", reason="check", user="monitor"
+    )
     store.close()
     assert not done.changed
     assert database_snapshot(db_url) == before
@@ -68,7 +75,9 @@ def test_bad_correction_is_refused_and_nothing_is_written(
     before = database_snapshot(db_url)
     store = open_store(db_url)
     with pytest.raises(InvalidInputError) as caught:
-        store.correct("P01", "2011-04-01", field, value, reason="typo", user="monitor")
+        correct_visit(
+            store.unit_of_work, "P01", "2011-04-01", field, value, reason="typo", user="monitor"
+        )
     store.close()
     problem = caught.value.problems[0]
     assert problem.column == column
@@ -80,7 +89,9 @@ def test_correction_without_reason_is_refused(db_url: str) -> None:
     _stored(db_url)
     store = open_store(db_url)
     with pytest.raises(InvalidInputError, match="reason"):
-        store.correct("P01", "2011-04-01", "ck", "400", reason=" ", user="monitor")
+        correct_visit(
+            store.unit_of_work, "P01", "2011-04-01", "ck", "400", reason=" ", user="monitor"
+        )
     store.close()
 
 
@@ -94,5 +105,7 @@ def test_unknown_patient_or_visit_is_not_found(
     _stored(db_url)
     store = open_store(db_url)
     with pytest.raises(NotFoundError, match=message):
-        store.correct(patient, date, "ck", "400", reason="lab report", user="monitor")
+        correct_visit(
+            store.unit_of_work, patient, date, "ck", "400", reason="lab report", user="monitor"
+        )
     store.close()

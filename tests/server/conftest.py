@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from myotrial.config import TrialConfig
 from myotrial.server.app import create_app
 from myotrial.server.settings import ServerSettings
+from myotrial.services.multisite import SiteServices
 from myotrial.services.passwords import password_hasher
-from myotrial.services.sites import SiteService
 from myotrial.store import open_store
 from myotrial.trialdata import TrialData
 from tests.conftest import _reset_postgres
@@ -84,9 +84,9 @@ def prepare_service(db_url: str) -> str:
     store = open_store(db_url)
     store.save_trial(small_trial(), user="setup", reason="test set-up")
     store.close()
-    sites = SiteService.open(db_url, password_hasher(light=True))
+    sites = SiteServices.open(db_url, password_hasher(light=True))
     for name, (role, site) in USERS.items():
-        sites.add_user(None, name, PASSWORD, role, site)
+        sites.accounts.add_user(None, name, PASSWORD, role, site)
     sites.close()
     return db_url
 

@@ -241,13 +241,13 @@ def test_expired_token_is_refused(service_url: str) -> None:
 
 
 def test_a_disabled_user_loses_access_at_once(client: TestClient, service_url: str) -> None:
+    from myotrial.services.multisite import SiteServices
     from myotrial.services.passwords import password_hasher
-    from myotrial.services.sites import SiteService
 
-    sites = SiteService.open(service_url, password_hasher(light=True))
-    sites.add_user(None, "leaver", "correct horse battery", "monitor", None)
+    sites = SiteServices.open(service_url, password_hasher(light=True))
+    sites.accounts.add_user(None, "leaver", "correct horse battery", "monitor", None)
     headers = token(client, "leaver")
     assert client.get("/api/patients", headers=headers).status_code == 200
-    sites.disable_user(None, "leaver")
+    sites.accounts.disable_user(None, "leaver")
     sites.close()
     assert client.get("/api/patients", headers=headers).status_code == 401

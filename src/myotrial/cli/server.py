@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import closing
 from dataclasses import replace
 
 import click
@@ -73,14 +74,11 @@ def user() -> None:
 def user_add(name: str, role: str, site: str | None, password_stdin: bool, db: str | None) -> None:
     """Add user NAME with a role (and a site for investigators)."""
     _require_accounts("user add")
-    from myotrial.services.sites import SiteService
+    from myotrial.services.multisite import SiteServices
 
     password = sys.stdin.readline().rstrip("\r\n")
-    sites = SiteService.open(database_url(db))
-    try:
-        sites.add_user(None, name, password, role, site)
-    finally:
-        sites.close()
+    with closing(SiteServices.open(database_url(db))) as sites:
+        sites.accounts.add_user(None, name, password, role, site)
     console.print(f"added user {name} ({role}{', site ' + site if site else ''})")
 
 
@@ -91,13 +89,10 @@ def user_add(name: str, role: str, site: str | None, password_stdin: bool, db: s
 def user_disable(name: str, db: str | None) -> None:
     """Disable user NAME at once (their tokens stop working)."""
     _require_accounts("user disable")
-    from myotrial.services.sites import SiteService
+    from myotrial.services.multisite import SiteServices
 
-    sites = SiteService.open(database_url(db))
-    try:
-        sites.disable_user(None, name)
-    finally:
-        sites.close()
+    with closing(SiteServices.open(database_url(db))) as sites:
+        sites.accounts.disable_user(None, name)
     console.print(f"disabled user {name}")
 
 
@@ -108,19 +103,16 @@ def user_disable(name: str, db: str | None) -> None:
 def user_list(db: str | None, output_format: str | None) -> None:
     """List the users, their roles and sites."""
     _require_accounts("user list")
-    from myotrial.services.sites import SiteService
+    from myotrial.services.multisite import SiteServices
 
-    sites = SiteService.open(database_url(db))
-    try:
-        rows = sites.users(None)
-    finally:
-        sites.close()
+    with closing(SiteServices.open(database_url(db))) as sites:
+        rows = sites.accounts.users(None)
     fmt = chosen_format(output_format)
     print_records(
         ("user", "role", "site", "active", "created_utc"),
         (
             (r["username"], r["role"], r["site"] or "", "yes" if r["active"] else "no",
-             str(r["created_at"])[:19])
+             f"{r['created_at']:%Y-%m-%dT%H:%M:%S}")
             for r in rows
         ),
         fmt,

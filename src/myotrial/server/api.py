@@ -1,8 +1,8 @@
 """The JSON API under ``/api`` (described in OpenAPI at ``/openapi.json``).
 
-Every route is thin: it checks nothing itself beyond authentication and calls one
-method of :class:`myotrial.services.sites.SiteService`, which applies the same
-validation, scoring and audit rules as the command line.
+Every route is thin: it checks nothing itself beyond authentication, calls one use case
+of :class:`myotrial.services.multisite.SiteServices` (which applies the same
+validation, scoring and audit rules as the command line) and turns its answer into JSON.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from myotrial.server.deps import ApiCaller, Sites, signer
 from myotrial.server.security import TokenClaims
+from myotrial.server.serialise import jsonable
 from myotrial.services.access import PASSWORD_MIN_LENGTH
 
 router = APIRouter(prefix="/api")
@@ -80,7 +81,7 @@ def login(body: LoginRequest, request: Request, sites: Sites) -> Any:
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
             headers={"Retry-After": str(int(wait) + 1)},
         )
-    user = sites.authenticate(body.username, body.password)
+    user = sites.accounts.authenticate(body.username, body.password)
     if user is None:
         limiter.failed(keys)
         raise HTTPException(
@@ -97,20 +98,20 @@ def login(body: LoginRequest, request: Request, sites: Sites) -> Any:
 @router.get("/patients", tags=["patients"])
 def list_patients(caller: ApiCaller, sites: Sites) -> list[dict[str, Any]]:
     """The patients the caller may see (investigators: their own site only)."""
-    return sites.patients(caller)
+    return jsonable(sites.records.patients(caller))
 
 
 @router.get("/patients/{patient_id}", tags=["patients"])
 def get_patient(patient_id: str, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
     """One patient with visits and infusions (404 also for another site's patient)."""
-    return sites.patient(caller, patient_id)
+    return jsonable(sites.records.patient(caller, patient_id))
 
 
 @router.post("/patients/{patient_id}/visits", status_code=201, tags=["visits"])
 def add_visit(patient_id: str, body: VisitIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
     """Enter a visit; 422 lists every problem with the field it concerns."""
     values = body.model_dump(exclude={"reason"})
-    return sites.add_visit(caller, patient_id, values, reason=body.reason)
+    return jsonable(sites.entry.add_visit(caller, patient_id, values, reason=body.reason))
 
 
 @router.post("/patients/{patient_id}/corrections", tags=["visits"])
@@ -118,7 +119,7 @@ def correct_value(
     patient_id: str, body: CorrectionIn, caller: ApiCaller, sites: Sites
 ) -> dict[str, Any]:
     """Change one value of a visit, with a reason; the audit trail keeps the old value."""
-    return sites.correct(
+    return sites.entry.correct(
         caller,
         patient_id,
         body.visit_date,
@@ -131,7 +132,7 @@ def correct_value(
 @router.get("/patients/{patient_id}/scores", tags=["scores"])
 def patient_scores(patient_id: str, caller: ApiCaller, sites: Sites) -> list[dict[str, Any]]:
     """Total Improvement Score of every visit against its episode baseline, computed now."""
-    return sites.scores(caller, patient_id)
+    return jsonable(sites.records.scores(caller, patient_id))
 
 
 @router.get("/audit", tags=["audit"])
@@ -139,7 +140,7 @@ def audit_trail(
     caller: ApiCaller, sites: Sites, patient_id: Annotated[str | None, Query()] = None
 ) -> list[dict[str, Any]]:
     """Who changed what, when, old and new value, and why."""
-    return sites.audit(caller, patient_id)
+    return jsonable(sites.records.audit(caller, patient_id))
 
 
 @router.get("/queries", tags=["queries"])
@@ -149,40 +150,43 @@ def list_queries(
     status_: Annotated[str | None, Query(alias="status")] = None,
 ) -> list[dict[str, Any]]:
     """Data queries about the patients the caller may see."""
-    return sites.queries(caller, status_)
+    return jsonable(sites.queries.queries(caller, status_))
 
 
 @router.post("/queries", status_code=201, tags=["queries"])
 def open_query(body: QueryIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
     """Raise a query about a patient, visit or value (monitors)."""
-    return sites.open_query(caller, body.patient_id, body.question, body.visit_date, body.field)
+    query = sites.queries.open_query(
+        caller, body.patient_id, body.question, body.visit_date, body.field
+    )
+    return jsonable(query)
 
 
 @router.post("/queries/{query_id}/answer", tags=["queries"])
 def answer_query(query_id: int, body: AnswerIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
     """Answer an open query (the patient's site)."""
-    return sites.answer_query(caller, query_id, body.answer)
+    return jsonable(sites.queries.answer_query(caller, query_id, body.answer))
 
 
 @router.post("/queries/{query_id}/close", tags=["queries"])
 def close_query(query_id: int, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
     """Close a query (monitors)."""
-    return sites.close_query(caller, query_id)
+    return jsonable(sites.queries.close_query(caller, query_id))
 
 
 @router.get("/users", tags=["users"])
 def list_users(caller: ApiCaller, sites: Sites) -> list[dict[str, Any]]:
     """Every user (admins)."""
-    return sites.users(caller)
+    return jsonable(sites.accounts.users(caller))
 
 
 @router.post("/users", status_code=201, tags=["users"])
 def add_user(body: UserIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
     """Create a user (admins)."""
-    return sites.add_user(caller, body.username, body.password, body.role, body.site)
+    return sites.accounts.add_user(caller, body.username, body.password, body.role, body.site)
 
 
 @router.get("/export/pseudonymised", tags=["export"])
 def pseudonymised(caller: ApiCaller, sites: Sites) -> dict[str, Any]:
     """Visits and infusions with patient codes replaced by stable pseudonyms (no sites)."""
-    return sites.pseudonymised(caller)
+    return jsonable(sites.exports.pseudonymised(caller))

@@ -22,7 +22,7 @@ from myotrial.errors import InvalidInputError, LoginRequiredError, MyotrialError
 from myotrial.server import api, pages
 from myotrial.server.security import LoginLimiter, TokenSigner
 from myotrial.server.settings import ServerSettings
-from myotrial.services.sites import SiteService
+from myotrial.services.multisite import SiteServices
 
 _log = logging.getLogger("myotrial.server")
 
@@ -35,7 +35,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     settings : ServerSettings
         Database, signing secret, token lifetime, cookie and login-limit settings.
     """
-    sites = SiteService.open(settings.db_url)
+    sites = SiteServices.open(settings.db_url)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -10,15 +10,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from myotrial.errors import TokenError
 from myotrial.server.security import TokenSigner
 from myotrial.services.access import Caller
-from myotrial.services.sites import SiteService
+from myotrial.services.multisite import SiteServices
 
 SESSION_COOKIE = "myotrial_session"
 _bearer = HTTPBearer(auto_error=False)
 
 
-def site_service(request: Request) -> SiteService:
-    service: SiteService = request.app.state.sites
-    return service
+def site_services(request: Request) -> SiteServices:
+    services: SiteServices = request.app.state.sites
+    return services
 
 
 def signer(request: Request) -> TokenSigner:
@@ -33,7 +33,7 @@ def _caller_from_token(token: str, request: Request) -> Caller:
     except TokenError as exc:
         raise TokenError("invalid or expired token") from exc
     # The database, not the token, is the authority on role and site.
-    user = site_service(request).active_user(claims.username)
+    user = site_services(request).accounts.active_user(claims.username)
     if user is None:
         raise TokenError("unknown or disabled user")
     return Caller(user["username"], user["role"], user["site"])
@@ -61,4 +61,4 @@ def page_caller(request: Request) -> Caller | None:
 
 
 ApiCaller = Annotated[Caller, Depends(api_caller)]
-Sites = Annotated[SiteService, Depends(site_service)]
+Sites = Annotated[SiteServices, Depends(site_services)]

@@ -19,7 +19,9 @@ from fastapi.templating import Jinja2Templates
 from myotrial.errors import AccessDeniedError, InvalidInputError, LoginRequiredError
 from myotrial.server.charts import timeline_chart_svg
 from myotrial.server.deps import SESSION_COOKIE, Sites, page_caller, signer
+from myotrial.server.forms import ENTRY_FIELDS
 from myotrial.server.security import TokenClaims
+from myotrial.server.serialise import jsonable
 from myotrial.services.access import Caller
 
 LOGIN_CSRF_COOKIE = "myotrial_login_csrf"
@@ -92,7 +94,7 @@ def login(
     limiter = request.app.state.limiter
     if limiter.retry_after(keys) > 0:
         return RedirectResponse("/login?error=locked", status_code=303)
-    user = sites.authenticate(username, password)
+    user = sites.accounts.authenticate(username, password)
     if user is None:
         limiter.failed(keys)
         return RedirectResponse("/login?error=wrong", status_code=303)
@@ -119,7 +121,8 @@ def patient_list(
     sites: Sites,
 ) -> Response:
     caller = _caller(request)
-    return _render(request, "patients.html", caller, patients=sites.patients(caller))
+    patients = jsonable(sites.records.patients(caller))
+    return _render(request, "patients.html", caller, patients=patients)
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
@@ -129,8 +132,8 @@ def timeline(
     sites: Sites,
 ) -> Response:
     caller = _caller(request)
-    patient = sites.patient(caller, patient_id)
-    scores = sites.scores(caller, patient_id)
+    patient = jsonable(sites.records.patient(caller, patient_id))
+    scores = jsonable(sites.records.scores(caller, patient_id))
     chart = timeline_chart_svg(patient["visits"], patient["infusions"])
     return _render(
         request,
@@ -150,7 +153,7 @@ def visit_form(
     sites: Sites,
 ) -> Response:
     caller = _caller(request)
-    patient = sites.patient(caller, patient_id)
+    patient = jsonable(sites.records.patient(caller, patient_id))
     return _render(
         request,
         "visit_form.html",
@@ -158,7 +161,7 @@ def visit_form(
         patient=patient,
         values={},
         problems=[],
-        fields=sites.entry_fields(),
+        fields=ENTRY_FIELDS,
     )
 
 
@@ -174,9 +177,9 @@ async def visit_submit(
     reason = form.pop("reason", "") or "data entry"
     values = {k: v for k, v in form.items() if v.strip() != ""}
     try:
-        sites.add_visit(caller, patient_id, values, reason=reason)
+        sites.entry.add_visit(caller, patient_id, values, reason=reason)
     except InvalidInputError as exc:
-        patient = sites.patient(caller, patient_id)
+        patient = jsonable(sites.records.patient(caller, patient_id))
         return _render(
             request,
             "visit_form.html",
@@ -185,7 +188,7 @@ async def visit_submit(
             patient=patient,
             values=form,
             problems=exc.problems,
-            fields=sites.entry_fields(),
+            fields=ENTRY_FIELDS,
         )
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 
@@ -202,7 +205,7 @@ async def visit_preview(
     _check_csrf(request, form.pop("csrf", ""))
     form.pop("reason", None)
     values = {k: v for k, v in form.items() if v.strip() != ""}
-    return JSONResponse(sites.preview_visit(caller, patient_id, values))
+    return JSONResponse(jsonable(sites.entry.preview_visit(caller, patient_id, values)))
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -212,7 +215,7 @@ def audit_page(
     patient_id: str | None = None,
 ) -> Response:
     caller = _caller(request)
-    rows = sites.audit(caller, patient_id)
+    rows = jsonable(sites.records.audit(caller, patient_id))
     return _render(request, "audit.html", caller, rows=rows, patient_id=patient_id)
 
 
@@ -222,7 +225,8 @@ def query_page(
     sites: Sites,
 ) -> Response:
     caller = _caller(request)
-    return _render(request, "queries.html", caller, queries=sites.queries(caller, None))
+    queries = jsonable(sites.queries.queries(caller, None))
+    return _render(request, "queries.html", caller, queries=queries)
 
 
 @router.post("/queries")
@@ -237,7 +241,7 @@ def query_open(
 ) -> Response:
     caller = _caller(request)
     _check_csrf(request, csrf)
-    sites.open_query(caller, patient_id, question, visit_date or None, field or None)
+    sites.queries.open_query(caller, patient_id, question, visit_date or None, field or None)
     return RedirectResponse("/queries", status_code=303)
 
 
@@ -251,7 +255,7 @@ def query_answer(
 ) -> Response:
     caller = _caller(request)
     _check_csrf(request, csrf)
-    sites.answer_query(caller, query_id, answer)
+    sites.queries.answer_query(caller, query_id, answer)
     return RedirectResponse("/queries", status_code=303)
 
 
@@ -264,5 +268,5 @@ def query_close(
 ) -> Response:
     caller = _caller(request)
     _check_csrf(request, csrf)
-    sites.close_query(caller, query_id)
+    sites.queries.close_query(caller, query_id)
     return RedirectResponse("/queries", status_code=303)

@@ -13,6 +13,7 @@ from typing import TypeVar
 import pandas as pd
 
 from myotrial.errors import Problem
+from myotrial.services.entry import correct_visit
 from myotrial.store import Correction, ImportSummary, TrialStore, open_store
 from myotrial.trialdata import TrialData
 
@@ -121,9 +122,12 @@ def load(path_or_none: Path | str | None, db_url: str) -> TrialData:
 def correct_value(
     db_url: str, patient_id: str, visit_date: str, field: str, value: str, reason: str, user: str
 ) -> Correction:
-    """Correct one value of one visit (see :meth:`myotrial.store.TrialStore.correct`)."""
+    """Correct one value of one visit (see :func:`myotrial.services.entry.correct_visit`)."""
     return _with_store(
-        db_url, lambda store: store.correct(patient_id, visit_date, field, value, reason, user)
+        db_url,
+        lambda store: correct_visit(
+            store.unit_of_work, patient_id, visit_date, field, value, reason, user
+        ),
     )
 
 

@@ -1,4 +1,9 @@
-"""Correcting one value of one visit: parsed and checked as an import would, then audited."""
+"""Correcting one value of one visit: read the visit, write the checked value, audit it.
+
+The new value is parsed and checked by the use case (:func:`myotrial.services.entry.
+correct_visit`) between :func:`read_visit` and :func:`plan_correction`; this module only
+knows the stored form.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from myotrial.config import TrialConfig
-from myotrial.errors import InvalidInputError, NotFoundError, Problem
+from myotrial.errors import InvalidInputError, NotFoundError, Problem, StoreError
 from myotrial.store import codec
 from myotrial.store.columns import KEYS, kinds
 from myotrial.store.diff import TableDiff, diff_table
-from myotrial.store.unit_of_work import AbstractUnitOfWork
-from myotrial.trialdata import TABLES, TrialData
+from myotrial.store.repository import SqlTrialRepository
 
 SOURCE = "correction"
 
@@ -48,47 +53,97 @@ def parse_day(value: str) -> pd.Timestamp:
         ) from exc
 
 
-def plan_correction(
-    uow: AbstractUnitOfWork, patient_id: str, day: pd.Timestamp, field: str, value: str
-) -> tuple[TableDiff, Correction, dict[str, Any]]:
-    """The visit's rewrite and audit rows, and the layout after the correction.
+@dataclass(frozen=True)
+class VisitToCorrect:
+    """The visit a correction changes, as stored and as imported, with its patient."""
+
+    stored: pd.DataFrame
+    before: pd.DataFrame
+    patient: pd.DataFrame
+    config: TrialConfig
+    layout: dict[str, Any]
+    day: pd.Timestamp
+
+
+def read_visit(
+    repository: SqlTrialRepository, patient_id: str, day: pd.Timestamp, field: str
+) -> VisitToCorrect:
+    """The visit of ``patient_id`` on ``day`` whose ``field`` is to be corrected.
 
     Raises
     ------
     NotFoundError
-        If the patient or the visit does not exist.
+        If there is no trial, no such patient or no visit on that day.
     InvalidInputError
-        If the field cannot be corrected or the value breaks a rule of the trial format.
+        If ``field`` is part of the visit's key or not a column of visits.
     """
-    meta = uow.trials.read_meta()
+    meta = repository.read_meta()
     if meta is None:
         raise NotFoundError("the database holds no trial yet (import one first)")
     layout = json.loads(meta["layout"])
     config = TrialConfig.from_dict(json.loads(meta["config"]), source="database")
     _check_field(field, layout["tables"]["visits"])
     typed = [c for c, _, where in layout["tables"]["visits"] if where == "typed"]
-    visits = uow.trials.read_table("visits", [*typed, field])
-    patients = uow.trials.read_table("patients", _typed(layout, "patients"))
+    visits = repository.read_table("visits", [*typed, field])
+    patients = repository.read_table("patients", _typed(layout, "patients"))
     stored = _the_visit(visits, patients, patient_id, day)
     before = codec.decode_table(stored, _with_field(layout["tables"]["visits"], field))
-    after = _parse(before, field, value, config)
     patient = codec.decode_table(
         patients[patients["patient_id"] == patient_id], layout["tables"]["patients"]
     )
-    _check_trial(config, patient, after)
+    return VisitToCorrect(stored, before, patient, config, layout, day)
+
+
+def plan_correction(
+    visit: VisitToCorrect, after: pd.DataFrame, field: str
+) -> tuple[TableDiff, Correction, dict[str, Any]]:
+    """The visit's rewrite and audit rows, and the layout after the correction.
+
+    ``after`` is the visit with ``field`` set to its checked new value.
+    """
     # only the corrected cell changes; every other stored value is kept as it is
     encoded, entries = codec.encode_table("visits", after[[*KEYS["visits"], field]])
     where = next(e[2] for e in entries if e[0] == field)
     name = field if where == "typed" else codec.extra_name(field)
-    incoming = stored.drop(columns="id")
+    incoming = visit.stored.drop(columns="id")
     incoming[name] = encoded[name].to_numpy()
-    change = diff_table("visits", incoming, stored)
-    layout["tables"]["visits"] = _merged_layout(layout["tables"]["visits"], entries, field)
+    change = diff_table("visits", incoming, visit.stored)
+    visits_layout = _merged_layout(visit.layout["tables"]["visits"], entries, field)
+    layout = {**visit.layout, "tables": {**visit.layout["tables"], "visits": visits_layout}}
     audit = change.audit
     old = audit["old_value"].iloc[0] if len(audit) else None
     new = audit["new_value"].iloc[0] if len(audit) else codec.as_text(after[field]).iloc[0]
-    found = Correction(patient_id, day.date().isoformat(), field, old, new, bool(len(audit)))
+    patient_id = str(visit.stored["patient_id"].iloc[0])
+    found = Correction(patient_id, visit.day.date().isoformat(), field, old, new, bool(len(audit)))
     return change, found, layout
+
+
+def write_correction(
+    repository: SqlTrialRepository,
+    visit: VisitToCorrect,
+    after: pd.DataFrame,
+    field: str,
+    user: str,
+    reason: str,
+) -> Correction:
+    """Write the corrected value with its audit row (nothing when it is unchanged).
+
+    Raises
+    ------
+    StoreError
+        If the database refuses the write.
+    """
+    change, found, layout = plan_correction(visit, after, field)
+    if not found.changed:
+        return found
+    try:
+        changeset, at = repository.add_changeset("correction", user, reason)
+        repository.update_rows("visits", change.updates, change.compared)
+        repository.add_audit(change.audit, changeset, user, at, reason)
+        repository.write_layout(codec.dumps(layout))
+    except sa.exc.SQLAlchemyError as exc:
+        raise StoreError(f"the database refused the correction: {exc}") from exc
+    return found
 
 
 def _check_field(field: str, entries: list[list[str]]) -> None:
@@ -130,43 +185,6 @@ def _with_field(entries: list[list[str]], field: str) -> list[list[str]]:
         *entries,
         [field, "float64" if kinds("visits")[field] == "number" else "object", "typed"],
     ]
-
-
-def _parse(before: pd.DataFrame, field: str, value: str, config: TrialConfig) -> pd.DataFrame:
-    """The visit with ``field`` set to ``value``, parsed and checked as an import row."""
-    from myotrial.ingest import parse_records
-    from myotrial.ingest.writer import as_text
-
-    raw = as_text(before)
-    raw[field] = value
-    typed, problems = parse_records("visits", raw, SOURCE, config)
-    if problems:
-        raise InvalidInputError([_unrowed(p) for p in problems])
-    return typed
-
-
-def _check_trial(config: TrialConfig, patient: pd.DataFrame, visit: pd.DataFrame) -> None:
-    """The rules across tables (visit before enrolment, ...), as at import."""
-    from myotrial.ingest import parse_records, validate_trial
-    from myotrial.ingest.reader import empty_table
-
-    empty = {t: parse_records(t, empty_table(t), SOURCE, config)[0] for t in TABLES}
-    trial = TrialData(
-        config=config,
-        patients=patient,
-        infusions=empty["infusions"],
-        visits=visit,
-        adverse_events=empty["adverse_events"],
-        events=empty["events"],
-        medications=empty["medications"],
-    )
-    problems = [p for p in validate_trial(trial) if p.file.startswith("visits")]
-    if problems:
-        raise InvalidInputError([_unrowed(p) for p in problems])
-
-
-def _unrowed(problem: Problem) -> Problem:
-    return Problem(SOURCE, None, problem.column, problem.value, problem.rule, problem.hint)
 
 
 def _merged_layout(

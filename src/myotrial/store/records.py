@@ -1,9 +1,9 @@
-"""One patient at a time: the reads and the single-visit write the web service needs.
+"""One patient at a time: the reads and the single-visit write of the web service.
 
-The single-visit write uses the same parser and rules as an import
-(:func:`myotrial.ingest.parse_records`, :func:`myotrial.ingest.validate_trial`) and the
-same audit rows (:func:`myotrial.store.diff.diff_table`), inside one transaction; the
-database's unique key on (patient_id, visit_date) settles two sites racing for one date.
+The visit arrives parsed and checked by the use case (:mod:`myotrial.services.entry`);
+this module writes it with the same audit rows as an import
+(:func:`myotrial.store.diff.diff_table`) inside the caller's transaction. The database's
+unique key on (patient_id, visit_date) settles two sites racing for one date.
 """
 
 from __future__ import annotations
@@ -17,13 +17,9 @@ import sqlalchemy as sa
 from myotrial.config import TrialConfig
 from myotrial.errors import InvalidInputError, NotFoundError, Problem, StoreError
 from myotrial.store import codec
-from myotrial.store.columns import kinds
 from myotrial.store.diff import diff_table
 from myotrial.store.repository import SqlTrialRepository
 from myotrial.store.tables import trial_tables
-from myotrial.store.trial_store import TrialStore
-from myotrial.store.unit_of_work import SqlUnitOfWork
-from myotrial.trialdata import TABLES, TrialData
 
 FORM = "visit form"
 PATIENT_TABLES: tuple[str, ...] = ("patients", "infusions", "visits", "events")
@@ -73,123 +69,64 @@ def patient_records(connection: sa.Connection, patient_id: str) -> dict[str, pd.
     return {t: _decoded(repository, t, patient_id, layout) for t in PATIENT_TABLES}
 
 
-def patient_trial(
-    store: TrialStore, patient_id: str, tables: tuple[str, ...] = TABLES
-) -> TrialData:
-    """A trial holding one patient only (for scoring and checks of that patient).
+def patient_tables(
+    connection: sa.Connection, patient_id: str, tables: tuple[str, ...]
+) -> tuple[TrialConfig, dict[str, pd.DataFrame]]:
+    """The trial's configuration and the patient's rows of ``tables``, as imported.
 
-    Tables not named in ``tables`` are left empty (a visit's checks need only the
-    patient, the infusions and the visits).
+    Raises
+    ------
+    NotFoundError
+        If the database holds no trial.
     """
-    from myotrial.ingest.reader import empty_table
-
-    with store.engine.connect() as connection:
-        repository = SqlTrialRepository(connection)
-        config = _config(repository)
-        layout = _layout(repository)
-        frames = {
-            t: _decoded(repository, t, patient_id, layout) if t in tables else empty_table(t)
-            for t in TABLES
-        }
-    return TrialData(config=config, source=FORM, **frames)  # type: ignore[arg-type]
+    repository = SqlTrialRepository(connection)
+    layout = _layout(repository)
+    frames = {t: _decoded(repository, t, patient_id, layout) for t in tables}
+    return _config(repository), frames
 
 
-class VisitEntry:
-    """Enter one visit of one patient through the import rules, with its audit rows."""
+def write_visit(repository: SqlTrialRepository, new: pd.DataFrame, user: str, reason: str) -> None:
+    """Insert one checked visit with its audit rows; the caller commits.
 
-    def __init__(self, store: TrialStore) -> None:
-        self.store = store
-
-    def check(self, patient_id: str, values: dict[str, str]) -> tuple[TrialData, list[Problem]]:
-        """The patient's trial with the visit added, and every problem the visit has."""
-        trial = patient_trial(self.store, patient_id, ("patients", "infusions", "visits"))
-        if trial.patients.empty:
-            raise NotFoundError(f"patient {patient_id!r} does not exist")
-        unknown = [
-            Problem(
-                FORM,
-                None,
-                name,
-                value,
-                "is not a visit field",
-                "see the visits table in docs/trial-format.md",
-            )
-            for name, value in values.items()
-            if name not in kinds("visits")
-        ]
-        raw = pd.DataFrame(
-            [{**values, "patient_id": patient_id}], dtype=object, index=[len(trial.visits)]
-        )
-        typed, problems = _parse(raw, trial.config)
-        problems = unknown + problems
-        visits = pd.concat([trial.visits, typed], ignore_index=True)
-        combined = trial.with_tables(visits=visits)
-        if not problems:
-            from myotrial.ingest import validate_trial
-
-            new_row = len(trial.visits) + 2
-            problems = [
-                p for p in validate_trial(combined, {t: FORM for t in TABLES}) if p.row == new_row
+    Raises
+    ------
+    InvalidInputError
+        If the patient already has a visit on that date (the unique key refused it).
+    StoreError
+        If the database refuses the write for another reason.
+    """
+    try:
+        _insert_visit(repository, new, user, reason)
+    except sa.exc.IntegrityError as exc:
+        raise InvalidInputError(
+            [
+                Problem(
+                    FORM,
+                    None,
+                    "visit_date",
+                    str(new["visit_date"].iloc[0].date()),
+                    "is already a visit of this patient",
+                    "correct the existing visit instead",
+                )
             ]
-        return combined, [_without_row(p) for p in problems]
-
-    def add(
-        self, patient_id: str, values: dict[str, str], user: str, reason: str
-    ) -> dict[str, Any]:
-        """Store the visit and its audit rows; raise InvalidInputError listing problems."""
-        combined, problems = self.check(patient_id, values)
-        if problems:
-            raise InvalidInputError(problems)
-        new = combined.visits.iloc[[-1]]
-        try:
-            self._write(new, user, reason)
-        except sa.exc.IntegrityError as exc:
-            raise InvalidInputError(
-                [
-                    Problem(
-                        FORM,
-                        None,
-                        "visit_date",
-                        str(new["visit_date"].iloc[0].date()),
-                        "is already a visit of this patient",
-                        "correct the existing visit instead",
-                    )
-                ]
-            ) from exc
-        except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"the database refused the visit, nothing was written: {exc}") from exc
-        record = new.iloc[0].to_dict()
-        return {str(k): v for k, v in record.items() if not _missing(v)}
-
-    def _write(self, new: pd.DataFrame, user: str, reason: str) -> None:
-        stored, entries = codec.encode_table("visits", new.reset_index(drop=True))
-        with SqlUnitOfWork(self.store.engine) as uow:
-            connection = uow.trials.connection
-            visits = trial_tables["visits"]
-            top = connection.execute(sa.select(sa.func.max(visits.c.row_number))).scalar()
-            stored["row_number"] = (top if top is not None else -1) + 1
-            nothing = stored.iloc[0:0].assign(id=pd.Series(dtype="int64"))
-            diff = diff_table("visits", stored, nothing)
-            changeset, at = uow.trials.add_changeset("entry", user, reason, FORM, "")
-            uow.trials.insert_rows("visits", diff.inserts)
-            uow.trials.add_audit(diff.audit, changeset, user, at, reason)
-            _extend_layout(uow.trials, entries)
-            uow.commit()
+        ) from exc
+    except sa.exc.SQLAlchemyError as exc:
+        raise StoreError(f"the database refused the visit, nothing was written: {exc}") from exc
 
 
-def _parse(raw: pd.DataFrame, config: TrialConfig) -> tuple[pd.DataFrame, list[Problem]]:
-    from myotrial.ingest import parse_records
-
-    return parse_records("visits", raw, FORM, config)
-
-
-def _without_row(problem: Problem) -> Problem:
-    """A form has no spreadsheet rows: report the field only."""
-    return Problem(problem.file, None, problem.column, problem.value, problem.rule, problem.hint)
-
-
-def _missing(value: object) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))  # type: ignore[call-overload]
+def _insert_visit(
+    repository: SqlTrialRepository, new: pd.DataFrame, user: str, reason: str
+) -> None:
+    stored, entries = codec.encode_table("visits", new.reset_index(drop=True))
+    visits = trial_tables["visits"]
+    top = repository.connection.execute(sa.select(sa.func.max(visits.c.row_number))).scalar()
+    stored["row_number"] = (top if top is not None else -1) + 1
+    nothing = stored.iloc[0:0].assign(id=pd.Series(dtype="int64"))
+    diff = diff_table("visits", stored, nothing)
+    changeset, at = repository.add_changeset("entry", user, reason, FORM, "")
+    repository.insert_rows("visits", diff.inserts)
+    repository.add_audit(diff.audit, changeset, user, at, reason)
+    _extend_layout(repository, entries)
 
 
 def _config(repository: SqlTrialRepository) -> TrialConfig:

@@ -1,4 +1,4 @@
-"""The trial store: save a whole trial with its audit trail, load it back, correct values."""
+"""The trial store: save a whole trial with its audit trail, load it back, read the audit."""
 
 from __future__ import annotations
 
@@ -10,27 +10,12 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from myotrial.config import TrialConfig
 from myotrial.errors import InvalidInputError, NotFoundError, Problem, StoreError
 from myotrial.store import codec
-from myotrial.store.correction import Correction, parse_day, plan_correction
 from myotrial.store.diff import AUDIT_COLUMNS, TableDiff, diff_table, key_problems
+from myotrial.store.reading import audit_frame, read_stored_trial, typed_columns
 from myotrial.store.unit_of_work import AbstractUnitOfWork, SqlUnitOfWork
 from myotrial.trialdata import TABLES, TrialData
-
-AUDIT_FRAME_COLUMNS: tuple[str, ...] = (
-    "changed_at",
-    "user",
-    "table",
-    "key",
-    "patient_id",
-    "action",
-    "field",
-    "old_value",
-    "new_value",
-    "reason",
-    "import_id",
-)
 
 
 @dataclass(frozen=True)
@@ -78,6 +63,10 @@ class TrialStore:
         """Release the database connections."""
         self.engine.dispose()
 
+    def unit_of_work(self) -> AbstractUnitOfWork:
+        """A new transaction on this store, for the use cases of :mod:`myotrial.services`."""
+        return self._unit_of_work()
+
     def save_trial(self, trial: TrialData, user: str, reason: str = "") -> ImportSummary:
         """Store ``trial``, writing only what differs from what is stored.
 
@@ -106,7 +95,7 @@ class TrialStore:
         StoreError
             If the database refuses the write.
         """
-        _require(user, "user", "the name of the person importing")
+        require_filled(user, "user", "the name of the person importing")
         incoming, layout = _encode(trial)
         meta = _meta(trial, layout)
         try:
@@ -126,7 +115,7 @@ class TrialStore:
     ) -> ImportSummary:
         with self._unit_of_work() as uow:
             old_meta = uow.trials.read_meta()
-            typed = _typed_columns(old_meta)
+            typed = typed_columns(old_meta)
             diffs = {
                 t: diff_table(t, incoming[t], uow.trials.read_table(t, typed.get(t, [])))
                 for t in TABLES
@@ -157,73 +146,9 @@ class TrialStore:
         """
         try:
             with self._unit_of_work() as uow:
-                meta = uow.trials.read_meta()
-                if meta is None:
-                    raise NotFoundError(
-                        f"the database {self.engine.url!r} holds no trial yet "
-                        "(import one first: myotrial import PATH)"
-                    )
-                typed = _typed_columns(meta)
-                stored = {t: uow.trials.read_table(t, typed[t]) for t in TABLES}
+                return read_stored_trial(uow.trials)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"cannot read the trial: {exc}") from exc
-        layout = json.loads(meta["layout"])
-        frames = {t: codec.decode_table(stored[t], layout["tables"][t]) for t in TABLES}
-        return TrialData(
-            config=TrialConfig.from_dict(json.loads(meta["config"]), source="database"),
-            source=meta["source"],
-            checksum=meta["checksum"],
-            extra_columns={t: tuple(c) for t, c in layout["extra_columns"].items()},
-            **frames,
-        )
-
-    def correct(
-        self, patient_id: str, visit_date: str, field: str, value: str, reason: str, user: str
-    ) -> Correction:
-        """Change one value of one visit, checked with the import's rules, and audit it.
-
-        Parameters
-        ----------
-        patient_id, visit_date : str
-            The visit (``visit_date`` as ``YYYY-MM-DD``).
-        field : str
-            A column of visits (not ``patient_id`` or ``visit_date``).
-        value : str
-            The new value as it would be written in visits.csv (empty for missing).
-        reason, user : str
-            Why and by whom; both required, both recorded in the audit trail.
-
-        Returns
-        -------
-        Correction
-            The old and new value; ``changed`` is false (and nothing is written) when the
-            visit already held that value.
-
-        Raises
-        ------
-        NotFoundError
-            If the patient or the visit does not exist.
-        InvalidInputError
-            If the reason is empty, the field cannot be corrected, or the value breaks a
-            rule of the trial format (type, range, MMT-8 total against its grades, date
-            order).
-        """
-        _require(reason, "reason", "say why the value is corrected, e.g. --reason 'source check'")
-        _require(user, "user", "the name of the person correcting")
-        day = parse_day(visit_date)
-        try:
-            with self._unit_of_work() as uow:
-                change, found, layout = plan_correction(uow, patient_id, day, field, value)
-                if not found.changed:
-                    return found
-                changeset, at = uow.trials.add_changeset("correction", user, reason)
-                uow.trials.update_rows("visits", change.updates, change.compared)
-                uow.trials.add_audit(change.audit, changeset, user, at, reason)
-                uow.trials.write_layout(codec.dumps(layout))
-                uow.commit()
-        except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"the database refused the correction: {exc}") from exc
-        return found
 
     def audit(self, patient_id: str | None = None) -> pd.DataFrame:
         """The audit trail, oldest first, optionally for one patient.
@@ -248,10 +173,17 @@ class TrialStore:
                 f"no audit rows for patient {patient_id!r} "
                 "(check the patient_id; myotrial audit lists every row)"
             )
-        return _audit_frame(rows)
+        return audit_frame(rows)
 
 
-def _require(value: str, name: str, hint: str) -> None:
+def require_filled(value: str, name: str, hint: str) -> None:
+    """Refuse an empty ``user`` or ``reason``: the audit trail records who and why.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``value`` is empty or blank.
+    """
     if not value or not value.strip():
         raise InvalidInputError(
             [Problem("arguments", None, name, value, "is required and cannot be empty", hint)]
@@ -272,14 +204,6 @@ def _encode(trial: TrialData) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     if problems:
         raise InvalidInputError(problems)
     return incoming, layout
-
-
-def _typed_columns(meta: Mapping[str, Any] | None) -> dict[str, list[str]]:
-    """The typed columns each table uses, from the stored layout (none when empty)."""
-    if meta is None:
-        return {}
-    tables = json.loads(meta["layout"])["tables"]
-    return {t: [c for c, _, where in tables[t] if where == "typed"] for t in TABLES}
 
 
 def _meta(trial: TrialData, layout: dict[str, Any]) -> dict[str, str]:
@@ -350,23 +274,3 @@ def _summary(
         for t, d in diffs.items()
     )
     return ImportSummary(tables, changeset, config_changed)
-
-
-def _audit_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "changed_at": pd.to_datetime(rows.get("changed_at", pd.Series(dtype=object)), utc=True),
-            "user": rows.get("user_name"),
-            "table": rows.get("table_name"),
-            "key": rows.get("record_key"),
-            "patient_id": rows.get("patient_id"),
-            "action": rows.get("action"),
-            "field": rows.get("field"),
-            "old_value": rows.get("old_value"),
-            "new_value": rows.get("new_value"),
-            "reason": rows.get("reason"),
-            "import_id": rows.get("changeset_id"),
-        },
-        columns=list(AUDIT_FRAME_COLUMNS),
-    )
-    return frame.reset_index(drop=True)

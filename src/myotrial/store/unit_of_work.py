@@ -1,4 +1,8 @@
-"""The unit of work: one transaction around a repository, all-or-nothing.
+"""The unit of work: one transaction around the repositories, all-or-nothing.
+
+The use cases of :mod:`myotrial.services` open one per call (``with uow: ...;
+uow.commit()``) and reach the data only through its repositories: ``trials`` (the whole
+trial's tables), ``users``, ``queries`` and ``patients`` (:mod:`myotrial.store.site_repositories`).
 
 Leaving the ``with`` block without :meth:`commit` rolls everything back, so an error, an
 interrupted import or a killed process leaves the database as it was.
@@ -13,12 +17,23 @@ import sqlalchemy as sa
 
 from myotrial.errors import StoreError
 from myotrial.store.repository import SqlTrialRepository
+from myotrial.store.site_repositories import (
+    AbstractPatientRepository,
+    AbstractQueryRepository,
+    AbstractUserRepository,
+    SqlPatientRepository,
+    SqlQueryRepository,
+    SqlUserRepository,
+)
 
 
 class AbstractUnitOfWork(abc.ABC):
-    """A transaction; ``trials`` is the repository working inside it."""
+    """A transaction and the repositories working inside it."""
 
     trials: SqlTrialRepository
+    users: AbstractUserRepository
+    queries: AbstractQueryRepository
+    patients: AbstractPatientRepository
 
     def __enter__(self) -> AbstractUnitOfWork:
         return self
@@ -53,6 +68,9 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"cannot open the database {self.engine.url!r}: {exc}") from exc
         self.trials = SqlTrialRepository(self.connection)
+        self.users = SqlUserRepository(self.connection)
+        self.queries = SqlQueryRepository(self.connection)
+        self.patients = SqlPatientRepository(self.connection, self.trials)
         return self
 
     def __exit__(

@@ -1,0 +1,60 @@
+"""The multi-site use cases over one trial store, opened and closed together.
+
+:class:`SiteServices` is what the web service and ``myotrial user`` hold: one store and
+the use cases by concern (:mod:`~myotrial.services.accounts`,
+:mod:`~myotrial.services.patients`, :mod:`~myotrial.services.entry`,
+:mod:`~myotrial.services.queries`, :mod:`~myotrial.services.exports`), each making a
+new unit of work per call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from myotrial.services.accounts import Accounts
+from myotrial.services.entry import DataEntry
+from myotrial.services.exports import Exports
+from myotrial.services.passwords import PasswordHasher
+from myotrial.services.patients import PatientRecords
+from myotrial.services.queries import DataQueries
+from myotrial.store import TrialStore, open_store
+
+
+@dataclass(frozen=True)
+class SiteServices:
+    """The use cases of the sites, over ``store``."""
+
+    store: TrialStore
+    accounts: Accounts
+    records: PatientRecords
+    entry: DataEntry
+    queries: DataQueries
+    exports: Exports
+
+    @classmethod
+    def over(cls, store: TrialStore, hasher: PasswordHasher | None = None) -> SiteServices:
+        """The use cases over an open store (closed by :meth:`close`)."""
+        uow = store.unit_of_work
+        return cls(
+            store,
+            Accounts(uow, hasher),
+            PatientRecords(uow),
+            DataEntry(uow),
+            DataQueries(uow),
+            Exports(uow),
+        )
+
+    @classmethod
+    def open(cls, db_url: str, hasher: PasswordHasher | None = None) -> SiteServices:
+        """Open the store at ``db_url`` (migrating it to the newest schema).
+
+        Raises
+        ------
+        StoreError
+            If the database cannot be opened or is newer than this version.
+        """
+        return cls.over(open_store(db_url), hasher)
+
+    def close(self) -> None:
+        """Release the store's database connections."""
+        self.store.close()

@@ -1,0 +1,196 @@
+"""The repositories of the multi-site use cases: users, data queries, one patient's records.
+
+Each abstract class is the port the use cases of :mod:`myotrial.services` program
+against; the ``Sql`` class beside it is the adapter on one open connection. None of
+them commits: the unit of work (:mod:`myotrial.store.unit_of_work`) owns the
+transaction, so a fake unit of work with in-memory repositories drives the same use
+cases in the unit tests.
+
+Rows are plain dicts and DataFrames as the trial format names them (dates as
+``datetime.date`` or ``pandas.Timestamp``); turning them into JSON is the web layer's job.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from myotrial.config import TrialConfig
+from myotrial.store import accounts, records
+from myotrial.store.correction import Correction, VisitToCorrect, read_visit, write_correction
+from myotrial.store.reading import audit_frame, read_stored_trial
+from myotrial.store.repository import SqlTrialRepository
+from myotrial.trialdata import TrialData
+
+
+class AbstractUserRepository(abc.ABC):
+    """The accounts of the web service (password hashes only, never passwords)."""
+
+    @abc.abstractmethod
+    def get(self, username: str) -> dict[str, Any] | None:
+        """The active user ``username`` (with ``password_hash``), or ``None``."""
+
+    @abc.abstractmethod
+    def add(self, username: str, password_hash: str, role: str, site: str | None) -> None:
+        """Add an active user; raises InvalidInputError when the name is taken."""
+
+    @abc.abstractmethod
+    def set_active(self, username: str, active: bool) -> None:
+        """Enable or disable a user; raises NotFoundError for an unknown name."""
+
+    @abc.abstractmethod
+    def list(self) -> list[dict[str, Any]]:
+        """Every user (username, role, site, active, created_at), by name, without hashes."""
+
+
+class AbstractQueryRepository(abc.ABC):
+    """The data queries monitors raise about a patient, a visit or one value."""
+
+    @abc.abstractmethod
+    def add(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Record a new open query (``values``: patient_id, question, field, visit_date,
+        raised_by) and return it with its ``id``, ``status`` and ``raised_at``."""
+
+    @abc.abstractmethod
+    def get(self, query_id: int) -> dict[str, Any]:
+        """One query; an unknown id raises :class:`~myotrial.errors.NotFoundError`."""
+
+    @abc.abstractmethod
+    def list(self, patient_ids: list[str] | None, status: str | None) -> list[dict[str, Any]]:
+        """Queries about ``patient_ids`` (all when ``None``) in ``status``, newest first."""
+
+    @abc.abstractmethod
+    def update(self, query_id: int, values: dict[str, Any]) -> None:
+        """Change the named fields of one query."""
+
+
+class AbstractPatientRepository(abc.ABC):
+    """The trial as the sites see it: one patient's records, their visits, the audit."""
+
+    @abc.abstractmethod
+    def list(self, site: str | None) -> pd.DataFrame:
+        """Patients (of ``site`` if given) with ``n_visits``, by patient_id: columns
+        patient_id, site, arm, diagnosis, sex, age, enrolment_date, n_visits."""
+
+    @abc.abstractmethod
+    def site_of(self, patient_id: str) -> str | None:
+        """The patient's site, or ``None`` when there is no such patient."""
+
+    @abc.abstractmethod
+    def records(self, patient_id: str) -> dict[str, pd.DataFrame]:
+        """The patient's patients, infusions, visits and events rows, as imported."""
+
+    @abc.abstractmethod
+    def tables(
+        self, patient_id: str, tables: tuple[str, ...]
+    ) -> tuple[TrialConfig, dict[str, pd.DataFrame]]:
+        """The trial's configuration and the patient's rows of ``tables``.
+
+        Raises :class:`~myotrial.errors.NotFoundError` when the database holds no trial.
+        """
+
+    @abc.abstractmethod
+    def trial(self) -> TrialData:
+        """The whole stored trial; no trial raises :class:`~myotrial.errors.NotFoundError`."""
+
+    @abc.abstractmethod
+    def audit(self, patient_id: str | None) -> pd.DataFrame:
+        """Audit rows, oldest first (of one patient if given; no rows is an empty frame)."""
+
+    @abc.abstractmethod
+    def add_visit(self, visit: pd.DataFrame, user: str, reason: str) -> None:
+        """Insert one checked visit (a one-row typed frame) with its audit rows.
+
+        A second visit of the patient on the same date raises
+        :class:`~myotrial.errors.InvalidInputError` naming ``visit_date``.
+        """
+
+    @abc.abstractmethod
+    def visit_to_correct(self, patient_id: str, day: pd.Timestamp, field: str) -> VisitToCorrect:
+        """The visit whose ``field`` is to be corrected, with its patient and the config."""
+
+    @abc.abstractmethod
+    def correct(
+        self, visit: VisitToCorrect, after: pd.DataFrame, field: str, user: str, reason: str
+    ) -> Correction:
+        """Write a checked correction with its audit row (nothing when unchanged)."""
+
+
+class SqlUserRepository(AbstractUserRepository):
+    """Users in the ``users`` table."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def get(self, username: str) -> dict[str, Any] | None:
+        return accounts.find_user(self.connection, username)
+
+    def add(self, username: str, password_hash: str, role: str, site: str | None) -> None:
+        accounts.add_user(self.connection, username, password_hash, role, site)
+
+    def set_active(self, username: str, active: bool) -> None:
+        accounts.set_active(self.connection, username, active)
+
+    def list(self) -> list[dict[str, Any]]:
+        return accounts.list_users(self.connection)
+
+
+class SqlQueryRepository(AbstractQueryRepository):
+    """Queries in the ``data_queries`` table."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def add(self, values: dict[str, Any]) -> dict[str, Any]:
+        return accounts.open_query(self.connection, values)
+
+    def get(self, query_id: int) -> dict[str, Any]:
+        return accounts.get_query(self.connection, query_id)
+
+    def list(self, patient_ids: list[str] | None, status: str | None) -> list[dict[str, Any]]:
+        return accounts.list_queries(self.connection, patient_ids, status)
+
+    def update(self, query_id: int, values: dict[str, Any]) -> None:
+        accounts.update_query(self.connection, query_id, values)
+
+
+class SqlPatientRepository(AbstractPatientRepository):
+    """One patient's rows in the trial tables, read and written on one connection."""
+
+    def __init__(self, connection: sa.Connection, trials: SqlTrialRepository) -> None:
+        self.connection = connection
+        self.trials = trials
+
+    def list(self, site: str | None) -> pd.DataFrame:
+        return records.patient_list(self.connection, site)
+
+    def site_of(self, patient_id: str) -> str | None:
+        return records.patient_site(self.connection, patient_id)
+
+    def records(self, patient_id: str) -> dict[str, pd.DataFrame]:
+        return records.patient_records(self.connection, patient_id)
+
+    def tables(
+        self, patient_id: str, tables: tuple[str, ...]
+    ) -> tuple[TrialConfig, dict[str, pd.DataFrame]]:
+        return records.patient_tables(self.connection, patient_id, tables)
+
+    def trial(self) -> TrialData:
+        return read_stored_trial(self.trials)
+
+    def audit(self, patient_id: str | None) -> pd.DataFrame:
+        return audit_frame(self.trials.read_audit(patient_id))
+
+    def add_visit(self, visit: pd.DataFrame, user: str, reason: str) -> None:
+        records.write_visit(self.trials, visit, user, reason)
+
+    def visit_to_correct(self, patient_id: str, day: pd.Timestamp, field: str) -> VisitToCorrect:
+        return read_visit(self.trials, patient_id, day, field)
+
+    def correct(
+        self, visit: VisitToCorrect, after: pd.DataFrame, field: str, user: str, reason: str
+    ) -> Correction:
+        return write_correction(self.trials, visit, after, field, user, reason)
