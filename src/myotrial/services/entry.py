@@ -106,7 +106,7 @@ class DataEntry(UseCases):
         """
         with self.uow() as uow:
             writable_site(uow, caller, patient_id)
-            _correct(uow, patient_id, visit_date, field, value, reason, caller.username)
+        correct_visit(self.uow, patient_id, visit_date, field, value, reason, caller.username)
         return {
             "patient_id": patient_id,
             "visit_date": visit_date,
@@ -171,27 +171,15 @@ def correct_visit(
         rule of the trial format (type, range, MMT-8 total against its grades, date
         order).
     """
-    with uow_factory() as uow:
-        return _correct(uow, patient_id, visit_date, field, value, reason, user)
-
-
-def _correct(
-    uow: AbstractUnitOfWork,
-    patient_id: str,
-    visit_date: str,
-    field: str,
-    value: str,
-    reason: str,
-    user: str,
-) -> Correction:
     require_filled(reason, "reason", "say why the value is corrected, e.g. --reason 'source check'")
     require_filled(user, "user", "the name of the person correcting")
     day = parse_day(visit_date)
-    visit = uow.patients.visit_to_correct(patient_id, day, field)
-    after = corrected_visit(visit, field, value)
-    found = uow.patients.correct(visit, after, field, user, reason)
-    if found.changed:
-        uow.commit()
+    with uow_factory() as uow:
+        visit = uow.patients.visit_to_correct(patient_id, day, field)
+        after = corrected_visit(visit, field, value)
+        found = uow.patients.correct(visit, after, field, user, reason)
+        if found.changed:
+            uow.commit()
     return found
 
 
