@@ -21,11 +21,12 @@ from myotrial.analysis.relapse import relapse_survival
 from myotrial.analysis.response import response_table
 from myotrial.analysis.result import AnalysisResult
 from myotrial.analysis.safety import safety_summary, safety_table
-from myotrial.analysis.scoring import THRESHOLDS, episode_outcomes, score_visits
+from myotrial.analysis.scoring import episode_outcomes, score_visits
 from myotrial.analysis.steroids import steroids
 from myotrial.analysis.summary import build_summary
 from myotrial.analysis.table1 import table1
 from myotrial.analysis.values import visit_values
+from myotrial.measures.tis import category_thresholds
 from myotrial.trialdata import TrialData
 
 STEPS: tuple[str, ...] = (
@@ -156,7 +157,7 @@ def score_outcomes(
 ) -> Outcomes:
     """Score every follow-up visit, date responses and relapses, tabulate response rates."""
     config = trial.config
-    thresholds = THRESHOLDS[options.population or config.population]
+    thresholds = category_thresholds(options.population or config.population)
     scores = score_visits(prep.mapped, prep.baseline, config, options)
     courses = episode_outcomes(
         prep.episodes, scores, prep.values, trial.events, config, thresholds["minimal"], notes

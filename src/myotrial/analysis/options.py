@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from myotrial.domain import POPULATIONS
 from myotrial.errors import ConfigError, Problem
 
 MISSING_RULES: tuple[str, ...] = ("strict", "zero")
@@ -43,7 +44,7 @@ class AnalysisOptions:
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
-        if self.population not in (None, "adult", "juvenile"):
+        if self.population not in (None, *POPULATIONS):
             problems.append(_problem("population", self.population, "must be adult or juvenile"))
         if self.missing not in MISSING_RULES:
             problems.append(_problem("missing", self.missing, "must be strict or zero"))

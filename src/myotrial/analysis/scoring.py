@@ -16,12 +16,6 @@ from myotrial.analysis.relapse import KEYS, investigator_relapses, note_relapses
 from myotrial.analysis.response import SCORE_COLUMNS
 from myotrial.config import TrialConfig
 
-THRESHOLDS: dict[str, dict[str, float]] = {
-    # ACR/EULAR 2016 (adult) and Rider 2017 (juvenile): minimal, moderate, major
-    "adult": {"minimal": 20.0, "moderate": 40.0, "major": 60.0},
-    "juvenile": {"minimal": 30.0, "moderate": 45.0, "major": 70.0},
-}
-
 
 def score_visits(
     mapped: pd.DataFrame, baseline: pd.DataFrame, config: TrialConfig, options: AnalysisOptions

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from myotrial.analysis.options import AnalysisOptions, Notes
-from myotrial.analysis.scoring import THRESHOLDS
+from myotrial.measures.tis import category_thresholds
 from myotrial.trialdata import TrialData
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ METHODS: tuple[str, ...] = (
 def methods_text(trial: TrialData, options: AnalysisOptions) -> str:
     """The methods paragraph naming every convention used and its source."""
     population = options.population or trial.config.population
-    cuts = THRESHOLDS[population]
+    cuts = category_thresholds(population)
     values = {
         "gap": trial.config.course_gap_days,
         "window": options.baseline_window_days,

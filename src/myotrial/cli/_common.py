@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from myotrial.domain import POPULATIONS
 from myotrial.errors import (
     InvalidInputError,
     MyotrialError,
@@ -152,7 +153,7 @@ def analysis_options(function: F) -> F:
     """
     population = click.option(
         "--population",
-        type=click.Choice(["adult", "juvenile"]),
+        type=click.Choice(POPULATIONS),
         default=None,
         help="TIS thresholds (default: the trial's population).",
     )

@@ -14,7 +14,9 @@ import click
 import pandas as pd
 
 from myotrial.cli._common import console, output_option, report_errors
+from myotrial.domain import POPULATIONS
 from myotrial.errors import ConfigError, InvalidInputError, Problem
+from myotrial.measures.tis import describe_thresholds
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
@@ -140,10 +142,10 @@ def _pair_kwargs(
 @output_option("CSV file to write: the input columns, then the TIS columns.", dest="out")
 @click.option(
     "--population",
-    type=click.Choice(["adult", "juvenile"]),
+    type=click.Choice(POPULATIONS),
     default="adult",
     show_default=True,
-    help="Category thresholds (adult 20/40/60, juvenile 30/45/70).",
+    help=f"Category thresholds ({describe_thresholds()}).",
 )
 @click.option(
     "--missing",

@@ -83,7 +83,9 @@ def responders(trial: TrialData, baseline: pd.DataFrame, week24: pd.DataFrame) -
     pairs = measures.make_pairs(baseline, week24, trial.config)
     scored = measures.score_tis(pairs, population=trial.config.population, missing="strict")
     tis = scored["tis"].to_numpy(dtype=float, na_value=np.nan)
-    return np.where(np.isnan(tis), np.nan, (tis >= 20).astype(float))
+    # The design endpoint is the ACR/EULAR 2016 minimal response of adults (TIS >= 20).
+    minimal = measures.category_thresholds("adult")["minimal"]
+    return np.where(np.isnan(tis), np.nan, (tis >= minimal).astype(float))
 
 
 def _weighted_mean(weights: np.ndarray, values: np.ndarray) -> np.ndarray:

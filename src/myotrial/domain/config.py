@@ -64,7 +64,7 @@ class TrialConfig:
 
     def unit(self, enzyme: str) -> str:
         """The declared unit of ``enzyme`` (U/L unless ``[units]`` says otherwise)."""
-        return self.units.get(enzyme, "U/L")
+        return self.units.get(enzyme, ENZYME_UNITS[0])
 
     def to_dict(self) -> dict[str, Any]:
         """A plain mapping in the shape of ``trial.toml``, for storage and round trips."""

@@ -21,7 +21,13 @@ from myotrial.measures.doi import DOI_COLUMNS, score_doi
 from myotrial.measures.haq import HAQ_CATEGORIES, haq_di
 from myotrial.measures.mmt import MMT_GROUPS, mmt_total
 from myotrial.measures.steroids import PREDNISONE_FACTORS, prednisone_equivalent
-from myotrial.measures.tis import TIS_COLUMNS, improvement_percent, score_tis, tis_category
+from myotrial.measures.tis import (
+    TIS_COLUMNS,
+    category_thresholds,
+    improvement_percent,
+    score_tis,
+    tis_category,
+)
 from myotrial.measures.visits import canonical_visits, make_pairs
 from myotrial.measures.worsening import confirmed_worsening, is_worse
 
@@ -34,6 +40,7 @@ __all__ = [
     "TIS_COLUMNS",
     "TIS_ENZYMES",
     "canonical_visits",
+    "category_thresholds",
     "classify",
     "classify_bohan_peter",
     "classify_eular_acr",

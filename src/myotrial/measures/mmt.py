@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from myotrial.domain import MMT_GROUPS, MMT_LIMB_GROUPS
-from myotrial.errors import Problem
+from myotrial.errors import InvalidInputError, Problem
 from myotrial.measures import _checks
 from myotrial.measures.scales import GRADE_MAX
 
@@ -80,8 +80,8 @@ def mmt_total(
             values,
             0.0,
             GRADE_MAX,
-            "is outside the grade scale 0-10",
-            "Kendall grades run from 0 to 10",
+            f"is outside the grade scale 0-{GRADE_MAX:g}",
+            f"Kendall grades run from 0 to {GRADE_MAX:g}",
             source,
             own,
         )
@@ -91,8 +91,6 @@ def mmt_total(
     ) + _grade(frame, "neck_flexors", "r", source, [])
     total = np.where(np.asarray(mmt_max) == 150, both, one_side)
     if problems is None and own:
-        from myotrial.errors import InvalidInputError
-
         raise InvalidInputError(own)
     return np.asarray(total, dtype=np.float64) if len(frame) else np.zeros(0)
 

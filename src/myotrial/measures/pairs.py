@@ -18,16 +18,14 @@ import pandas as pd
 
 from myotrial.domain import ENZYME_UNITS
 from myotrial.errors import ConfigError, InvalidInputError, Problem
-from myotrial.measures import _checks
+from myotrial.measures import _checks, ranges
 from myotrial.measures.csm import (
     ENZYME_UNIT_FACTORS,
-    HAQ_MAX,
     MMT_MAXIMA,
     PAIR_MEASURES,
     TIS_ENZYMES,
     VAS_MEASURES,
     choose_enzyme,
-    vas_scale_max,
     vas_to_cm,
 )
 
@@ -112,19 +110,8 @@ def read_pairs(pairs: pd.DataFrame, options: PairOptions, enzymes: bool = True) 
 
 
 def _mmt_max(pairs: pd.DataFrame, options: PairOptions, problems: list[Problem]) -> np.ndarray:
-    values = _checks.numeric(pairs, "mmt_max", options.source, problems)
-    bad = ~np.isnan(values) & ~np.isin(values, MMT_MAXIMA)
-    _checks.add_problems(
-        pairs,
-        "mmt_max",
-        bad,
-        "must be 80 or 150",
-        "80 = one side, 150 = both sides plus neck",
-        options.source,
-        problems,
-    )
     default = options.mmt_max if options.mmt_max is not None else DEFAULT_MMT_MAX
-    return np.where(np.isnan(values) | bad, float(default), values)
+    return ranges.mmt_form(pairs, "mmt_max", default, options.source, problems)
 
 
 def _measure(
@@ -135,46 +122,25 @@ def _measure(
     options: PairOptions,
     problems: list[Problem],
 ) -> np.ndarray:
-    values = _checks.numeric(pairs, column, options.source, problems)
     source = options.source
     if key in VAS_MEASURES:
-        top = vas_scale_max(options.vas_unit)
-        _checks.check_range(
-            pairs,
-            column,
-            values,
-            0.0,
-            top,
-            f"is outside the VAS scale 0-{top:g} {options.vas_unit}",
-            "check the value and the declared vas_unit",
-            source,
-            problems,
-        )
+        hint = "check the value and the declared vas_unit"
+        values = ranges.vas(pairs, column, options.vas_unit, hint, source, problems)
         return vas_to_cm(values, options.vas_unit)
     if key == "haq":
-        _checks.check_range(
-            pairs,
-            column,
-            values,
-            0.0,
-            HAQ_MAX,
-            "is outside the HAQ-DI scale 0-3",
-            "the disability index is a mean of 0-3 scores",
-            source,
-            problems,
-        )
-    else:
-        _checks.check_range(
-            pairs,
-            column,
-            values,
-            0.0,
-            mmt_max,
-            "is outside 0-mmt_max",
-            "mmt_max is 80 (one side) or 150 (both sides plus neck)",
-            source,
-            problems,
-        )
+        return ranges.haq_index(pairs, column, source, problems)
+    values = _checks.numeric(pairs, column, source, problems)
+    _checks.check_range(
+        pairs,
+        column,
+        values,
+        0.0,
+        mmt_max,
+        "is outside 0-mmt_max",
+        f"mmt_max is {ranges.MMT_FORM_HINT}",
+        source,
+        problems,
+    )
     return values
 
 
@@ -183,32 +149,8 @@ def _enzyme_arrays(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     source = options.source
     factor = ENZYME_UNIT_FACTORS[options.enzyme_units.get(name, "U/L")]
-    columns = (f"{name}_0", f"{name}_1")
-    values = [_checks.numeric(pairs, column, source, problems) for column in columns]
-    for column, array in zip(columns, values, strict=True):
-        _checks.check_range(
-            pairs,
-            column,
-            array,
-            0.0,
-            np.inf,
-            "is below 0",
-            "enzyme activity cannot be negative",
-            source,
-            problems,
-        )
-    uln = _checks.numeric(pairs, f"{name}_uln", source, problems)
-    _checks.check_range(
-        pairs,
-        f"{name}_uln",
-        uln,
-        np.nextafter(0.0, 1.0),
-        np.inf,
-        "must be above 0",
-        "the laboratory's upper limit of normal",
-        source,
-        problems,
-    )
+    values = [ranges.enzyme(pairs, f"{name}_{visit}", source, problems) for visit in "01"]
+    uln = ranges.uln(pairs, f"{name}_uln", source, problems)
     uln = np.where(np.isnan(uln), options.uln.get(name, np.nan), uln)
     if factor == 1.0:
         return values[0], values[1], uln

@@ -34,6 +34,10 @@ UKAT_TO_UL = 60.0
 """U/L = µkat/L × 60 (1 µkat = 60 µmol/min)."""
 ENZYME_UNIT_FACTORS: Mapping[str, float] = dict(zip(ENZYME_UNITS, (1.0, UKAT_TO_UL), strict=True))
 """Factor from each declared enzyme unit to U/L."""
+ENZYME_MIN = 0.0
+"""Enzyme activity cannot be negative."""
+ULN_ABOVE = 0.0
+"""A laboratory's upper limit of normal is above 0."""
 ADULT_MIN_AGE = 18.0
 """The adult criteria (ACR/EULAR 2016) apply from 18 years; juvenile ones below."""
 MAX_AGE = 100.0
@@ -54,9 +58,8 @@ _FIXED: Mapping[Scale, Bounds] = {
     Scale.MMT_TOTAL: Bounds(0.0, None),
     Scale.HAQ_DI: Bounds(0.0, HAQ_MAX),
     Scale.HAQ_CATEGORY: Bounds(0.0, HAQ_MAX),
-    # Enzyme activity cannot be negative; a laboratory's upper limit of normal is above 0.
-    Scale.ENZYME: Bounds(0.0, None),
-    Scale.ULN: Bounds(0.0, None, above_minimum=True),
+    Scale.ENZYME: Bounds(ENZYME_MIN, None),
+    Scale.ULN: Bounds(ULN_ABOVE, None, above_minimum=True),
 }
 
 

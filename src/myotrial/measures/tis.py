@@ -103,6 +103,29 @@ def tis_category(tis: np.ndarray, population: str = "adult") -> np.ndarray:
     return np.asarray([*CATEGORIES, None], dtype=object).take(level)
 
 
+def category_thresholds(population: str = "adult") -> dict[str, float]:
+    """The lowest TIS of each response category for ``population``.
+
+    Returns
+    -------
+    dict
+        ``{"minimal": ..., "moderate": ..., "major": ...}`` (adult 20, 40, 60; juvenile
+        30, 45, 70).
+
+    Raises
+    ------
+    ConfigError
+        If ``population`` is not adult or juvenile.
+    """
+    _checks.check_option("population", population, POPULATIONS)
+    return dict(zip(CATEGORIES[1:], TIS_THRESHOLDS[population], strict=True))
+
+
+def describe_thresholds() -> str:
+    """The thresholds of every population in words: ``"adult 20/40/60, juvenile 30/45/70"``."""
+    return ", ".join(f"{p} {'/'.join(f'{t:g}' for t in TIS_THRESHOLDS[p])}" for p in POPULATIONS)
+
+
 def absent_code(absent: Mapping[str, np.ndarray]) -> np.ndarray:
     """Per row, a bit mask of the absent CSM (bit i = the i-th key of ``absent``)."""
     code = np.zeros(len(next(iter(absent.values()))), dtype=np.int8)

@@ -13,15 +13,12 @@ import pandas as pd
 
 from myotrial.domain import ENZYMES, TrialConfig
 from myotrial.errors import InvalidInputError, Problem
-from myotrial.measures import _checks
+from myotrial.measures import _checks, ranges
 from myotrial.measures.csm import (
-    HAQ_MAX,
-    MMT_MAXIMA,
     PAIR_MEASURES,
     VAS_MEASURES,
     times_uln,
     to_units_per_litre,
-    vas_scale_max,
     vas_to_cm,
 )
 from myotrial.measures.haq import category_columns, haq_di
@@ -66,21 +63,10 @@ def canonical_visits(
     out = visits.copy()
     for key in VAS_MEASURES:
         if key in out:
-            values = _checks.numeric(visits, key, source, problems)
-            top = vas_scale_max(config.vas_unit)
-            _checks.check_range(
-                visits,
-                key,
-                values,
-                0.0,
-                top,
-                f"is outside the VAS scale 0-{top:g} {config.vas_unit}",
-                "check the value and trial.toml vas_unit",
-                source,
-                problems,
-            )
+            hint = "check the value and trial.toml vas_unit"
+            values = ranges.vas(visits, key, config.vas_unit, hint, source, problems)
             out[key] = vas_to_cm(values, config.vas_unit)
-    out["mmt_max"] = _visit_mmt_max(visits, config, source, problems)
+    out["mmt_max"] = ranges.mmt_form(visits, "mmt_max", config.mmt_max, source, problems)
     out["mmt8"] = fill_mmt8(visits, out["mmt_max"].to_numpy(), "r", source, problems)
     out["haq"] = _visit_haq(visits, source, problems)
     for enzyme in ENZYMES:
@@ -93,36 +79,8 @@ def canonical_visits(
     return out
 
 
-def _visit_mmt_max(
-    visits: pd.DataFrame, config: TrialConfig, source: str, problems: list[Problem]
-) -> np.ndarray:
-    values = _checks.numeric(visits, "mmt_max", source, problems)
-    bad = ~np.isnan(values) & ~np.isin(values, MMT_MAXIMA)
-    _checks.add_problems(
-        visits,
-        "mmt_max",
-        bad,
-        "must be 80 or 150",
-        "80 = one side, 150 = both sides plus neck",
-        source,
-        problems,
-    )
-    return np.where(np.isnan(values) | bad, float(config.mmt_max), values)
-
-
 def _visit_haq(visits: pd.DataFrame, source: str, problems: list[Problem]) -> np.ndarray:
-    given = _checks.numeric(visits, "haq", source, problems)
-    _checks.check_range(
-        visits,
-        "haq",
-        given,
-        0.0,
-        HAQ_MAX,
-        "is outside the HAQ-DI scale 0-3",
-        "the disability index is a mean of 0-3 scores",
-        source,
-        problems,
-    )
+    given = ranges.haq_index(visits, "haq", source, problems)
     if not category_columns(visits):
         return given
     return np.where(np.isnan(given), haq_di(visits, source, problems), given)
@@ -131,30 +89,8 @@ def _visit_haq(visits: pd.DataFrame, source: str, problems: list[Problem]) -> np
 def _visit_enzyme(
     visits: pd.DataFrame, enzyme: str, config: TrialConfig, source: str, problems: list[Problem]
 ) -> np.ndarray:
-    value = _checks.numeric(visits, enzyme, source, problems)
-    _checks.check_range(
-        visits,
-        enzyme,
-        value,
-        0.0,
-        np.inf,
-        "is below 0",
-        "enzyme activity cannot be negative",
-        source,
-        problems,
-    )
-    uln = _checks.numeric(visits, f"{enzyme}_uln", source, problems)
-    _checks.check_range(
-        visits,
-        f"{enzyme}_uln",
-        uln,
-        np.nextafter(0.0, 1.0),
-        np.inf,
-        "must be above 0",
-        "the laboratory's upper limit of normal",
-        source,
-        problems,
-    )
+    value = ranges.enzyme(visits, enzyme, source, problems)
+    uln = ranges.uln(visits, f"{enzyme}_uln", source, problems)
     uln = np.where(np.isnan(uln), config.uln.get(enzyme, np.nan), uln)
     unit = config.unit(enzyme)
     value, uln = to_units_per_litre(value, unit), to_units_per_litre(uln, unit)

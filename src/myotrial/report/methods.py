@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from myotrial.config import TrialConfig
+from myotrial.domain import POPULATIONS
+from myotrial.measures.scales import UKAT_TO_UL
+from myotrial.measures.tis import category_thresholds
 
 # ACR/EULAR 2016 and its juvenile companion: lowest TIS of each response category.
-TIS_THRESHOLDS: dict[str, dict[str, float]] = {
-    "adult": {"minimal": 20.0, "moderate": 40.0, "major": 60.0},
-    "juvenile": {"minimal": 30.0, "moderate": 45.0, "major": 70.0},
-}
+TIS_THRESHOLDS: dict[str, dict[str, float]] = {p: category_thresholds(p) for p in POPULATIONS}
 
 ACR_EULAR = (
     "Aggarwal R, Rider LG, et al. 2016 ACR/EULAR criteria for minimal, moderate and "
@@ -128,7 +128,7 @@ def conventions(config: TrialConfig) -> list[Convention]:
         ),
         Convention(
             "Enzyme units",
-            "µkat/L converted to U/L by × 60; each value also as a "
+            f"µkat/L converted to U/L by × {UKAT_TO_UL:g}; each value also as a "
             "multiple of the laboratory's upper limit of normal from the trial "
             "configuration or the visit row.",
             "MEASURES.md §1",

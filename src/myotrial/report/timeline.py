@@ -10,10 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from myotrial.domain import ENZYMES
+from myotrial.measures.csm import to_units_per_litre
 from myotrial.trialdata import TrialData
-
-# MEASURES.md §1: U/L = µkat/L × 60.
-UKAT_TO_UL = 60.0
 
 
 def first_infusion(trial: TrialData) -> pd.Series:
@@ -48,9 +47,10 @@ def days_since_entry(frame: pd.DataFrame, date_column: str, day0: pd.Series) -> 
 def measure_in_report_unit(trial: TrialData, measure: str) -> pd.Series:
     """A visit column in the unit the report shows (enzymes in U/L)."""
     values = pd.to_numeric(trial.visits[measure], errors="coerce").astype("float64")
-    if trial.config.unit(measure) == "ukat/L":
-        values = values * UKAT_TO_UL
-    return values
+    if measure not in ENZYMES:
+        return values
+    converted = to_units_per_litre(values.to_numpy(), trial.config.unit(measure))
+    return pd.Series(converted, index=values.index, name=values.name)
 
 
 def patient_series(trial: TrialData, measure: str) -> pd.DataFrame:
