@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from myotrial import __version__
-from myotrial.cli import analysis, design, exchange, score, server, trial
+from myotrial.cli import analysis, design, exchange, interim, score, server, trial
 
 #: Spellings that run the same command; left out of ``--help`` so it lists each once.
 ALIASES: dict[str, str] = {"analyse": "analyze", "randomize": "randomise"}
@@ -35,6 +35,6 @@ def main() -> None:
     """myotrial: run and analyse cell-therapy trials in refractory myositis."""
 
 
-for _module in (trial, score, analysis, design, exchange, server):
+for _module in (trial, score, analysis, design, interim, exchange, server):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -46,6 +46,28 @@ def _day_zero(trial: TrialData) -> pd.Series:
     return first_infusion.reindex(first_visit.index).fillna(first_visit)
 
 
+def visits_by_day(trial: TrialData) -> pd.DataFrame:
+    """Canonical visits with ``day``: days since the first infusion (else first visit)."""
+    from myotrial.measures import canonical_visits
+
+    visits = canonical_visits(trial.visits, trial.config).copy()
+    zero = visits["patient_id"].map(_day_zero(trial))
+    visits["day"] = (visits["visit_date"] - zero).dt.days
+    return visits
+
+
+def baseline_visits(visits: pd.DataFrame) -> pd.DataFrame:
+    """Each patient's last visit in the 30 days up to and including day 0."""
+    before = visits[(visits["day"] <= 0) & (visits["day"] >= -30)]
+    return before.sort_values("visit_date").groupby("patient_id").tail(1)
+
+
+def nearest_visits(visits: pd.DataFrame, day: int, window: tuple[int, int]) -> pd.DataFrame:
+    """Each patient's visit nearest ``day`` within ``window`` (earlier on a tie)."""
+    inside = visits[visits["day"].between(*window)].assign(gap=lambda f: (f["day"] - day).abs())
+    return inside.sort_values(["gap", "day"]).groupby("patient_id").head(1)
+
+
 def pilot_visits(trial: TrialData) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Canonical visits with ``day``; the baseline and week-24 visit of each patient.
 
@@ -54,17 +76,9 @@ def pilot_visits(trial: TrialData) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
     (visits, baseline, week24)
         ``baseline`` and ``week24`` are aligned on ``patient_id`` (patients with both).
     """
-    from myotrial.measures import canonical_visits
-
-    visits = canonical_visits(trial.visits, trial.config).copy()
-    zero = visits["patient_id"].map(_day_zero(trial))
-    visits["day"] = (visits["visit_date"] - zero).dt.days
-    before = visits[(visits["day"] <= 0) & (visits["day"] >= -30)]
-    baseline = before.sort_values("visit_date").groupby("patient_id").tail(1)
-    after = visits[visits["day"].between(*WINDOW)].assign(
-        gap=lambda f: (f["day"] - WEEK24_DAY).abs()
-    )
-    week24 = after.sort_values(["gap", "day"]).groupby("patient_id").head(1)
+    visits = visits_by_day(trial)
+    baseline = baseline_visits(visits)
+    week24 = nearest_visits(visits, WEEK24_DAY, WINDOW)
     both = sorted(set(baseline["patient_id"]) & set(week24["patient_id"]))
     if len(both) < 3:
         raise AnalysisError(

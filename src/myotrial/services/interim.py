@@ -1,0 +1,252 @@
+"""``myotrial interim``: the interim look of a group-sequential trial on its data.
+
+Reads the design JSON (``myotrial design --looks K -o DESIGN.json``), cuts the trial's
+data at the look's date, runs the planned test, re-computes the boundaries by the
+spending functions at the information reached (this look and every recorded earlier
+one), decides, and writes ``interim.json``, ``open.html`` and (for an unblinded
+reader) ``closed.html``. Each look is recorded in a JSON file (default beside the
+plan: ``DESIGN.looks.json``) so later looks spend alpha with the earlier ones counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from myotrial.design.interim import SequentialPlan, interim_look
+from myotrial.design.pilot import visits_by_day
+from myotrial.design.planned import arm_labels, planned_test
+from myotrial.errors import ConfigError, Problem
+from myotrial.trialdata import TrialData
+
+DATE_COLUMNS = {
+    "patients": "enrolment_date",
+    "infusions": "infusion_date",
+    "visits": "visit_date",
+    "adverse_events": "onset_date",
+    "events": "event_date",
+}
+"""The date that decides whether a row was known at the data cut, per table."""
+
+
+def _problem(where: str, value: object, rule: str, hint: str = "") -> ConfigError:
+    return ConfigError([Problem(where, None, None, str(value), rule, hint)])
+
+
+def data_as_of(trial: TrialData, as_of: pd.Timestamp) -> TrialData:
+    """The trial as it stood on ``as_of``: rows dated after it are not yet known.
+
+    Patients enrolled after the cut are dropped with all their rows.
+    """
+    patients = trial.patients[pd.to_datetime(trial.patients["enrolment_date"]) <= as_of]
+    ids = set(patients["patient_id"])
+    tables: dict[str, pd.DataFrame] = {"patients": patients}
+    for name, column in DATE_COLUMNS.items():
+        if name == "patients":
+            continue
+        frame = trial.table(name)
+        known = frame["patient_id"].isin(ids) & ~(pd.to_datetime(frame[column]) > as_of)
+        tables[name] = frame[known]
+    medications = trial.medications
+    tables["medications"] = medications[medications["patient_id"].isin(ids)]
+    return trial.with_tables(**tables)
+
+
+def last_date(trial: TrialData) -> pd.Timestamp:
+    """The latest date in the trial's data (the default data cut)."""
+    dates = [pd.to_datetime(trial.table(n)[c]).max() for n, c in DATE_COLUMNS.items()]
+    return pd.Timestamp(max(d for d in dates if pd.notna(d)))
+
+
+def read_plan(plan_path: Path) -> tuple[dict[str, Any], SequentialPlan]:
+    """The design JSON and its group-sequential plan.
+
+    Raises
+    ------
+    ConfigError
+        If the file is not a group-sequential design JSON.
+    """
+    try:
+        design = json.loads(plan_path.read_text(encoding="utf-8"))
+        return design, SequentialPlan.from_design(design, str(plan_path))
+    except (OSError, json.JSONDecodeError, KeyError, ValueError) as exc:
+        raise _problem(
+            str(plan_path),
+            "",
+            f"is not a group-sequential design JSON ({exc})",
+            "write one with `myotrial design --looks K ... -o DESIGN.json`",
+        ) from exc
+
+
+def maximum_information(design: dict[str, Any]) -> int:
+    """Planned information at the last look: patients (both arms) or relapses."""
+    gs = design["group_sequential"]
+    if design["endpoint"] == "relapse":
+        return int(gs["max_events"])
+    return int(design["max_n_per_arm"]) + int(gs["max_n_treatment"])
+
+
+def read_record(record: Path, plan_digest: str) -> list[dict[str, Any]]:
+    """The looks recorded so far for this plan (none if the file does not exist).
+
+    Raises
+    ------
+    ConfigError
+        If the record belongs to another plan.
+    """
+    if not record.exists():
+        return []
+    data = json.loads(record.read_text(encoding="utf-8"))
+    if data.get("plan_sha256") != plan_digest:
+        raise _problem(
+            str(record),
+            data.get("plan_sha256"),
+            "records the looks of another design JSON",
+            "give --record a file of its own for this plan",
+        )
+    return list(data["looks"])
+
+
+def _earlier(looks: list[dict[str, Any]], as_of: str) -> list[dict[str, Any]]:
+    later = [r for r in looks if r["as_of"] > as_of]
+    if later:
+        raise _problem(
+            "--as-of",
+            as_of,
+            f"is before the recorded look of {later[0]['as_of']}",
+            "looks are held in date order; use a later data cut",
+        )
+    return [r for r in looks if r["as_of"] < as_of]
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def run_interim(
+    plan_path: Path,
+    trial: TrialData,
+    out_dir: Path,
+    *,
+    as_of: str | None = None,
+    record: Path | None = None,
+    prior_mean: float | None = None,
+    prior_sd: float | None = None,
+    unblinded: bool = True,
+    control_arm: str = "control",
+) -> dict[str, Any]:
+    """Hold an interim look and write its JSON, its reports and its record.
+
+    Parameters
+    ----------
+    plan_path
+        The design JSON with a group-sequential part.
+    trial
+        The trial's data (cut at ``as_of``, default the latest date in them).
+    out_dir
+        Folder for ``interim.json``, ``open.html`` and ``closed.html``.
+    record
+        The looks record (default ``<plan>.looks.json`` beside the plan).
+    unblinded
+        Write ``closed.html`` too (results by arm); only for an unblinded reader.
+
+    Returns
+    -------
+    dict
+        The interim JSON (eight keys) plus ``look``, ``as_of``, ``files``.
+
+    Raises
+    ------
+    ConfigError
+        For a bad plan, record or date.
+    AnalysisError
+        If the planned test cannot run on these data.
+    """
+    design, plan = read_plan(plan_path)
+    digest = hashlib.sha256(plan_path.read_bytes()).hexdigest()
+    record = record or plan_path.with_suffix(".looks.json")
+    cut = pd.Timestamp(as_of) if as_of else last_date(trial)
+    data = data_as_of(trial, cut)
+    day = f"{cut:%Y-%m-%d}"
+    earlier = _earlier(read_record(record, digest), day)
+    test = planned_test(data, design["endpoint"], control_arm)
+    fraction = test.information / maximum_information(design)
+    result, rates, efficacy, futility = interim_look(
+        plan, test.z, fraction, [r["information_fraction"] for r in earlier], prior_mean, prior_sd
+    )
+    out = result.to_dict()
+    entry = {"look": len(earlier) + 1, "as_of": day, "information_fraction": fraction, "z": test.z}
+    entry["decision"] = out["decision"]
+    entry["recorded_utc"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    looks = [*earlier, entry]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = _write_reports(
+        data, cut, out, test, looks, rates, efficacy, futility, out_dir, unblinded, control_arm
+    )
+    (out_dir / "interim.json").write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    record.write_text(
+        json.dumps({"plan": plan_path.name, "plan_sha256": digest, "looks": looks}, indent=2)
+        + "\n",
+        encoding="utf-8",
+    )
+    return {**out, "look": entry["look"], "as_of": day, "files": [str(f) for f in files]}
+
+
+def _write_reports(
+    data: TrialData,
+    cut: pd.Timestamp,
+    result: dict[str, Any],
+    test: Any,
+    looks: list[dict[str, Any]],
+    rates: list[float],
+    efficacy: list[float],
+    futility: list[float] | None,
+    out_dir: Path,
+    unblinded: bool,
+    control_arm: str,
+) -> list[Path]:
+    from myotrial.report.interim import render_closed, render_open
+
+    visits = visits_by_day(data)
+    zero = (
+        (visits["visit_date"] - pd.to_timedelta(visits["day"], unit="D"))
+        .groupby(visits["patient_id"])
+        .first()
+    )
+    open_page = out_dir / "open.html"
+    open_page.write_text(
+        render_open(data, cut, len(looks), result["information_fraction"], visits, zero),
+        encoding="utf-8",
+    )
+    files = [open_page]
+    if unblinded:
+        summary = {
+            "method": test.method,
+            "estimate": _finite(test.estimate),
+            "se": _finite(test.se),
+            "n_control": test.n_control,
+            "n_treatment": test.n_treatment,
+        }
+        closed = out_dir / "closed.html"
+        closed.write_text(
+            render_closed(
+                data,
+                cut,
+                arm_labels(data, control_arm),
+                result,
+                summary,
+                looks,
+                rates,
+                efficacy,
+                futility,
+            ),
+            encoding="utf-8",
+        )
+        files.append(closed)
+    return files
