@@ -37,6 +37,7 @@ from myotrial.design.pilot import (
     responders,
     visits_by_day,
 )
+from myotrial.domain.arms import CONTROL_ARM
 from myotrial.errors import AnalysisError
 from myotrial.trialdata import TrialData
 
@@ -58,7 +59,7 @@ class PlannedTest:
     method: str
 
 
-def arm_labels(trial: TrialData, control_arm: str = "control") -> tuple[str, str]:
+def arm_labels(trial: TrialData, control_arm: str = CONTROL_ARM) -> tuple[str, str]:
     """(control, MSCT) arm names of a two-arm trial.
 
     Raises
@@ -124,7 +125,7 @@ def _ancova(
     )
 
 
-def planned_test(trial: TrialData, endpoint: str, control_arm: str = "control") -> PlannedTest:
+def planned_test(trial: TrialData, endpoint: str, control_arm: str = CONTROL_ARM) -> PlannedTest:
     """Run the design's planned analysis of ``endpoint`` on the trial's data.
 
     Raises

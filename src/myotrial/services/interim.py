@@ -22,6 +22,7 @@ import pandas as pd
 from myotrial.design.interim import SequentialPlan, interim_look
 from myotrial.design.pilot import visits_by_day
 from myotrial.design.planned import arm_labels, planned_test
+from myotrial.domain.arms import CONTROL_ARM
 from myotrial.errors import ConfigError, Problem
 from myotrial.trialdata import TrialData
 
@@ -139,7 +140,7 @@ def run_interim(
     prior_mean: float | None = None,
     prior_sd: float | None = None,
     unblinded: bool = True,
-    control_arm: str = "control",
+    control_arm: str = CONTROL_ARM,
 ) -> dict[str, Any]:
     """Hold an interim look and write its JSON, its reports and its record.
 
