@@ -107,12 +107,25 @@ def service_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     return prepare_service(url)
 
 
+def forget_logins(db_url: str) -> None:
+    """Forget every recorded login attempt, so that one test's failures lock no other."""
+    import sqlalchemy as sa
+
+    from myotrial.store.tables import login_attempts
+
+    engine = sa.create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(login_attempts.delete())
+    engine.dispose()
+
+
 @pytest.fixture
 def client(service_url: str) -> Iterator[TestClient]:
+    forget_logins(service_url)
     settings = ServerSettings(
         db_url=service_url, secret="test-secret-" + "x" * 32, secure_cookies=False
     )
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings, password_hasher(light=True))) as test_client:
         yield test_client
 
 

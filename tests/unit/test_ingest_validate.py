@@ -112,7 +112,9 @@ def test_age_range_depends_on_population(
     assert all((p.row, p.column) == (2, "age") for p in problems)
 
 
-@pytest.mark.parametrize("value", ["05/01/2011", "2011-02-30", "2011-01-05T00:00", "yesterday"])
+@pytest.mark.parametrize(
+    "value", ["05/01/2011", "2011-02-30", "2011-01-05T00:00", "yesterday", "2011-1-5", "20110105"]
+)
 def test_unparseable_visit_date_is_reported_once(tmp_path: Path, value: str) -> None:
     problems = problems_after(tmp_path, "visits", 2, "visit_date", value)
     assert problems == [

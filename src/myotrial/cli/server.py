@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import closing
-from dataclasses import replace
 
 import click
 
@@ -24,12 +23,35 @@ from myotrial.services.access import ROLES
     is_flag=True,
     help="Send the session cookie over plain HTTP too (testing only).",
 )
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    help="A reverse proxy whose X-Forwarded-For names the client (repeatable); the "
+    "header is ignored from every other address.",
+)
+@click.option(
+    "--max-body-bytes",
+    default=1024 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1024),
+    help="Largest request body accepted; larger ones are refused with 413.",
+)
 @report_errors
-def serve(db: str | None, host: str, port: int, insecure_cookies: bool) -> None:
+def serve(
+    db: str | None,
+    host: str,
+    port: int,
+    insecure_cookies: bool,
+    trusted_proxies: tuple[str, ...],
+    max_body_bytes: int,
+) -> None:
     """Serve the trial over HTTP: JSON API under /api, web pages at /.
 
-    Tokens are signed with $MYOTRIAL_SECRET (a random secret when unset, so tokens end
-    with the process). Use PostgreSQL (--db postgresql://...) for several users at once.
+    Tokens are signed with $MYOTRIAL_SECRET (at least 32 bytes) or, when it is unset,
+    with a secret made once and kept in the database, so tokens outlive a restart. Use
+    PostgreSQL (--db postgresql://...) for several users at once.
     """
     require("server", needed_for="myotrial serve")
     import uvicorn
@@ -37,16 +59,21 @@ def serve(db: str | None, host: str, port: int, insecure_cookies: bool) -> None:
     from myotrial.server.app import create_app
     from myotrial.server.settings import ServerSettings
 
-    secret = os.environ.get("MYOTRIAL_SECRET")
-    settings = ServerSettings(db_url=database_url(db), secure_cookies=not insecure_cookies)
-    if secret:
-        settings = replace(settings, secret=secret)
+    settings = ServerSettings(
+        db_url=database_url(db),
+        secret=os.environ.get("MYOTRIAL_SECRET") or None,
+        secure_cookies=not insecure_cookies,
+        trusted_proxies=trusted_proxies,
+        max_body_bytes=max_body_bytes,
+    )
     app = create_app(settings)
     console.print(
         f"myotrial serving {settings.db_url.split('@')[-1]} at http://{host}:{port} "
-        f"(API description: http://{host}:{port}/docs)"
+        f"(API description: http://{host}:{port}/openapi.json)"
     )
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from loopback;
+    # the application applies --trusted-proxy itself.
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 def _require_accounts(command: str) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from myotrial.config import TrialConfig
+from myotrial.domain.dates import ISO_DATE_PATTERN
 from myotrial.errors import Problem
 from myotrial.ingest.schema import TABLE_SPECS, ColumnSpec, core_columns, known_columns
 
@@ -180,7 +181,9 @@ def _parse(column: ColumnSpec, strings: pd.Series) -> tuple[pd.Series, np.ndarra
         numbers[failed] = np.nan
         return pd.Series(numbers, index=strings.index), failed
     if column.kind == "date":
-        dates = pd.to_datetime(strings.where(given), format=DATE_FORMAT, errors="coerce")
+        # strptime's %m and %d take one digit too ("2026-2-3"); the format takes two.
+        written = given & strings.str.fullmatch(ISO_DATE_PATTERN).eq(True).to_numpy()
+        dates = pd.to_datetime(strings.where(written), format=DATE_FORMAT, errors="coerce")
         dates = dates.astype("datetime64[ns]")
         return dates, given & dates.isna().to_numpy()
     if column.kind == "bool":

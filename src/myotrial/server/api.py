@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from myotrial.server.deps import ApiCaller, Sites, signer
-from myotrial.server.security import TokenClaims
+from myotrial.server.deps import (
+    ApiCaller,
+    BearerToken,
+    Sites,
+    attempt_login,
+    end_session,
+    signer,
+    start_session,
+)
+from myotrial.server.limiter import Outcome
 from myotrial.server.serialise import jsonable
 from myotrial.services.access import PASSWORD_MIN_LENGTH
 
@@ -65,34 +73,40 @@ class UserIn(BaseModel):
     site: str | None = None
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+MAX_ID = 2**31 - 1
+"""The largest row number a database integer column holds; larger numbers name nothing."""
+
+QueryId = Annotated[int, Path(ge=1, le=MAX_ID, description="the query's number")]
+LOCKED = "too many failed logins; try again later"
+BUSY = "too many logins at once; try again in a moment"
 
 
 @router.post("/auth/token", response_model=TokenResponse, tags=["auth"])
-def login(body: LoginRequest, request: Request, sites: Sites) -> Any:
+def login(body: LoginRequest, request: Request) -> Any:
     """Exchange a user name and password for a bearer token (rate-limited)."""
-    keys = (f"user:{body.username}", f"addr:{_client(request)}")
-    limiter = request.app.state.limiter
-    wait = limiter.retry_after(keys)
-    if wait > 0:
+    result = attempt_login(request, body.username, body.password)
+    if result.outcome in (Outcome.LOCKED, Outcome.BUSY):
+        locked = result.outcome is Outcome.LOCKED
         return JSONResponse(
-            {"detail": "too many failed logins; try again later"},
-            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            headers={"Retry-After": str(int(wait) + 1)},
+            {"detail": LOCKED if locked else BUSY},
+            status_code=429 if locked else 503,
+            headers={"Retry-After": str(result.retry_after)},
         )
-    user = sites.accounts.authenticate(body.username, body.password)
-    if user is None:
-        limiter.failed(keys)
+    if result.user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "wrong user name or password",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    limiter.succeeded(body.username)
-    token_signer = signer(request)
-    token = token_signer.issue(TokenClaims(user["username"], user["role"], user["site"]))
-    return TokenResponse(access_token=token, expires_in=token_signer.ttl_seconds)
+    token = start_session(request, result.user)
+    return TokenResponse(access_token=token, expires_in=signer(request).ttl_seconds)
+
+
+@router.post("/auth/logout", status_code=204, tags=["auth"])
+def logout(request: Request, token: BearerToken) -> Response:
+    """End the session of the bearer token: it is refused from now on."""
+    end_session(request, token)
+    return Response(status_code=204)
 
 
 @router.get("/patients", tags=["patients"])
@@ -163,13 +177,15 @@ def open_query(body: QueryIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]
 
 
 @router.post("/queries/{query_id}/answer", tags=["queries"])
-def answer_query(query_id: int, body: AnswerIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+def answer_query(
+    query_id: QueryId, body: AnswerIn, caller: ApiCaller, sites: Sites
+) -> dict[str, Any]:
     """Answer an open query (the patient's site)."""
     return jsonable(sites.queries.answer_query(caller, query_id, body.answer))
 
 
 @router.post("/queries/{query_id}/close", tags=["queries"])
-def close_query(query_id: int, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+def close_query(query_id: QueryId, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
     """Close a query (monitors)."""
     return jsonable(sites.queries.close_query(caller, query_id))
 

@@ -2,59 +2,84 @@
 
 The application is thin like the command line: routes authenticate, call the site
 service, and one handler turns any myotrial error into the HTTP status its class names
-in :mod:`myotrial.errors` (422 with every problem, 404, 403, 401, 503).
+in :mod:`myotrial.errors` (422 with every problem, 404, 403, 401, 503). Guards in front
+of every route limit the size and the characters of a request and add the security
+headers (:mod:`myotrial.server.guards`).
 """
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
 
 from myotrial import __version__
 from myotrial.errors import InvalidInputError, LoginRequiredError, MyotrialError, Problem
 from myotrial.server import api, pages
-from myotrial.server.security import LoginLimiter, TokenSigner
+from myotrial.server.answers import REQUEST, error_response, problems_detail
+from myotrial.server.guards import RequestLimits, SecurityHeaders
+from myotrial.server.limiter import LoginLimiter
+from myotrial.server.security import TokenSigner
 from myotrial.server.settings import ServerSettings
 from myotrial.services.multisite import SiteServices
+from myotrial.services.passwords import PasswordHasher
+from myotrial.store.sessions import kept_secret
 
 _log = logging.getLogger("myotrial.server")
 
+TOKEN_SECRET = "token_secret"
+"""Name of the kept signing secret, used when no secret is configured."""
 
-def create_app(settings: ServerSettings) -> FastAPI:
+
+def create_app(settings: ServerSettings, hasher: PasswordHasher | None = None) -> FastAPI:
     """The application serving the trial at ``settings.db_url``.
 
     Parameters
     ----------
     settings : ServerSettings
-        Database, signing secret, token lifetime, cookie and login-limit settings.
+        Database, signing secret, token lifetime, cookie, login-limit and size settings.
+    hasher : argon2.PasswordHasher, optional
+        Hashes new passwords (default: RFC 9106's low-memory Argon2id profile).
     """
-    sites = SiteServices.open(settings.db_url)
+    sites = SiteServices.open(settings.db_url, hasher)
+    engine = sites.store.engine
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         sites.close()
 
+    # No /docs or /redoc: their pages load scripts from a CDN, which the
+    # Content-Security-Policy forbids; the description stays at /openapi.json.
     app = FastAPI(
         title="myotrial",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         description="Multi-site data entry, scoring and audit for myositis cell-therapy trials.",
     )
     app.state.sites = sites
     app.state.settings = settings
-    app.state.signer = TokenSigner(settings.secret, settings.token_ttl_seconds)
-    app.state.limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
+    secret = settings.secret or kept_secret(engine, TOKEN_SECRET)
+    app.state.signer = TokenSigner(secret, settings.token_ttl_seconds)
+    app.state.limiter = LoginLimiter(
+        engine, settings.login_attempts, settings.login_window_seconds, settings.max_verifications
+    )
     app.include_router(api.router)
     app.include_router(pages.router)
     _error_handlers(app)
+    app.add_middleware(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        max_field_chars=settings.max_field_chars,
+    )
+    app.add_middleware(SecurityHeaders)  # added last, so it wraps every other answer
     return app
 
 
@@ -76,19 +101,19 @@ def _error_handlers(app: FastAPI) -> None:
             _log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
         return _answer(request, exc)
 
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, exc: RequestValidationError) -> Response:
+        # Name the field and the rule, never echo the value (it may be megabytes long).
+        problems = [
+            Problem(REQUEST, None, ".".join(str(p) for p in error["loc"]), None, error["msg"])
+            for error in exc.errors()
+        ]
+        return error_response(request.url.path, 422, problems_detail(problems))
+
 
 def _answer(request: Request, exc: MyotrialError) -> Response:
     detail: str | list[dict[str, Any]] = str(exc) if exc.public else exc.public_message
     if isinstance(exc, InvalidInputError):
-        detail = [asdict(p) for p in exc.problems]
+        detail = problems_detail(exc.problems)
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-    if request.url.path.startswith("/api"):
-        return JSONResponse({"detail": detail}, status_code=exc.http_status, headers=headers)
-    text = detail if isinstance(detail, str) else "; ".join(str(Problem(**p)) for p in detail)
-    page = _ERROR_PAGE.format(status=exc.http_status, text=html.escape(text))
-    return HTMLResponse(page, status_code=exc.http_status, headers=headers)
-
-
-_ERROR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>{status} · myotrial</title></head><body><main><h1>{status}</h1><p>{text}</p>
-<p><a href="/patients">Back to the patients</a></p></main></body></html>"""
+    return error_response(request.url.path, exc.http_status, detail, headers)

@@ -1,16 +1,19 @@
-"""Request dependencies: the service objects and the authenticated caller."""
+"""Request dependencies: the service objects, the authenticated caller and its session."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from myotrial.errors import TokenError
-from myotrial.server.security import TokenSigner
+from myotrial.server.limiter import LoginLimiter, LoginResult, client_address
+from myotrial.server.security import TokenClaims, TokenSigner
 from myotrial.services.access import Caller
 from myotrial.services.multisite import SiteServices
+from myotrial.store.sessions import open_session, revoke_session, session_user
 
 SESSION_COOKIE = "myotrial_session"
 _bearer = HTTPBearer(auto_error=False)
@@ -26,27 +29,67 @@ def signer(request: Request) -> TokenSigner:
     return token_signer
 
 
+def limiter(request: Request) -> LoginLimiter:
+    login_limiter: LoginLimiter = request.app.state.limiter
+    return login_limiter
+
+
+def caller_address(request: Request) -> str:
+    """The client's address (``X-Forwarded-For`` believed from trusted proxies only)."""
+    trusted: frozenset[str] = frozenset(request.app.state.settings.trusted_proxies)
+    return client_address(request, trusted)
+
+
+def _engine(request: Request) -> sa.Engine:
+    return site_services(request).store.engine
+
+
+def start_session(request: Request, user: dict[str, Any]) -> str:
+    """Open a session for ``user`` and return its signed token."""
+    token_signer = signer(request)
+    with _engine(request).begin() as connection:
+        session_id = open_session(connection, user["username"], token_signer.ttl_seconds)
+    claims = TokenClaims(user["username"], user["role"], user["site"], session_id)
+    return token_signer.issue(claims)
+
+
+def end_session(request: Request, token: str) -> None:
+    """Revoke the session of ``token`` (nothing happens for an invalid token)."""
+    try:
+        claims = signer(request).check(token)
+    except TokenError:
+        return
+    with _engine(request).begin() as connection:
+        revoke_session(connection, claims.session_id)
+
+
 def _caller_from_token(token: str, request: Request) -> Caller:
     """The caller a token speaks for; :class:`TokenError` (401) when it speaks for none."""
     try:
         claims = signer(request).check(token)
     except TokenError as exc:
         raise TokenError("invalid or expired token") from exc
-    # The database, not the token, is the authority on role and site.
-    user = site_services(request).accounts.active_user(claims.username)
-    if user is None:
-        raise TokenError("unknown or disabled user")
+    # The database, not the token, is the authority: the session must be live and its
+    # user active, and the role and site are the user's current ones.
+    with _engine(request).connect() as connection:
+        user = session_user(connection, claims.session_id)
+    if user is None or user["username"] != claims.username:
+        raise TokenError("the session has ended; log in again")
     return Caller(user["username"], user["role"], user["site"])
 
 
-def api_caller(
-    request: Request,
+def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Caller:
-    """The caller of an API request, from its bearer token (401 without one)."""
+) -> str:
+    """The bearer token of an API request (401 without one)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise TokenError("not authenticated")
-    return _caller_from_token(credentials.credentials, request)
+    return credentials.credentials
+
+
+def api_caller(request: Request, token: Annotated[str, Depends(bearer_token)]) -> Caller:
+    """The caller of an API request, from its bearer token (401 without a live one)."""
+    return _caller_from_token(token, request)
 
 
 def page_caller(request: Request) -> Caller | None:
@@ -61,4 +104,13 @@ def page_caller(request: Request) -> Caller | None:
 
 
 ApiCaller = Annotated[Caller, Depends(api_caller)]
+BearerToken = Annotated[str, Depends(bearer_token)]
 Sites = Annotated[SiteServices, Depends(site_services)]
+
+
+def attempt_login(request: Request, username: str, password: str) -> LoginResult:
+    """Check a login through the limiter (counted before the password is checked)."""
+    sites = site_services(request)
+    return limiter(request).login(
+        username, caller_address(request), lambda name: sites.accounts.authenticate(name, password)
+    )

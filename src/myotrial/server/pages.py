@@ -17,10 +17,20 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from myotrial.errors import AccessDeniedError, InvalidInputError, LoginRequiredError
+from myotrial.server.api import QueryId
 from myotrial.server.charts import timeline_chart_svg
-from myotrial.server.deps import SESSION_COOKIE, Sites, page_caller, signer
+from myotrial.server.deps import (
+    SESSION_COOKIE,
+    Sites,
+    attempt_login,
+    end_session,
+    page_caller,
+    signer,
+    start_session,
+)
 from myotrial.server.forms import ENTRY_FIELDS
-from myotrial.server.security import TokenClaims
+from myotrial.server.guards import CSP_NONCE
+from myotrial.server.limiter import Outcome
 from myotrial.server.serialise import jsonable
 from myotrial.services.access import Caller
 
@@ -43,8 +53,16 @@ def _render(
     token = request.cookies.get(SESSION_COOKIE, "")
     csrf = signer(request).csrf_token(token) if token else ""
     return templates.TemplateResponse(
-        request, name, {"caller": caller, "csrf": csrf, **context}, status_code=status_code
+        request,
+        name,
+        {"caller": caller, "csrf": csrf, "csp_nonce": _nonce(request), **context},
+        status_code=status_code,
     )
+
+
+def _nonce(request: Request) -> str:
+    """The nonce inline scripts must carry (set for every request by the guards)."""
+    return str(getattr(request.state, CSP_NONCE, ""))
 
 
 def _check_csrf(request: Request, submitted: str) -> None:
@@ -83,26 +101,20 @@ def login_form(request: Request, error: str = "") -> Response:
 @router.post("/login")
 def login(
     request: Request,
-    sites: Sites,
     username: str = Form(...),
     password: str = Form(...),
     csrf: str = Form(""),
 ) -> Response:
     if not secrets.compare_digest(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf or "-"):
         return RedirectResponse("/login?error=expired", status_code=303)
-    keys = (f"user:{username}", f"addr:{request.client.host if request.client else ''}")
-    limiter = request.app.state.limiter
-    if limiter.retry_after(keys) > 0:
+    result = attempt_login(request, username, password)
+    if result.outcome in (Outcome.LOCKED, Outcome.BUSY):
         return RedirectResponse("/login?error=locked", status_code=303)
-    user = sites.accounts.authenticate(username, password)
-    if user is None:
-        limiter.failed(keys)
+    if result.user is None:
         return RedirectResponse("/login?error=wrong", status_code=303)
-    limiter.succeeded(username)
-    token_signer = signer(request)
-    token = token_signer.issue(TokenClaims(user["username"], user["role"], user["site"]))
+    token = start_session(request, result.user)
     response = RedirectResponse("/patients", status_code=303)
-    _cookie(response, request, SESSION_COOKIE, token, token_signer.ttl_seconds)
+    _cookie(response, request, SESSION_COOKIE, token, signer(request).ttl_seconds)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
@@ -110,6 +122,7 @@ def login(
 @router.post("/logout")
 def logout(request: Request, csrf: str = Form("")) -> Response:
     _check_csrf(request, csrf)
+    end_session(request, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -247,7 +260,7 @@ def query_open(
 
 @router.post("/queries/{query_id}/answer")
 def query_answer(
-    query_id: int,
+    query_id: QueryId,
     request: Request,
     sites: Sites,
     answer: str = Form(...),
@@ -261,7 +274,7 @@ def query_answer(
 
 @router.post("/queries/{query_id}/close")
 def query_close(
-    query_id: int,
+    query_id: QueryId,
     request: Request,
     sites: Sites,
     csrf: str = Form(""),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from myotrial.domain.dates import parse_iso_date
 from myotrial.errors import InvalidInputError, Problem
 from myotrial.services.access import Caller, require
 from myotrial.services.uow import UseCases
@@ -147,7 +148,7 @@ def _parse_date(text: str | None) -> dt.date | None:
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        return parse_iso_date(text)
     except ValueError as exc:
         raise InvalidInputError(
             [Problem("query", None, "visit_date", text, "is not a date", "write YYYY-MM-DD")]

@@ -7,7 +7,6 @@ knows the stored form.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from myotrial.config import TrialConfig
+from myotrial.domain.dates import parse_iso_date
 from myotrial.errors import InvalidInputError, NotFoundError, Problem, StoreError
 from myotrial.store import codec
 from myotrial.store.columns import KEYS, kinds
@@ -46,7 +46,7 @@ def parse_day(value: str) -> pd.Timestamp:
         If ``value`` is not an ISO date.
     """
     try:
-        return pd.Timestamp(dt.date.fromisoformat(value.strip()))
+        return pd.Timestamp(parse_iso_date(value.strip()))
     except ValueError as exc:
         raise InvalidInputError(
             [Problem(SOURCE, None, "visit_date", value, "is not a date", "write YYYY-MM-DD")]

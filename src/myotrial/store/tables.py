@@ -119,5 +119,36 @@ data_queries = sa.Table(
     sa.Column("closed_at", sa.DateTime(timezone=True)),
 )
 
+# The web service's own state: keys made once, recent logins, issued sessions.
+server_keys = sa.Table(
+    "server_keys",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("address", sa.Text, nullable=False),
+    sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Index("ix_login_attempts_username", "username", "attempted_at"),
+    sa.Index("ix_login_attempts_address", "address", "attempted_at"),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("username", sa.Text, nullable=False, index=True),
+    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
 APPEND_ONLY: tuple[str, ...] = ("changesets", "audit_trail")
 """Tables whose rows, once written, are never updated or deleted."""
