@@ -140,7 +140,9 @@ def output_option(
         default=default,
         show_default=default is not None,
         metavar="DIR" if folder else "FILE",
-        type=click.Path(file_okay=not folder, dir_okay=folder, path_type=path_type),
+        # No file/folder check here: `writing` reports a wrong target as
+        # "cannot write PATH: ..." (exit 1) like every other failed write.
+        type=click.Path(path_type=path_type),
         help=help_text,
     )
 
@@ -197,10 +199,56 @@ def write_text(path: Path | str, text: str) -> None:
     if str(path) == STDOUT:
         click.echo(text, nl=False)
         return
-    try:
+    with writing(path):
         Path(path).write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def writing(path: Path | str, *, folder: bool = False) -> Iterator[None]:
+    """Check that ``path`` can take a command's output; report a failed write there.
+
+    Before the work: a file's path must not be a folder and its folder must exist; a
+    folder's path must not be a file (the folder itself is created if absent). During
+    the work: an ``OSError`` on ``path``, inside it, beside it (``report.pdf``) or on a
+    folder above it becomes :class:`OutputError`, ``cannot write PATH: REASON``.
+
+    Raises
+    ------
+    OutputError
+        If the output cannot be written, before or while writing.
+    """
+    target = Path(path)
+    _check_target(target, folder)
+    try:
+        yield
     except OSError as exc:
-        raise OutputError(path, exc.strerror or str(exc)) from exc
+        failed = Path(exc.filename) if exc.filename else target
+        if not _touches(failed, target, folder):
+            raise
+        raise OutputError(failed, exc.strerror or str(exc)) from exc
+
+
+def _check_target(target: Path, folder: bool) -> None:
+    if folder:
+        if target.exists() and not target.is_dir():
+            raise OutputError(target, "is a file, not a folder")
+        return
+    if target.is_dir():
+        raise OutputError(target, "is a folder, not a file")
+    if not target.parent.is_dir():
+        raise OutputError(target, f"the folder {target.parent} does not exist")
+
+
+def _touches(failed: Path, target: Path, folder: bool) -> bool:
+    """Whether a failure on ``failed`` is a failure to write ``target`` (a file's
+    siblings count: ``report.pdf`` is written beside ``report.html``)."""
+    failed, target = failed.absolute(), target.absolute()
+    return (
+        failed == target
+        or target in failed.parents
+        or failed in target.parents
+        or (not folder and failed.parent == target.parent)
+    )
 
 
 def write_problems_csv(problems: Iterable[Problem], path: Path) -> None:

@@ -15,6 +15,7 @@ from myotrial.cli._common import (
     output_option,
     report_errors,
     step_display,
+    writing,
 )
 
 
@@ -44,7 +45,7 @@ def report_command(
     from myotrial.analysis.options import AnalysisOptions
     from myotrial.services.report import build_report
 
-    with step_display() as step:
+    with writing(output), step_display() as step:
         written = build_report(
             path,
             database_url(db),
@@ -72,7 +73,7 @@ def analyze_command(
     from myotrial.services.analysis import analyse_to_folder
 
     options = AnalysisOptions(population=population, missing=missing)
-    with step_display() as step:
+    with writing(out_dir, folder=True), step_display() as step:
         result = analyse_to_folder(
             path,
             database_url(db),

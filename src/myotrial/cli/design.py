@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ from myotrial.cli._common import (
     err_console,
     output_option,
     report_errors,
+    writing,
 )
 from myotrial.errors import ConfigError, Problem
+from myotrial.text import plural
 
 _VALUE_OPTIONS = {
     "p_control": "Standard-care TIS ≥ 20 response proportion.",
@@ -188,14 +191,19 @@ def design_command(**options: Any) -> None:
     from myotrial.services.design import run_design_service
 
     options["db"] = database_url(options["db"])
-    design = run_design_service(options, progress_factory=_progress_factory(options))
-    text = json.dumps(design, indent=2, allow_nan=False)
-    if options["output"] is not None:
-        options["output"].write_text(text + "\n", encoding="utf-8")
-    if options["html"] is not None:
-        from myotrial.report.design_section import render_design_page
+    with ExitStack() as outputs:
+        # Both files are checked before the simulation, which may take minutes.
+        for name in ("output", "html"):
+            if options[name] is not None:
+                outputs.enter_context(writing(options[name]))
+        design = run_design_service(options, progress_factory=_progress_factory(options))
+        text = json.dumps(design, indent=2, allow_nan=False)
+        if options["output"] is not None:
+            options["output"].write_text(text + "\n", encoding="utf-8")
+        if options["html"] is not None:
+            from myotrial.report.design_section import render_design_page
 
-        options["html"].write_text(render_design_page(design), encoding="utf-8")
+            options["html"].write_text(render_design_page(design), encoding="utf-8")
     if options["as_json"]:
         click.echo(text)
     else:
@@ -328,16 +336,17 @@ def randomise_command(
     from myotrial.services.design import make_randomisation_list
 
     factors, sizes, parsed_ratio = _parse_randomise(strata, block_sizes, ratio)
-    frame, digest, report = make_randomisation_list(
-        factors, n_per_stratum, sizes, parsed_ratio, seed, output
-    )
+    with writing(output):
+        frame, digest, report = make_randomisation_list(
+            factors, n_per_stratum, sizes, parsed_ratio, seed, output
+        )
     table = Table(title=f"Balance per stratum ({output.name})")
     for col in report.columns:
         table.add_column(str(col), justify="right")
     for row in report.itertuples(index=False):
         table.add_row(*(str(v) for v in row))
     console.print(table)
-    console.print(f"{len(frame)} rows written to {output}")
+    console.print(f"{plural(len(frame), 'row')} written to {output}")
     console.print(f"SHA-256 {digest}")
 
 

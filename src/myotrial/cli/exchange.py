@@ -21,6 +21,7 @@ from myotrial.cli._common import (
     db_option,
     output_option,
     report_errors,
+    writing,
 )
 from myotrial.exchange.cdisc.transport import FORMATS, check_writers
 from myotrial.extras import require
@@ -48,10 +49,13 @@ def _listed(paths: list[Path]) -> None:
         console.print(f"  {path}", soft_wrap=True, markup=False)
 
 
-def _exporting(what: str, run: Callable[..., list[Path]]) -> Callable[..., None]:
+def _exporting(
+    what: str, run: Callable[..., list[Path]], folder: bool = True
+) -> Callable[..., None]:
     def command(path: Path | None, db: str | None, out: Path, **options: Any) -> None:
-        trial = service.load_trial(path, database_url(db))
-        written = run(trial, out, **options)
+        with writing(out, folder=folder):
+            trial = service.load_trial(path, database_url(db))
+            written = run(trial, out, **options)
         console.print(f"[bold green]{what}[/]: {plural(len(written), 'file')}", soft_wrap=True)
         _listed(written)
 
@@ -127,9 +131,12 @@ def fhir(path: Path | None, db: str | None, out: str) -> None:
     """FHIR R4 Bundle: Patient, ResearchStudy/Subject, Observation, infusions, AEs."""
     require("exchange", "fhir.resources", needed_for="myotrial export fhir")
     target = service.bundle_path(out)
-    _exporting("FHIR bundle", lambda trial, _: [service.export_fhir(trial, target)])(
-        path, db, target
+    # -o DIR/: the folder is created like any output folder; -o FILE: its folder must exist.
+    as_folder = target != Path(out)
+    run = _exporting(
+        "FHIR bundle", lambda trial, _: [service.export_fhir(trial, target)], as_folder
     )
+    run(path, db, target.parent if as_folder else target)
 
 
 COMMANDS.append(export)

@@ -13,10 +13,11 @@ from typing import Any
 import click
 import pandas as pd
 
-from myotrial.cli._common import console, output_option, report_errors
+from myotrial.cli._common import console, output_option, report_errors, writing
 from myotrial.domain import POPULATIONS
 from myotrial.errors import ConfigError, InvalidInputError, Problem
 from myotrial.measures.tis import describe_thresholds
+from myotrial.text import plural
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
@@ -49,8 +50,9 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def _run(path: Path, out: Path, scorer: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
-    result = scorer(read_table(path))
-    result.to_csv(out, index=False)
+    with writing(out):
+        result = scorer(read_table(path))
+        result.to_csv(out, index=False)
     return result
 
 
@@ -170,7 +172,7 @@ def score_tis_command(
     scored = int(result["tis"].notna().sum())
     labels = ("none", "minimal", "moderate", "major")
     console.print(
-        f"{len(result)} pairs, {scored} scored: "
+        f"{plural(len(result), 'pair')}, {scored} scored: "
         + ", ".join(f"{k} {counts.get(k, 0)}" for k in labels)
         + f"; written to {out}",
         soft_wrap=True,
@@ -196,7 +198,9 @@ def score_doi_command(pairs: Path, out: Path, missing: str, **options: Any) -> N
     kwargs = _pair_kwargs(**options, source=pairs.name)
     result = _run(pairs, out, lambda frame: score_doi(frame, missing=missing, **kwargs))
     met = int(result["doi"].fillna(False).sum())
-    console.print(f"{len(result)} pairs, {met} meet the DOI; written to {out}", soft_wrap=True)
+    console.print(
+        f"{plural(len(result), 'pair')}, {met} meet the DOI; written to {out}", soft_wrap=True
+    )
 
 
 @click.command("classify")
@@ -210,7 +214,7 @@ def classify_command(patients: Path, out: Path) -> None:
     result = _run(patients, out, lambda frame: classify(frame, source=patients.name))
     counts = result["eular_acr_category"].value_counts().to_dict()
     console.print(
-        f"{len(result)} patients (EULAR/ACR 2017): "
+        f"{plural(len(result), 'patient')} (EULAR/ACR 2017): "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         + f"; written to {out}",
         soft_wrap=True,

@@ -20,6 +20,7 @@ from myotrial.cli._common import (
     report_errors,
     write_problems_csv,
     write_text,
+    writing,
 )
 from myotrial.cli._output import (
     chosen_format,
@@ -55,7 +56,8 @@ COMMANDS: list[click.Command] = []
 def demo(out_dir: Path, seed: int) -> None:
     """Build the synthetic pilot trial (simulated patients) and run the pipeline on it."""
     console.print(f"[bold]myotrial demo[/]: synthetic pilot into {out_dir}", soft_wrap=True)
-    run_demo(out_dir, progress=_print_step, seed=seed)
+    with writing(out_dir, folder=True):
+        run_demo(out_dir, progress=_print_step, seed=seed)
     console.print("[bold green]done[/]: every patient in this output is simulated.")
 
 
@@ -85,7 +87,11 @@ def validate(path: Path, problems_csv: Path | None, output_format: str | None) -
     # --csv - is the problems as CSV on standard output, and nothing else there.
     to_stdout = problems_csv is not None and str(problems_csv) == STDOUT
     fmt = "csv" if to_stdout else chosen_format(output_format)
-    check = inspect_trial(path)
+    if problems_csv is not None and not to_stdout:
+        with writing(problems_csv):  # the target is checked before the trial is read
+            check = inspect_trial(path)
+    else:
+        check = inspect_trial(path)
     note(f"{path}: checksum {check.trial.checksum or '-'}", fmt)
     for table, rows in check.rows.items():
         extra = check.trial.extra_columns.get(table, ())

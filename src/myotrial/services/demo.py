@@ -18,6 +18,7 @@ from myotrial.services.analysis import run_analysis
 from myotrial.services.trial import import_trial
 from myotrial.store import ImportSummary
 from myotrial.synthetic import make_pilot, synthetic_readme
+from myotrial.text import plural
 from myotrial.trialdata import TrialData
 
 DEMO_SEED = 2011
@@ -108,7 +109,7 @@ def _import_counts(summary: ImportSummary) -> str:
         return "no change (the same trial is already stored)"
     rows = summary.as_frame()[["inserted", "updated", "deleted"]].sum()
     return (
-        f"import {summary.import_id}: {rows['inserted']} rows inserted, "
+        f"import {summary.import_id}: {plural(int(rows['inserted']), 'row')} inserted, "
         f"{rows['updated']} updated, {rows['deleted']} deleted"
     )
 
@@ -117,8 +118,9 @@ def analysis_step(result: AnalysisResult, folder: Path) -> DemoStep:
     """What the analysis wrote into ``folder``."""
     counts = result.summary["counts"]
     summary = (
-        f"analysis {folder}: {counts['episodes']} episodes "
-        f"({counts['retreatments']} re-treatments), {len(result.summary['notes'])} notes"
+        f"analysis {folder}: {plural(counts['episodes'], 'episode')} "
+        f"({plural(counts['retreatments'], 're-treatment')}), "
+        f"{plural(len(result.summary['notes']), 'note')}"
     )
     paths = [folder / f"{name}.csv" for name in result.tables()] + [folder / "summary.json"]
     return DemoStep("analyse", summary, tuple(paths))
@@ -132,6 +134,7 @@ def report_step(trial: TrialData, result: AnalysisResult, path: Path) -> DemoSte
 
 def _counts(trial: TrialData) -> str:
     return (
-        f"{len(trial.patients)} patients, {len(trial.infusions)} infusions, "
-        f"{len(trial.visits)} visits, {len(trial.adverse_events)} adverse events"
+        f"{plural(len(trial.patients), 'patient')}, {plural(len(trial.infusions), 'infusion')}, "
+        f"{plural(len(trial.visits), 'visit')}, "
+        f"{plural(len(trial.adverse_events), 'adverse event')}"
     )
