@@ -45,3 +45,26 @@ def test_every_bad_value_is_reported_at_once() -> None:
         TrialConfig.from_dict({"trial": {"population": "child", "mmt_max": 100}, "uln": {"ck": -1}})
     columns = {p.column for p in info.value.problems}
     assert columns == {"trial.population", "trial.mmt_max", "uln.ck"}
+
+
+def test_primary_timepoint_defaults_to_the_last_time_point(tmp_path: Path) -> None:
+    config = load_config(tmp_path / "trial.toml")
+    assert config.primary is not None and config.primary.name == "month12"
+    assert config.control_arm == "control"
+
+
+def test_primary_timepoint_and_control_arm_are_read(tmp_path: Path) -> None:
+    (tmp_path / "trial.toml").write_text(
+        '[trial]\nprimary_timepoint = "month6"\ncontrol_arm = "standard care"\n',
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "trial.toml")
+    assert config.primary is not None and config.primary.name == "month6"
+    assert config.control_arm == "standard care"
+    assert TrialConfig.from_dict(config.to_dict()) == config
+
+
+def test_unknown_primary_timepoint_is_an_error_naming_the_time_points(tmp_path: Path) -> None:
+    (tmp_path / "trial.toml").write_text('[trial]\nprimary_timepoint = "week24"\n', "utf-8")
+    with pytest.raises(ConfigError, match="month12"):
+        load_config(tmp_path / "trial.toml")

@@ -6,7 +6,7 @@ command line can show them; nothing here prints.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,13 +14,14 @@ import pandas as pd
 
 from myotrial.analysis import episodes as ep
 from myotrial.analysis.change import baseline_values, change_from_baseline
+from myotrial.analysis.comparison import compare_arms
 from myotrial.analysis.longitudinal import longitudinal
 from myotrial.analysis.lung_skin import lung_skin
 from myotrial.analysis.options import AnalysisOptions, Notes
-from myotrial.analysis.relapse import relapse_survival
+from myotrial.analysis.relapse import combine_relapse, relapse_survival
 from myotrial.analysis.response import response_table
 from myotrial.analysis.result import AnalysisResult
-from myotrial.analysis.safety import safety_summary, safety_table
+from myotrial.analysis.safety import death_dates, safety_summary, safety_table
 from myotrial.analysis.scoring import episode_outcomes, score_visits
 from myotrial.analysis.steroids import steroids
 from myotrial.analysis.summary import build_summary
@@ -38,6 +39,7 @@ STEPS: tuple[str, ...] = (
     "lung and skin",
     "steroids",
     "mixed model",
+    "between-arm comparison",
     "summary",
 )
 Progress = Callable[[str], None]
@@ -79,7 +81,10 @@ def prepare(trial: TrialData, options: AnalysisOptions, notes: Notes) -> Prepare
 
 
 def analyze(
-    trial: TrialData, options: AnalysisOptions | None = None, progress: Progress | None = None
+    trial: TrialData,
+    options: AnalysisOptions | None = None,
+    progress: Progress | None = None,
+    plan: Mapping[str, Any] | None = None,
 ) -> AnalysisResult:
     """Run every analysis of ANALYSIS.md on ``trial``.
 
@@ -91,6 +96,9 @@ def analyze(
         How to analyse; ``None`` takes every documented default.
     progress
         Called with the name of each step (:data:`STEPS`) as it starts.
+    plan
+        A design JSON (``myotrial design -o``): the between-arm comparison follows its
+        endpoint, test and alpha.
 
     Returns
     -------
@@ -123,20 +131,26 @@ def analyze(
     step(STEPS[7])
     mixed = longitudinal(prep.baseline, prep.mapped, options.confidence, notes)
     step(STEPS[8])
+    minimal = category_thresholds(options.population or trial.config.population)["minimal"]
+    arm_table, incidence, arm_summary = compare_arms(
+        trial, prep.values, options, minimal, notes, plan
+    )
+    step(STEPS[9])
     tables = {
         "episodes": outcomes.episodes,
         "baseline": characteristics,
         "change_from_baseline": change,
         "scores": outcomes.scores,
         "response": outcomes.response,
-        "relapse": outcomes.relapse,
+        "relapse": combine_relapse(outcomes.relapse, incidence),
         "safety": ae_table,
         "safety_summary": ae_summary,
         "lung_skin": lungs,
         "steroids": steroid_table,
         "longitudinal": mixed,
+        "arm_comparison": arm_table,
     }
-    extra = {"relapse": outcomes.relapse_median}
+    extra = {"relapse": outcomes.relapse_median, "arm_comparison": arm_summary}
     summary = build_summary(trial, options, prep, tables, notes, extra)
     return AnalysisResult(**tables, summary=summary)
 
@@ -164,7 +178,8 @@ def score_outcomes(
     )
     episodes = ep.episode_table(courses)
     response = response_table(scores, thresholds, options.confidence)
-    relapse, median = relapse_survival(episodes, options.confidence, notes)
+    deaths = death_dates(trial.events, trial.adverse_events)
+    relapse, median = relapse_survival(episodes, options.confidence, notes, deaths)
     return Outcomes(scores, episodes, response, relapse, median)
 
 

@@ -20,11 +20,19 @@ RELAPSE_COLUMNS: tuple[str, ...] = (
     "time_days",
     "at_risk",
     "events",
+    "competing",
     "censored",
     "survival",
     "ci_low",
     "ci_high",
+    "curve",
+    "arm",
+    "cumulative_incidence",
 )
+RELAPSE_FREE = "relapse_free_after_response"
+"""``curve`` of the Kaplan-Meier rows: relapse-free time from the first response."""
+INCIDENCE = "relapse_incidence_from_randomisation"
+"""``curve`` of the Aalen-Johansen rows: cumulative incidence of relapse by arm (ITT)."""
 KEYS: list[str] = ["patient_id", "episode"]
 
 
@@ -73,13 +81,20 @@ def note_relapses(outcome: pd.DataFrame, notes: Notes) -> None:
 
 
 def relapse_survival(
-    episodes: pd.DataFrame, confidence: float, notes: Notes
+    episodes: pd.DataFrame,
+    confidence: float,
+    notes: Notes,
+    deaths: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Kaplan-Meier of relapse-free time from each patient's first response.
 
     The first episode with a response counts; time runs from its response to its relapse,
-    censored at the end of that episode's follow-up. Intervals use the log(-log)
-    transform (lifelines' exponential Greenwood, R ``conf.type = "log-log"``).
+    censored at the end of that episode's follow-up. A course that ends in a re-treatment
+    without a relapse ends there too (censored at the next course's first infusion). A
+    death before a relapse ends follow-up as a competing event: it is not a relapse, is
+    counted in ``competing``, and censors the Kaplan-Meier curve. Intervals use the
+    log(-log) transform (lifelines' exponential Greenwood, R ``conf.type = "log-log"``),
+    which is undefined where the survival is 1 (R gives NA): no interval there.
 
     Returns
     -------
@@ -110,11 +125,13 @@ def relapse_survival(
     if first.empty:
         notes.add("no_response", "no episode reached a response: no relapse analysis")
         return pd.DataFrame(columns=list(RELAPSE_COLUMNS)), median
-    event = first["relapse_date"].notna()
-    stop = first["relapse_date"].where(event, first["end_date"])
+    death = first["patient_id"].map(deaths if deaths is not None else {}).astype("datetime64[ns]")
+    event = first["relapse_date"].notna() & ~(death < first["relapse_date"])
+    died = ~event & (death <= first["end_date"])
+    stop = first["relapse_date"].where(event, death.where(died, first["end_date"]))
     days = (stop - first["response_date"]).dt.days.astype(float)
     kmf = KaplanMeierFitter(alpha=1 - confidence).fit(days, event_observed=event)
-    table = _km_table(kmf)
+    table = _km_table(kmf, days[died.to_numpy()])
     ci = median_survival_times(kmf.confidence_interval_)
     median.update(
         relapses=int(event.sum()),
@@ -125,7 +142,7 @@ def relapse_survival(
     return table, median
 
 
-def _km_table(kmf: Any) -> pd.DataFrame:
+def _km_table(kmf: Any, death_days: pd.Series) -> pd.DataFrame:
     events = kmf.event_table
     survival = kmf.survival_function_.iloc[:, 0]
     ci = kmf.confidence_interval_
@@ -134,13 +151,29 @@ def _km_table(kmf: Any) -> pd.DataFrame:
             "time_days": events.index.to_numpy(float),
             "at_risk": events["at_risk"].to_numpy(),
             "events": events["observed"].to_numpy(),
+            "competing": death_days.value_counts().reindex(events.index, fill_value=0).to_numpy(),
             "censored": events["censored"].to_numpy(),
             "survival": survival.reindex(events.index).to_numpy(),
             "ci_low": ci.iloc[:, 0].reindex(events.index).to_numpy(),
             "ci_high": ci.iloc[:, 1].reindex(events.index).to_numpy(),
         }
     )
-    return table
+    # lifelines starts its table at time 0 with survival 1 and a zero-width interval
+    unity = table["survival"] >= 1.0
+    table.loc[unity, ["ci_low", "ci_high"]] = np.nan
+    # the censored column counts deaths too (lifelines); they are competing, not censored
+    table["censored"] = table["censored"] - table["competing"]
+    table["curve"] = RELAPSE_FREE
+    table["arm"] = "all"
+    return table.reindex(columns=list(RELAPSE_COLUMNS))
+
+
+def combine_relapse(km: pd.DataFrame, incidence: pd.DataFrame) -> pd.DataFrame:
+    """The ``relapse`` table: Kaplan-Meier rows, then cumulative incidence by arm (ITT)."""
+    if incidence.empty:
+        return km.reindex(columns=list(RELAPSE_COLUMNS))
+    rows = incidence.assign(curve=INCIDENCE)
+    return pd.concat([km, rows], ignore_index=True).reindex(columns=list(RELAPSE_COLUMNS))
 
 
 def _finite(value: object) -> float | None:

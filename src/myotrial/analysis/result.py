@@ -27,6 +27,8 @@ TABLE_NAMES: tuple[str, ...] = (
     "steroids",
     "longitudinal",
 )
+ARM_TABLES: tuple[str, ...] = ("arm_comparison",)
+"""Tables written only for a trial with two arms."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class AnalysisResult:
     lung_skin: pd.DataFrame
     steroids: pd.DataFrame
     longitudinal: pd.DataFrame
+    arm_comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: dict[str, Any] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -55,6 +58,8 @@ class AnalysisResult:
         folder.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
         for name, table in self.tables().items():
+            if name in ARM_TABLES and table.empty:
+                continue
             path = folder / f"{name}.csv"
             table.to_csv(path, index=False, date_format="%Y-%m-%d")
             written.append(path)

@@ -43,12 +43,7 @@ def safety_summary(
     """
     ae = adverse_events.reindex(columns=["patient_id", "grade", "serious", "infusion_reaction"])
     grade = pd.to_numeric(ae["grade"], errors="coerce")
-    died = set(
-        events.loc[events.get("type", pd.Series(dtype=object)) == "death", "patient_id"]
-        if not events.empty
-        else []
-    )
-    died |= set(ae.loc[grade == 5, "patient_id"])
+    died = set(death_dates(events, adverse_events).index)
     counts = {
         "any adverse event": ae["patient_id"].nunique(),
         "any serious adverse event": ae.loc[_true(ae["serious"]), "patient_id"].nunique(),
@@ -60,6 +55,29 @@ def safety_summary(
     table = pd.DataFrame({"item": list(counts), "patients": list(counts.values())})
     table["percent"] = table["patients"] / total * 100.0 if total else float("nan")
     return table
+
+
+def death_dates(events: pd.DataFrame, adverse_events: pd.DataFrame) -> pd.Series:
+    """The date of death of each patient who died, indexed by ``patient_id``.
+
+    A death is an ``events.csv`` row of type ``death`` or a grade 5 adverse event (CTCAE:
+    grade 5 is death related to the event), dated by the event or the adverse event's
+    onset; the earliest date counts. A death without a date is kept with a missing date.
+    """
+    frames = []
+    if not events.empty and "type" in events:
+        dead = events.loc[events["type"] == "death"]
+        frames.append(pd.DataFrame({"patient_id": dead["patient_id"], "date": dead["event_date"]}))
+    if not adverse_events.empty and "grade" in adverse_events:
+        fatal = adverse_events[pd.to_numeric(adverse_events["grade"], errors="coerce") == 5]
+        onset = fatal.get("onset_date", pd.NaT)
+        frames.append(pd.DataFrame({"patient_id": fatal["patient_id"], "date": onset}))
+    if not frames:
+        return pd.Series(dtype="datetime64[ns]", name="death_date")
+    both = pd.concat(frames, ignore_index=True)
+    both["date"] = pd.to_datetime(both["date"])
+    dates: pd.Series = both.groupby("patient_id")["date"].min().rename("death_date")
+    return dates
 
 
 def _true(series: pd.Series) -> pd.Series:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from myotrial.domain.arms import CONTROL_ARM
 from myotrial.domain.release import ReleaseSpec, parse_release
 from myotrial.errors import ConfigError, Problem
 
@@ -60,7 +61,17 @@ class TrialConfig:
     uln: Mapping[str, float] = field(default_factory=dict)
     timepoints: tuple[Timepoint, ...] = DEFAULT_TIMEPOINTS
     release: ReleaseSpec = field(default_factory=ReleaseSpec)
+    primary_timepoint: str | None = None
+    control_arm: str = CONTROL_ARM
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def primary(self) -> Timepoint | None:
+        """The primary time point: ``primary_timepoint``, else the last time point."""
+        if not self.timepoints:
+            return None
+        named = [t for t in self.timepoints if t.name == self.primary_timepoint]
+        return named[0] if named else max(self.timepoints, key=lambda t: t.day)
 
     def unit(self, enzyme: str) -> str:
         """The declared unit of ``enzyme`` (U/L unless ``[units]`` says otherwise)."""
@@ -75,6 +86,13 @@ class TrialConfig:
                 "mmt_max": self.mmt_max,
                 "course_gap_days": self.course_gap_days,
                 "vas_unit": self.vas_unit,
+                # written only when set, so a one-arm trial's trial.toml is unchanged
+                **({"control_arm": self.control_arm} if self.control_arm != CONTROL_ARM else {}),
+                **(
+                    {"primary_timepoint": self.primary_timepoint}
+                    if self.primary_timepoint is not None
+                    else {}
+                ),
             },
             "units": dict(self.units),
             "uln": dict(self.uln),
@@ -110,6 +128,12 @@ class TrialConfig:
         uln = _uln(_table(data, "uln", source, problems), source, problems)
         timepoints = _timepoints(data, source, problems)
         release = parse_release(_table(data, "release", source, problems), source, problems)
+        primary = _primary_timepoint(trial, timepoints, source, problems)
+        control_arm = trial.get("control_arm", CONTROL_ARM)
+        if not isinstance(control_arm, str) or not control_arm.strip():
+            problems.append(
+                _problem(source, "trial.control_arm", control_arm, "must be a non-empty text")
+            )
         if problems:
             raise ConfigError(problems)
         known = {"trial", "units", "uln", "timepoints", "release"}
@@ -123,6 +147,8 @@ class TrialConfig:
             uln=uln,
             timepoints=timepoints,
             release=release,
+            primary_timepoint=primary,
+            control_arm=str(control_arm),
             extra={k: v for k, v in data.items() if k not in known},
         )
 
@@ -231,3 +257,27 @@ def _timepoints(
             continue
         points.append(Timepoint(str(name), day, window))
     return tuple(sorted(points, key=lambda t: t.day))
+
+
+def _primary_timepoint(
+    trial: Mapping[str, Any],
+    timepoints: tuple[Timepoint, ...],
+    source: str,
+    problems: list[Problem],
+) -> str | None:
+    value = trial.get("primary_timepoint")
+    if value is None:
+        return None
+    names = [t.name for t in timepoints]
+    if value not in names:
+        problems.append(
+            _problem(
+                source,
+                "trial.primary_timepoint",
+                value,
+                "must name one of the time points",
+                f"time points are {', '.join(names)}",
+            )
+        )
+        return None
+    return str(value)

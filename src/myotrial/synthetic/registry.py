@@ -281,7 +281,7 @@ def _patients(rng: np.random.Generator, cohort: pd.DataFrame, n_sites: int) -> p
         "anti-Jo-1",
         rng.choice(np.array(["anti-Mi-2", "anti-TIF1-gamma", "anti-SRP", "anti-HMGCR", ""]), n),
     )
-    return typed_table(
+    table = typed_table(
         "patients",
         {
             "patient_id": cohort["patient_id"].to_numpy(),
@@ -300,6 +300,11 @@ def _patients(rng: np.random.Generator, cohort: pd.DataFrame, n_sites: int) -> p
             "antibody": blank_to_missing(antibody),
         },
     )
+    # Randomised on study day 0 of both arms: the first infusion (MSCT) or the start of
+    # standard care alone (control). Rows are in patient order, as in the cohort.
+    day0 = cohort["day0"].to_numpy().astype("datetime64[ns]")
+    table.insert(list(table.columns).index("arm") + 1, "randomisation_date", day0)
+    return table
 
 
 def _adverse_events(
