@@ -169,9 +169,76 @@ def test_assurance_with_a_point_prior_equals_power() -> None:
 
 
 def test_assurance_averages_power_over_the_prior() -> None:
-    # half the draws give no effect (power = alpha), half a large one (power ≈ 1)
+    # half the draws give no effect (success = a rejection favouring MSCT: alpha/2),
+    # half a large one (power ≈ 1)
     prior = Prior("draws", draws=(5.0, 40.0))
     spec = make_spec("mmt8_change", {"mean_treatment": 40}, sims=20_000, seed=4, prior=prior)
     design = run_design(spec, 20, curve=False)
     a = design["assurance"]
-    assert abs(a["assurance"] - (0.05 + 1.0) / 2) <= 3 * a["mc_se"]
+    assert abs(a["assurance"] - (0.025 + 1.0) / 2) <= 3 * a["mc_se"]
+
+
+def test_assurance_does_not_count_significant_harm() -> None:
+    # every draw is a large harm (MSCT 20 points worse): power counts the rejections,
+    # assurance none of them
+    prior = Prior("draws", draws=(-15.0,))
+    spec = make_spec("mmt8_change", {"mean_treatment": -15}, sims=4000, seed=4, prior=prior)
+    design = run_design(spec, 20, curve=False)
+    assert design["power"] > 0.99 and design["assurance"]["assurance"] == 0.0
+
+
+def test_normal_prior_is_truncated_to_the_range_not_clipped() -> None:
+    from scipy import stats
+
+    from myotrial.design.simulate import draw_effects
+
+    prior = Prior("normal", mean=0.79, sd=0.3, bounds=(0.0, 1.0))
+    spec = make_spec("response", {}, sims=10, prior=prior)
+    draws = draw_effects(spec, np.random.default_rng(1), 200_000)
+    assert draws.min() > 0 and draws.max() < 1
+    assert (draws == 1.0).mean() == 0  # clipping put 24 % of the mass at exactly 1
+    # truncated normal mean (scipy.stats.truncnorm, a = -0.79/0.3, b = 0.21/0.3)
+    expected = stats.truncnorm.mean(-0.79 / 0.3, 0.21 / 0.3, loc=0.79, scale=0.3)
+    assert draws.mean() == pytest.approx(expected, abs=3 * 0.3 / np.sqrt(200_000))
+
+
+def test_degenerate_mmrm_trials_are_counted_invalid_not_fatal() -> None:
+    # 10 per arm with 10 % dropout per visit: a few simulated trials keep too few
+    # patients at a visit for its regression (singular X'X); they are invalid, the
+    # design still runs and reports the valid fraction
+    spec = make_spec("mmrm", {"dropout_per_visit": 0.1}, sims=20_000, seed=2011)
+    design = run_design(spec, 10, curve=False)
+    assert 0.99 < design["valid_fraction"] < 1.0
+
+
+def test_singular_regression_gives_nan_for_that_trial_only() -> None:
+    from myotrial.design.analyses import batched_ols
+
+    rng = np.random.default_rng(0)
+    x = np.stack([np.ones((2, 6)), rng.normal(size=(2, 6))], axis=2)
+    x[1, :, 1] = 3.0  # constant regressor: X'X singular in trial 1
+    beta, cov, _ = batched_ols(x, rng.normal(size=(2, 6)), np.ones((2, 6)))
+    assert np.all(np.isfinite(beta[0])) and np.all(np.isnan(beta[1]))
+    assert np.all(np.isfinite(cov[0]))
+
+
+def test_relapse_dropout_applies_in_continuous_time() -> None:
+    from myotrial.design import model
+    from myotrial.design.parameters import DEFAULTS
+
+    values = {k: p.value for k, p in DEFAULTS.items()}
+    values.update(visit_interval=0.0, dropout_per_visit=0.2, hazard_ratio=1.0)
+    sim = model.simulate_relapse(np.random.default_rng(3), values, 50, 50, 4000)
+    assert sim.event is not None
+    # relapse hazard λ = ln 2/26 per week, dropout hazard μ = −ln(0.8)/4 per week,
+    # follow-up 52 weeks: P(relapse observed) = λ/(λ + μ)·(1 − exp(−(λ + μ)·52))
+    lam, mu = math.log(2) / 26, -math.log(0.8) / 4
+    expected = lam / (lam + mu) * (1 - math.exp(-(lam + mu) * 52))
+    observed = sim.event.mean()
+    assert observed == pytest.approx(
+        expected, abs=3 * math.sqrt(expected * (1 - expected) / sim.event.size)
+    )
+    assert observed < 1 - math.exp(-lam * 52) - 0.1  # without dropout far more relapses
+    from myotrial.design.analytic import relapse_event_probability
+
+    assert relapse_event_probability(values, 1.0) == pytest.approx(expected, rel=1e-12)

@@ -265,6 +265,9 @@ def _summary_table(d: dict[str, Any]) -> Table:
         ("alpha (two-sided)", str(d["alpha"])),
         ("simulated trials, seed, block size", f"{d['sims']}, {d['seed']}, {d['block_size']}"),
     ]
+    if d["valid_fraction"] < 1:
+        # degenerate simulated trials (e.g. too few patients left at a visit) do not reject
+        rows.append(("simulated trials with a valid analysis", _fmt(d["valid_fraction"])))
     if d["assurance"] is not None:
         a = d["assurance"]
         rows.append(("assurance ± MC SE", f"{_fmt(a['assurance'])} ± {_fmt(a['mc_se'])}"))

@@ -20,6 +20,7 @@ from scipy import stats
 
 from myotrial.design.analyses import fisher_pvalues
 from myotrial.design.decision import t_critical, z_critical
+from myotrial.design.model import dropout_rate
 
 
 def proportions_exact(
@@ -83,7 +84,9 @@ def relapse_event_probability(values: Mapping[str, float], hazard_ratio: float) 
     rate = np.log(2.0) / values["relapse_median_control"] * hazard_ratio
     followup, interval = values["relapse_followup"], values["visit_interval"]
     if interval <= 0:
-        return float(1.0 - np.exp(-rate * followup))
+        # continuous time, dropout a competing hazard μ: P = λ/(λ + μ)·(1 − e^{−(λ+μ)F})
+        leave = dropout_rate(values["dropout_per_visit"])
+        return float(rate / (rate + leave) * -np.expm1(-(rate + leave) * followup))
     j = np.arange(1, int(np.floor(followup / interval + 1e-9)) + 1)
     stay = (1.0 - values["dropout_per_visit"]) ** j
     found = np.exp(-rate * (j - 1) * interval) - np.exp(-rate * j * interval)

@@ -214,6 +214,16 @@ def _monotone_observed(
     return np.logical_and.accumulate(stays, axis=2)
 
 
+DROPOUT_WEEKS = 4.0
+"""Weeks over which ``dropout_per_visit`` applies when relapse is assessed continuously
+(``visit_interval = 0``): the default visit interval."""
+
+
+def dropout_rate(dropout: float) -> float:
+    """Hazard per week that leaves with chance ``dropout`` every :data:`DROPOUT_WEEKS`."""
+    return float(-np.log1p(-dropout) / DROPOUT_WEEKS)
+
+
 def simulate_relapse(
     rng: np.random.Generator, values: Values, n_control: int, n_treatment: int, trials: int
 ) -> Trials:
@@ -246,6 +256,10 @@ def simulate_relapse(
         visits_kept = np.floor(np.log1p(-u[1]) / np.log1p(-dropout)) if dropout > 0 else None
         if visits_kept is not None:
             censor = np.minimum(censor, visits_kept * interval)
+    elif dropout > 0:
+        # continuous assessment: leaving is a constant hazard with the same chance per
+        # nominal visit interval (DROPOUT_WEEKS) as between visits
+        censor = np.minimum(censor, -np.log1p(-u[1]) / dropout_rate(dropout))
     event = time <= censor
     entered = _arm_matrix(
         *_by_arm(values, "relapse_p_control", "relapse_p_treatment", trials), n_control, n_treatment

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import numpy as np
+from scipy import stats
 
 from myotrial.design import analyses, looks, model
 from myotrial.design.decision import Decisions
@@ -67,8 +68,8 @@ _SIMULATORS: Mapping[str, Callable[..., model.Trials]] = {
 class Prior:
     """Uncertainty about the effect parameter, for assurance.
 
-    ``kind`` is ``"normal"`` (mean, sd) or ``"draws"`` (bootstrap values, sampled with
-    replacement); draws outside ``bounds`` are clipped to them.
+    ``kind`` is ``"normal"`` (mean, sd), truncated to ``bounds``, or ``"draws"``
+    (bootstrap values, sampled with replacement, clipped to ``bounds``).
     """
 
     kind: str
@@ -205,15 +206,42 @@ def run_look_block(spec: DesignSpec, n_control: int, kind: str, block: int) -> l
     return total
 
 
+FAVOURS_MSCT: Mapping[str, float] = {
+    "response": 1.0,
+    "mmt8_change": 1.0,
+    "log_ck": -1.0,  # a fall in CK
+    "mmrm": 1.0,
+    "relapse": -1.0,  # fewer relapses than expected in the MSCT arm
+}
+"""Sign of the analysis result that favours MSCT, per endpoint."""
+
+
+def favours_msct(endpoint: str, decisions: Decisions) -> np.ndarray:
+    """True for the trials whose result points to a benefit of MSCT.
+
+    The estimate's sign, except for relapse, where the log-rank statistic (observed
+    minus expected MSCT relapses) exists even when the Cox estimate does not.
+    """
+    value = decisions.statistic if endpoint == "relapse" else decisions.estimate
+    return np.asarray(FAVOURS_MSCT[endpoint] * np.nan_to_num(value) > 0)
+
+
 def run_block(spec: DesignSpec, n_control: int, kind: str, block: int) -> Tally:
-    """One block's counts: the unit of work sent to joblib or Dask workers."""
+    """One block's counts: the unit of work sent to joblib or Dask workers.
+
+    Assurance is the chance of success, so it counts only rejections favouring MSCT (a
+    significant result showing harm is no success).
+    """
     counts = [0, 0, 0]
     sums = [0.0, 0.0]
     for _, decisions in simulate_block(spec, n_control, kind, block):
         est = np.where(decisions.valid, decisions.estimate, 0.0)
         est = np.where(np.isfinite(est), est, 0.0)
-        counts[0] += len(decisions.reject)
-        counts[1] += int(decisions.reject.sum())
+        reject = decisions.reject
+        if kind == "assurance":
+            reject = reject & favours_msct(spec.endpoint, decisions)
+        counts[0] += len(reject)
+        counts[1] += int(reject.sum())
         counts[2] += int(decisions.valid.sum())
         sums[0] += float(est.sum())
         sums[1] += float((est * est).sum())
@@ -227,9 +255,13 @@ def draw_effects(spec: DesignSpec, rng: np.random.Generator, size: int) -> np.nd
         raise ValueError("assurance needs a prior (normal or bootstrap draws)")
     if prior.kind == "draws":
         values = np.asarray(prior.draws)[rng.integers(0, len(prior.draws), size)]
-    else:
-        values = prior.mean + prior.sd * rng.standard_normal(size)
-    return np.clip(values, *prior.bounds)
+        return np.clip(values, *prior.bounds)
+    # a normal prior is truncated to the parameter's range, not clipped: clipping would
+    # pile the mass beyond a bound onto the bound (e.g. a response probability of 1)
+    low, high = ((b - prior.mean) / prior.sd for b in prior.bounds)
+    return np.asarray(
+        stats.truncnorm.rvs(low, high, loc=prior.mean, scale=prior.sd, size=size, random_state=rng)
+    )
 
 
 def analyse(
