@@ -65,7 +65,7 @@ def test_trial_format_rules_are_reported_at_the_redcap_cell(
     write_redcap(small_trial, tmp_path)
     frame = records(tmp_path)
     row = row_of(frame, "P01", "week1_arm_1")
-    frame.loc[row - 2, "phga"] = "12"  # VAS in cm is 0-10 (MEASURES.md §1)
+    frame.loc[row - 2, "phga"] = "12"  # VAS in cm is 0-10 (docs/measures.md §1)
     log = frame.index[frame["redcap_repeat_instrument"] == "adverse_event"][0]
     frame.loc[log, "ae_grade"] = "7"  # CTCAE grades are 1-5
     frame.to_csv(tmp_path / "records.csv", index=False)

@@ -1,4 +1,4 @@
-"""A small hand-built trial and its analysis tables, with the columns of ANALYSIS.md.
+"""A small hand-built trial and its analysis tables, with the columns of docs/analysis.md.
 
 Three patients: P1 and P2 respond, P2 relapses and is re-treated; P3 has no response.
 The change-from-baseline rows are hand calculations from the visits below, written out
@@ -244,7 +244,7 @@ def _episodes() -> pd.DataFrame:
 
 
 def make_result() -> AnalysisResult:
-    """Analysis tables of :func:`make_trial`, columns as ANALYSIS.md lists them."""
+    """Analysis tables of :func:`make_trial`, columns as docs/analysis.md lists them."""
     baseline = pd.DataFrame(
         {
             "arm": ["MSCT", "MSCT", "MSCT"],
@@ -330,7 +330,7 @@ def make_result() -> AnalysisResult:
 
 
 def make_pilot() -> pd.DataFrame:
-    """The published pilot rows for CK and MMT-8 (MEASURES.md §9)."""
+    """The published pilot rows for CK and MMT-8 (docs/measures.md §9)."""
     return pd.DataFrame(
         {
             "source": ["Tang2011"] * 4,

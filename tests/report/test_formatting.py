@@ -33,7 +33,7 @@ def test_cell_doses_print_as_powers_of_ten(value, shown):
 
 
 def test_mean_sd_uses_thousands_separator_and_true_minus():
-    # Pilot CK baseline (MEASURES.md §9): 1681 ± 430.
+    # Pilot CK baseline (docs/measures.md §9): 1681 ± 430.
     assert mean_sd(1681.0, 430.0, 0) == "1,681 ± 430"
     assert interval(-2114.5, 514.5, 0) == "−2,114 to 514"
 

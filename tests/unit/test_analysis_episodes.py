@@ -1,4 +1,4 @@
-"""Episodes, baselines and time points (MEASURES.md §5, ANALYSIS.md "Time points")."""
+"""Episodes, baselines and time points (docs/measures.md §5, docs/analysis.md "Time points")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scores, response and relapse per episode (MEASURES.md §2, §4, §5), hand-computed."""
+"""Scores, response and relapse per episode (docs/measures.md §2, §4, §5), hand-computed."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ def test_score_tis_from_csv(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     out = pd.read_csv(tmp_path / "out.csv")
-    # (15, 15, 10, 15, 15, 15) % → 35, minimal (MEASURES.md §2)
+    # (15, 15, 10, 15, 15, 15) % → 35, minimal (docs/measures.md §2)
     assert out.loc[0, "tis"] == 35.0 and out.loc[0, "category"] == "minimal"
 
 

@@ -1,4 +1,4 @@
-"""IMACS 2004 definition of improvement (MEASURES.md §3), hand-computed cases."""
+"""IMACS 2004 definition of improvement (docs/measures.md §3), hand-computed cases."""
 
 from __future__ import annotations
 

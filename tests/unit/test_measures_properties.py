@@ -1,6 +1,6 @@
 """Properties of the TIS and agreement with an independent per-row reference.
 
-The references below are written from MEASURES.md §2-4 in plain Python, one row at a
+The references below are written from docs/measures.md §2-4 in plain Python, one row at a
 time, without importing anything from myotrial.measures; the vectorised TIS, DOI and
 worsening rules must agree with them on thousands of generated rows, including missing
 values and several enzymes.

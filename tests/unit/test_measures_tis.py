@@ -1,4 +1,4 @@
-"""ACR/EULAR 2016 TIS: the worked checks of MEASURES.md §2 and every band edge from raw values.
+"""ACR/EULAR 2016 TIS: the worked checks of docs/measures.md §2 and every band edge from raw values.
 
 Raw values are chosen by hand so that each improvement percentage lands where the test
 says (e.g. phga 5 → 3.5 cm is (5 - 3.5) / 10 × 100 = 15 %).
@@ -43,7 +43,7 @@ def score_one(row: dict[str, float], **options: object) -> pd.Series:
 @pytest.mark.parametrize(
     ("percents", "tis", "adult", "juvenile"),
     [
-        # MEASURES.md §2 worked checks: 20 + 7.5 + 27.5 + 7.5 + 7.5 + 7.5 = 77.5
+        # docs/measures.md §2 worked checks: 20 + 7.5 + 27.5 + 7.5 + 7.5 + 7.5 = 77.5
         ((50, 30, 25, 20, 60, 10), 77.5, "major", "major"),
         # 7.5 + 2.5 + 10 + 5 + 2.5 + 7.5 = 35
         ((15, 15, 10, 15, 15, 15), 35.0, "minimal", "minimal"),

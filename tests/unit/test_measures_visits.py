@@ -92,7 +92,7 @@ def test_pairs_from_two_visit_frames_score_like_the_spec() -> None:
     )
     pairs = make_pairs(base, follow, config)
     assert pairs.loc[0, "ck_uln"] == 200 and pairs.loc[0, "mmt_max"] == 80
-    # (50, 30, 25, 20, 60, 10) % → 77.5, the first worked check of MEASURES.md §2
+    # (50, 30, 25, 20, 60, 10) % → 77.5, the first worked check of docs/measures.md §2
     assert myotrial.score_tis(pairs).loc[0, "tis"] == 77.5
 
 

@@ -1,4 +1,4 @@
-"""Worsening rules 1-3 of MEASURES.md §4 and their confirmation over a visit sequence."""
+"""Worsening rules 1-3 of docs/measures.md §4 and their confirmation over a visit sequence."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The published pilot table ships with the package (MEASURES.md §9)."""
+"""The published pilot table ships with the package (docs/measures.md §9)."""
 
 from __future__ import annotations
 

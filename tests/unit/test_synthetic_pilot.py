@@ -1,4 +1,4 @@
-"""The synthetic pilot resembles the published MSCT pilot (MEASURES.md §9).
+"""The synthetic pilot resembles the published MSCT pilot (docs/measures.md §9).
 
 Expected values come from the publication (Tang Y et al. 2011, the table in
 ``pilot_summary.csv``) and from the trial format's rules; the tests recompute courses,
@@ -48,7 +48,7 @@ def with_study_day(trial: TrialData) -> pd.DataFrame:
 
 
 def baseline_visits(trial: TrialData, course: int) -> pd.DataFrame:
-    """Last visit within the 30 days up to each course's first infusion (MEASURES.md §5)."""
+    """Last visit within the 30 days up to each course's first infusion (docs/measures.md §5)."""
     starts = course_starts(trial.infusions)
     starts = starts[starts["course"] == course].sort_values("infusion_date")
     visits = trial.visits.sort_values("visit_date")

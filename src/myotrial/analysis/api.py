@@ -1,4 +1,4 @@
-"""``myotrial.analyze``: a trial in, every table of ANALYSIS.md out.
+"""``myotrial.analyze``: a trial in, every table of docs/analysis.md out.
 
 The steps run in a fixed order and report themselves through ``progress`` so that the
 command line can show them; nothing here prints.
@@ -86,7 +86,7 @@ def analyze(
     progress: Progress | None = None,
     plan: Mapping[str, Any] | None = None,
 ) -> AnalysisResult:
-    """Run every analysis of ANALYSIS.md on ``trial``.
+    """Run every analysis of docs/analysis.md on ``trial``.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Change from baseline by episode, measure and time point (ANALYSIS.md).
+"""Change from baseline by episode, measure and time point (docs/analysis.md).
 
 The pilot's table: mean ± SD at baseline and at each time point with a paired test, for
 every numeric visit measure; here with the signed-rank test and a 95 % t interval added.

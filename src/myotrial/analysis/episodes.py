@@ -1,4 +1,4 @@
-"""Treatment episodes (MEASURES.md §5): courses, baselines, study days and time points.
+"""Treatment episodes (docs/measures.md §5): courses, baselines, study days and time points.
 
 A *course* is one or more infusions, an infusion within ``course_gap_days`` of the
 previous one belonging to the same course; each course opens an *episode*. Episode 0 is
@@ -42,7 +42,7 @@ def courses_from_infusions(infusions: pd.DataFrame, course_gap_days: int) -> pd.
     frame["cells"] = _numeric(infusions, "cells_per_kg")
     frame = frame.dropna(subset=["infusion_date"]).sort_values(["patient_id", "infusion_date"])
     gap = frame.groupby("patient_id", sort=False)["infusion_date"].diff().dt.days
-    # MEASURES.md §5: a gap above course_gap_days (or a patient's first infusion) opens a course
+    # docs/measures.md §5: a gap above course_gap_days (or a first infusion) opens a course
     frame["episode"] = (gap.isna() | (gap > course_gap_days)).astype(int)
     frame["episode"] = frame.groupby("patient_id", sort=False)["episode"].cumsum()
     courses = frame.groupby(["patient_id", "episode"], sort=True).agg(
@@ -57,7 +57,7 @@ def courses_from_infusions(infusions: pd.DataFrame, course_gap_days: int) -> pd.
 def attach_baselines(courses: pd.DataFrame, visits: pd.DataFrame, window_days: int) -> pd.DataFrame:
     """Add ``baseline_date``: the last visit in the window up to the first infusion day.
 
-    MEASURES.md §5: the last visit in the ``window_days`` days up to and including the
+    docs/measures.md §5: the last visit in the ``window_days`` days up to and including the
     first infusion day of the course; missing (NaT) when there is none.
     """
     left = courses.sort_values("first_infusion")
@@ -128,7 +128,7 @@ def map_timepoints(
 
     A visit is a candidate for the time point whose window holds it and whose target day
     is nearest (the earlier time point on a tie); per patient, episode and time point the
-    candidate nearest the target day is used (the earlier visit on a tie), as ANALYSIS.md
+    candidate nearest the target day is used (the earlier visit on a tie), as docs/analysis.md
     "Time points" says. Other visits keep an empty ``timepoint``.
 
     Returns
@@ -263,7 +263,7 @@ def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def episode_table(episodes: pd.DataFrame) -> pd.DataFrame:
-    """The ``episodes`` table (ANALYSIS.md) from courses with their outcomes.
+    """The ``episodes`` table (docs/analysis.md) from courses with their outcomes.
 
     Outcome columns not yet present (``response_date``, ``best_tis``, ``relapse_date``)
     are added empty.

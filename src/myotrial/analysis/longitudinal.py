@@ -1,4 +1,4 @@
-"""Mixed model of log(CK) and MMT-8 over time (ANALYSIS.md, "Mixed model").
+"""Mixed model of log(CK) and MMT-8 over time (docs/analysis.md, "Mixed model").
 
 Model per measure, first course (episode 1), baseline and every nominal time point:
 ``y ~ C(timepoint)`` with a random intercept per patient, fitted by REML: the model of

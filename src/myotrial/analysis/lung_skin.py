@@ -1,4 +1,4 @@
-"""Lung and skin per patient and episode (MEASURES.md §6).
+"""Lung and skin per patient and episode (docs/measures.md §6).
 
 FVC and DLCO (% predicted) and the HRCT extent score at the episode baseline and at the
 last follow-up visit that has the value; active skin ulcers and CDASI activity likewise.
@@ -28,7 +28,7 @@ LUNG_SKIN_COLUMNS: tuple[str, ...] = (
     "lung_progression",
     "ulcers_healed",
 )
-FVC_IMPROVEMENT_PERCENT = 10.0  # MEASURES.md §6: FVC relative rise >= 10 %
+FVC_IMPROVEMENT_PERCENT = 10.0  # docs/measures.md §6: FVC relative rise >= 10 %
 FVC_FALL_POINTS = 5.0  # ATS/ERS 2022 physiology: FVC falls >= 5 points within 1 year
 DLCO_FALL_POINTS = 10.0  # ATS/ERS 2022 physiology: DLCO falls >= 10 points within 1 year
 PROGRESSION_DAYS = 365

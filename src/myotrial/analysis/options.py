@@ -27,7 +27,7 @@ class AnalysisOptions:
     missing
         ``"strict"`` (a TIS with an absent core set measure is missing) or ``"zero"``.
     baseline_window_days
-        MEASURES.md §5: the episode baseline is the last visit this many days before the
+        docs/measures.md §5: the episode baseline is the last visit this many days before the
         first infusion, up to and including the infusion day.
     exact_max_n
         Wilcoxon signed-rank p-values are exact up to this many non-zero differences

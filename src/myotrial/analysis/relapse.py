@@ -1,4 +1,4 @@
-"""Response and relapse of each episode, and relapse-free time (MEASURES.md §5).
+"""Response and relapse of each episode, and relapse-free time (docs/measures.md §5).
 
 Response: the first follow-up visit with TIS at or above the population's minimal
 threshold (ACR/EULAR 2016: 20 for adults). Relapse (**convention**): a relapse recorded by

@@ -1,4 +1,4 @@
-"""Per-visit scores against the episode baseline, response and relapse (MEASURES.md §2-5).
+"""Per-visit scores against the episode baseline, response and relapse (docs/measures.md §2-5).
 
 Scoring itself lives in :mod:`myotrial.measures` (TIS, DOI, worsening); this module
 lines up each follow-up visit with its reference visit and dates responses and relapses

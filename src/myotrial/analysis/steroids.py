@@ -1,4 +1,4 @@
-"""Glucocorticoid dose by time point and tapering (MEASURES.md §7)."""
+"""Glucocorticoid dose by time point and tapering (docs/measures.md §7)."""
 
 from __future__ import annotations
 

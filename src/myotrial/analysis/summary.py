@@ -17,7 +17,7 @@ METHODS: tuple[str, ...] = (
     "Episodes: a course is one or more infusions, an infusion within {gap} days of the "
     "previous one joining its course; each course opens an episode whose baseline is the "
     "last visit in the {window} days up to and including its first infusion day, and whose "
-    "study day 0 is that infusion day (myotrial convention, MEASURES.md §5). Episode 0 is the "
+    "study day 0 is that infusion day (myotrial convention, docs/measures.md §5). Episode 0 is the "
     "since-study-entry view: every visit after the first infusion against the first "
     "course's baseline.",
     "Time points: a visit is mapped to the nominal time point whose window holds it and "
@@ -38,7 +38,7 @@ METHODS: tuple[str, ...] = (
     "Response: the first follow-up visit with a TIS at or above the minimal threshold. "
     "Response rates per time point with Clopper-Pearson exact {level:g} % intervals (as R "
     "binom.test).",
-    "Relapse (myotrial convention, MEASURES.md §5): a relapse recorded by the investigator "
+    "Relapse (myotrial convention, docs/measures.md §5): a relapse recorded by the investigator "
     "during the episode, or after a response confirmed worsening (two consecutive worse "
     "visits, IMACS 2005 as in ProDERM, Aggarwal et al., NEJM 2022) against the best visit "
     "so far (highest TIS), dated by the first of the two visits. Relapse-free time from "
@@ -47,10 +47,10 @@ METHODS: tuple[str, ...] = (
     "episode's follow-up.",
     "Table 1: mean ± SD (median, quartiles) for continuous characteristics, n (%) of the "
     "patients with a known value for categorical ones, per arm and overall.",
-    "Lung and skin (MEASURES.md §6): FVC improvement = relative rise ≥ 10 % at the last "
+    "Lung and skin (docs/measures.md §6): FVC improvement = relative rise ≥ 10 % at the last "
     "visit; progression (ATS/ERS 2022 physiology) = FVC down ≥ 5 points or DLCO down ≥ 10 "
     "points at any visit within one year; an ulcer count from above 0 to 0 is healed.",
-    "Steroids: prednisone-equivalent mg/day (MEASURES.md §7) as change from baseline; "
+    "Steroids: prednisone-equivalent mg/day (docs/measures.md §7) as change from baseline; "
     "tapered = below 7.5 mg/day.",
     "Safety: events and patients by term, grade, seriousness and relatedness; a death is a "
     "death event or a grade 5 adverse event (CTCAE).",

@@ -1,4 +1,4 @@
-"""Table 1: patient characteristics at entry, per arm and overall (ANALYSIS.md)."""
+"""Table 1: patient characteristics at entry, per arm and overall (docs/analysis.md)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def visit_values(visits: pd.DataFrame, config: TrialConfig) -> tuple[pd.DataFram
 
     The measures are the numeric columns of the visits as entered, the MMT-8 and HAQ-DI
     totals when computed from grades or categories, and ``ck_xuln`` (CK as a multiple of
-    its upper limit of normal) when CK is recorded, as ANALYSIS.md lists them.
+    its upper limit of normal) when CK is recorded, as docs/analysis.md lists them.
 
     Raises
     ------

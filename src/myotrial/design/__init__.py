@@ -1,5 +1,5 @@
 """Design the controlled trial: virtual patients, batched analyses, power, assurance,
-sample size and randomisation lists (DESIGN.md).
+sample size and randomisation lists (docs/design.md).
 
 Typical use::
 

@@ -2,7 +2,7 @@
 
 Each function takes arrays of shape ``(trials, patients)`` (control arm first) and returns
 a :class:`Decisions` with one value per trial. Rejection compares the statistic with a
-critical value computed once (DESIGN.md: "compare |t| with a precomputed critical
+critical value computed once (docs/design.md: "compare |t| with a precomputed critical
 value"), so no p-value is computed per trial.
 
 Implemented:

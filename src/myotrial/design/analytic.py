@@ -1,4 +1,4 @@
-"""Closed-form power, the cross-checks of the simulation (DESIGN.md).
+"""Closed-form power, the cross-checks of the simulation (docs/design.md).
 
 - Two proportions: the exact power of the test actually run (pooled z or Fisher), by
   summing the binomial probabilities of every table in its rejection region, and the

@@ -40,7 +40,7 @@ BoolArray = NDArray[np.bool_]
 
 WEEKS_PER_MONTH = 365.25 / 12 / 7
 PRIMARY_WEEK = 24.0
-"""Week of the primary time point (DESIGN.md: week 24)."""
+"""Week of the primary time point (docs/design.md: week 24)."""
 
 
 @dataclass(frozen=True)

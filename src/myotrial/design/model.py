@@ -7,7 +7,7 @@ MSCT shifts the trajectory. Parameter values come from
 :mod:`myotrial.design.parameters` and may be scalars or one value per trial (shape
 ``(trials,)``), which is how assurance varies the effect between simulated trials.
 
-Model (DESIGN.md):
+Model (docs/design.md):
 
 - MMT-8: baseline ``B ~ N(mu, sd²)``; week-24 value ``F`` with ``corr(B, F) = rho`` and
   ``sd(F) = sd``; the change ``F − B`` has mean ``mean_control`` or ``mean_treatment``.
@@ -251,7 +251,7 @@ def simulate_relapse(
     censor = np.full((trials, n), followup)
     dropout = float(np.asarray(values["dropout_per_visit"]))
     if interval > 0:
-        # DESIGN.md: a relapse is dated at the visit that finds it
+        # docs/design.md: a relapse is dated at the visit that finds it
         time = np.ceil(time / interval) * interval
         visits_kept = np.floor(np.log1p(-u[1]) / np.log1p(-dropout)) if dropout > 0 else None
         if visits_kept is not None:

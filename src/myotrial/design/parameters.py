@@ -112,7 +112,7 @@ _DEFAULTS: tuple[Parameter, ...] = (
         "patient-level SD of log CK around the curve",
         TANG_2011 + ": month 6 175 ± 46 (coefficient of variation 0.26)",
     ),
-    _p("ck_week", 24, "weeks", "time of the log-CK endpoint", "DESIGN.md: week 24"),
+    _p("ck_week", 24, "weeks", "time of the log-CK endpoint", "docs/design.md: week 24"),
     # Repeated MMT-8 (MMRM) and dropout
     _p(
         "dropout_per_visit",
@@ -158,7 +158,7 @@ DEFAULTS: Mapping[str, Parameter] = {p.name: p for p in _DEFAULTS}
 """The default parameters by name."""
 
 MMRM_WEEKS: tuple[float, ...] = (4.0, 8.0, 12.0, 24.0)
-"""Visits of the repeated-measures endpoint (DESIGN.md: weeks 4, 8, 12, 24)."""
+"""Visits of the repeated-measures endpoint (docs/design.md: weeks 4, 8, 12, 24)."""
 
 
 def resolve(

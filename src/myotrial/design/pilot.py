@@ -3,7 +3,7 @@
 From each patient's visits (``myotrial.measures.canonical_visits``):
 
 - baseline: the last visit in the 30 days up to and including the first infusion day
-  (MEASURES.md §5; patients without an infusion: their first visit);
+  (docs/measures.md §5; patients without an infusion: their first visit);
 - week 24: the visit nearest study day 168 within days 112-224;
 - TIS ≥ 20 response at week 24 (``myotrial.score_tis``, strict missing rule), MMT-8 change,
   baseline MMT-8 mean and SD, baseline/week-24 correlation;

@@ -123,7 +123,7 @@ class Tally(NamedTuple):
 
 
 def block_generator(seed: int, scenario: int, block: int) -> np.random.Generator:
-    """The random generator of one block (DESIGN.md: spawn_key = (scenario, block))."""
+    """The random generator of one block (docs/design.md: spawn_key = (scenario, block))."""
     return np.random.Generator(
         np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(scenario, block)))
     )

@@ -111,7 +111,7 @@ def mmt_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> list[P
         problems += cell_problems(visits, above, "mmt8", file, "is above the MMT-8 maximum", hint)
     if "mmt8" not in visits.columns or not grade_columns(visits):
         return problems
-    # MEASURES.md §1: the total of the visit's form, computed as myotrial.measures does;
+    # docs/measures.md §1: the total of the visit's form, computed as myotrial.measures does;
     # grades outside 0-10 are reported by their own column rule, not again here.
     computed = pd.Series(mmt_total(visits, scale.to_numpy(), problems=[]), index=visits.index)
     differs = (

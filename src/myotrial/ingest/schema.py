@@ -110,7 +110,7 @@ def known_columns(table: str) -> Iterable[str]:
 def value_range(spec: ColumnSpec, config: TrialConfig) -> tuple[float | None, float | None]:
     """Inclusive (minimum, maximum) of ``spec`` under ``config``.
 
-    VAS is 0-10 in cm and 0-100 in mm (MEASURES.md §1: a value outside its scale is an
+    VAS is 0-10 in cm and 0-100 in mm (docs/measures.md §1: a value outside its scale is an
     error, never clipped); age is 18-100 in adult trials and 0-100 otherwise. The MMT-8
     total's upper bound depends on each visit's ``mmt_max`` and is checked per row.
     """

@@ -1,7 +1,7 @@
 """Classification of idiopathic inflammatory myopathy: EULAR/ACR 2017 and Bohan-Peter.
 
 Sources: [EULAR/ACR 2017] Lundberg IE et al. Ann Rheum Dis 2017;76:1955-64 (weights and
-score cut-offs, MEASURES.md §8); [Bohan-Peter] Bohan A, Peter JB. N Engl J Med
+score cut-offs, docs/measures.md §8); [Bohan-Peter] Bohan A, Peter JB. N Engl J Med
 1975;292:344-7, 403-7.
 
 Input: one row per patient. Item columns are booleans (true/false, yes/no, 1/0; an empty

@@ -47,7 +47,7 @@ PAIR_MEASURES: tuple[str, ...] = ("phga", "ptga", "mmt8", "haq", "extramuscular"
 """Measures that a PAIRS table gives directly as ``<key>_0`` and ``<key>_1``."""
 
 TIS_ENZYMES: tuple[str, ...] = ("ck", "aldolase", "ldh", "ast", "alt")
-"""Candidate enzymes for the TIS enzyme CSM, in the tie-break order of MEASURES.md §1."""
+"""Candidate enzymes for the TIS enzyme CSM, in the tie-break order of docs/measures.md §1."""
 
 
 def vas_to_cm(values: np.ndarray, vas_unit: str) -> np.ndarray:
@@ -80,7 +80,7 @@ def times_uln(values: np.ndarray, uln: np.ndarray | float) -> np.ndarray:
 def most_abnormal_enzyme(
     baseline: np.ndarray, followup: np.ndarray, uln: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Choose, per row, the enzyme most abnormal at baseline (MEASURES.md §1).
+    """Choose, per row, the enzyme most abnormal at baseline (docs/measures.md §1).
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 """The IMACS preliminary definition of improvement (DOI), vectorised over a PAIRS table.
 
 Source: [IMACS DOI] Rider LG et al. Arthritis Rheum 2004;50:2281-90. Rules as in
-MEASURES.md §3.
+docs/measures.md §3.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def relative_change(pairs: CsmPairs) -> dict[str, np.ndarray]:
 
     MMT: (follow-up - baseline) / baseline; the others: (baseline - follow-up) / baseline.
     A baseline of 0 gives +inf (better), -inf (worse) or 0 (unchanged), so that the rules
-    of MEASURES.md §3 follow: from 0 a lower-is-better measure can only stay or worsen.
+    of docs/measures.md §3 follow: from 0 a lower-is-better measure can only stay or worsen.
     """
     change: dict[str, np.ndarray] = {}
     for key in CSM:

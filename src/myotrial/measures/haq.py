@@ -2,7 +2,7 @@
 
 Source: Fries JF et al. Arthritis Rheum 1980;23:137-45; Stanford scoring rules (aids and
 devices raise a category to at least 2; the index needs at least 6 answered categories).
-Rules as in MEASURES.md §1.
+Rules as in docs/measures.md §1.
 """
 
 from __future__ import annotations
@@ -83,5 +83,5 @@ def haq_di(
     answered = (~np.isnan(table)).sum(axis=1)
     with np.errstate(invalid="ignore"):
         mean = np.nansum(table, axis=1) / answered
-    # Stanford rule (MEASURES.md §1 convention): fewer than 6 answered, no index.
+    # Stanford rule (docs/measures.md §1 convention): fewer than 6 answered, no index.
     return np.where(answered >= MIN_ANSWERED, mean, np.nan)

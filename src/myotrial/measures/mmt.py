@@ -1,7 +1,7 @@
 """Manual muscle testing (MMT-8) totals from muscle grades.
 
 Source: IMACS core set (Rider LG et al. Arthritis Care Res 2011;63 Suppl 11:S118-57);
-forms and rules as in MEASURES.md §1. Grades are Kendall 0-10.
+forms and rules as in docs/measures.md §1. Grades are Kendall 0-10.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def fill_mmt8(
         "mmt8",
         disagree,
         "disagrees with the sum of its grades",
-        "correct the total or the grades (MEASURES.md §1)",
+        "correct the total or the grades (docs/measures.md §1)",
         source,
         problems,
     )

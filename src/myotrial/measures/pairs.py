@@ -84,7 +84,7 @@ def read_pairs(pairs: pd.DataFrame, options: PairOptions, enzymes: bool = True) 
     """Check a PAIRS table and return its measures as arrays in cm and U/L.
 
     With ``enzymes=False`` the enzyme columns are not read (the enzyme CSM is all missing),
-    for rules that do not use it such as worsening (MEASURES.md §4).
+    for rules that do not use it such as worsening (docs/measures.md §4).
 
     Raises
     ------

@@ -16,7 +16,7 @@ from myotrial.measures import _checks
 from myotrial.measures.scales import ENZYME_MIN, HAQ_MAX, MMT_MAXIMA, ULN_ABOVE, vas_scale_max
 
 _MMT_FORMS = " or ".join(map(str, MMT_MAXIMA))
-# MEASURES.md §1: 80 grades eight groups on one side; 150 the limb groups on both sides
+# docs/measures.md §1: 80 grades eight groups on one side; 150 the limb groups on both sides
 # plus the neck flexors.
 MMT_FORM_HINT = "80 = one side, 150 = both sides plus neck"
 

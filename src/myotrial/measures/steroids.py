@@ -1,4 +1,4 @@
-"""Glucocorticoid doses as daily prednisone-equivalent milligrams (MEASURES.md §7).
+"""Glucocorticoid doses as daily prednisone-equivalent milligrams (docs/measures.md §7).
 
 Equivalents: prednisone 5 mg = prednisolone 5 = methylprednisolone 4 = hydrocortisone 20
 = dexamethasone 0.75 (standard anti-inflammatory potency tables, e.g. Liu D et al.

@@ -3,7 +3,7 @@
 Source: [ACR/EULAR 2016] Aggarwal R, Rider LG, et al. 2016 ACR/EULAR criteria for minimal,
 moderate and major clinical response in adult dermatomyositis and polymyositis. Ann Rheum
 Dis 2017;76:792-801; juvenile thresholds: Rider LG et al. Arthritis Rheumatol
-2017;69:911-923, Table 3. Conventions are those of MEASURES.md §2.
+2017;69:911-923, Table 3. Conventions are those of docs/measures.md §2.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ TIS_COLUMNS: tuple[str, ...] = (
 
 
 def improvement_percent(pairs: CsmPairs) -> dict[str, np.ndarray]:
-    """Improvement percentage p per CSM (positive = better), MEASURES.md §2.
+    """Improvement percentage p per CSM (positive = better), docs/measures.md §2.
 
     VAS: (baseline - follow-up) / 10 × 100; HAQ: / 3 × 100; MMT: (follow-up - baseline) /
     mmt_max × 100; enzyme (convention): relative to baseline, a baseline of 0 gives 0.
@@ -67,7 +67,7 @@ def improvement_percent(pairs: CsmPairs) -> dict[str, np.ndarray]:
     p["mmt8"] = (f["mmt8"] - b["mmt8"]) / pairs.mmt_max * 100.0
     with np.errstate(invalid="ignore", divide="ignore"):
         enzyme = (b["enzyme"] - f["enzyme"]) / b["enzyme"] * 100.0
-    # MEASURES.md §2 convention: an enzyme baseline of 0 gives p = 0.
+    # docs/measures.md §2 convention: an enzyme baseline of 0 gives p = 0.
     p["enzyme"] = np.where(b["enzyme"] == 0, 0.0, enzyme)
     return {key: p[key] for key in CSM}
 
@@ -217,10 +217,10 @@ def score_tis(
     code = absent_code(absent)
     complete = code == 0
     if missing == "zero":
-        # MEASURES.md §2: with missing="zero" an absent measure scores 0.
+        # docs/measures.md §2: with missing="zero" an absent measure scores 0.
         for key in CSM:
             np.copyto(points[key], 0.0, where=absent[key])
-    # In strict mode an absent measure's NaN points make the sum NaN: MEASURES.md §2,
+    # In strict mode an absent measure's NaN points make the sum NaN: docs/measures.md §2,
     # strict mode never fills an absent measure (phga and MMT above all).
     tis = points["phga"] + points["ptga"] + points["mmt8"] + points["haq"]
     tis += points["enzyme"] + points["extramuscular"]

@@ -2,7 +2,7 @@
 
 Source: [IMACS worsening] Oddis CV et al. Arthritis Rheum 2005;52:2607-15, as used for
 "confirmed deterioration" in ProDERM (Aggarwal R et al. NEJM 2022;387:1264-78).
-Rules as in MEASURES.md §4.
+Rules as in docs/measures.md §4.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def is_worse(
 ) -> pd.Series:
     """Whether each visit (``_1``) is worse than its reference visit (``_0``).
 
-    A visit is worse if any of (MEASURES.md §4):
+    A visit is worse if any of (docs/measures.md §4):
 
     1. phga rises by ≥ 2 cm **and** mmt8 falls by ≥ 20 % (relative to the reference);
     2. extramuscular activity rises by ≥ 2 cm;
@@ -77,7 +77,7 @@ def confirmed_worsening(
     order: str = "visit_date",
     worse: str = "worse",
 ) -> pd.Series:
-    """Mark the first visit of each pair of consecutive worse visits (MEASURES.md §4).
+    """Mark the first visit of each pair of consecutive worse visits (docs/measures.md §4).
 
     Worsening is confirmed when two consecutive visits of the same patient are worse;
     the first of the two dates the confirmed worsening, so it is the one marked.

@@ -110,7 +110,7 @@ def accrual_tables(trial: TrialData) -> tuple[Table, Table]:
 
 
 COMPLETENESS_COLUMNS = ("mmt8", "phga", "ptga", "extramuscular", "haq", "ck")
-"""The core set measures whose completeness the open report shows (MEASURES.md)."""
+"""The core set measures whose completeness the open report shows (docs/measures.md)."""
 
 
 def completeness_table(trial: TrialData) -> Table:

@@ -1,7 +1,7 @@
 """The methods text: every convention the numbers rest on, with its published source.
 
 A reviewer must be able to check each figure of the report against a rule; each entry
-below names the rule and where it comes from (MEASURES.md and ANALYSIS.md of the
+below names the rule and where it comes from (docs/measures.md and docs/analysis.md of the
 project's documentation restate them with worked examples).
 """
 
@@ -49,14 +49,14 @@ def conventions(config: TrialConfig) -> list[Convention]:
             f"Infusions within {config.course_gap_days} days of the previous one form "
             "one course; each course opens an episode whose baseline is the last visit "
             "in the 30 days up to and including its first infusion (day 0).",
-            "project convention (MEASURES.md §5), after the pilot's second MSCT",
+            "project convention (docs/measures.md §5), after the pilot's second MSCT",
         ),
         Convention(
             "Time points",
             f"Visits are assigned to the nominal time point whose window holds them "
             f"({windows}); the visit nearest the target day is used, the earlier on "
             "a tie.",
-            "trial.toml; ANALYSIS.md",
+            "trial.toml; docs/analysis.md",
         ),
         Convention(
             "Total Improvement Score",
@@ -70,7 +70,7 @@ def conventions(config: TrialConfig) -> list[Convention]:
             "Enzyme in the TIS",
             "The enzyme most abnormal at baseline (× ULN); its change is relative to "
             "baseline because an enzyme has no upper bound.",
-            f"convention, documented in MEASURES.md §2; {ACR_EULAR}",
+            f"convention, documented in docs/measures.md §2; {ACR_EULAR}",
         ),
         Convention(
             "HAQ-DI",
@@ -88,7 +88,7 @@ def conventions(config: TrialConfig) -> list[Convention]:
             "After a response, confirmed worsening (two consecutive worse "
             "visits) against the best visit of the episode, or a relapse recorded by "
             "the investigator; the first of the two visits dates it.",
-            f"convention (MEASURES.md §5) built on {IMACS_WORSE}",
+            f"convention (docs/measures.md §5) built on {IMACS_WORSE}",
         ),
         Convention(
             "Paired tests",
@@ -117,20 +117,20 @@ def conventions(config: TrialConfig) -> list[Convention]:
         Convention(
             "Skin",
             "An ulcer is healed when active ulcers go from more than 0 to 0.",
-            "project convention (MEASURES.md §6)",
+            "project convention (docs/measures.md §6)",
         ),
         Convention(
             "Glucocorticoids",
             "Daily prednisone-equivalent dose (prednisone 5 mg = "
             "prednisolone 5 = methylprednisolone 4 = hydrocortisone 20 = "
             "dexamethasone 0.75); tapered means below 7.5 mg/day.",
-            "standard equivalence tables (MEASURES.md §7)",
+            "standard equivalence tables (docs/measures.md §7)",
         ),
         Convention(
             "Enzyme units",
             f"µkat/L converted to U/L by × {UKAT_TO_UL:g}; each value also as a "
             "multiple of the laboratory's upper limit of normal from the trial "
             "configuration or the visit row.",
-            "MEASURES.md §1",
+            "docs/measures.md §1",
         ),
     ]

@@ -1,7 +1,7 @@
 """The swimmer plot: one lane per patient from first infusion to end of follow-up.
 
 Marks on each lane: infusions, first response of each course, relapse, the start of a
-re-treatment course and the end of follow-up (MEASURES.md §5 defines the episode events).
+re-treatment course and the end of follow-up (docs/measures.md §5 defines the episode events).
 All marks of one kind are drawn in one ``scatter`` call, whatever the number of patients.
 """
 

@@ -1,7 +1,7 @@
 """Put every dated record of a trial on one axis: days since the patient's first infusion.
 
 The figures of the report (spaghetti, swimmer) share this axis. Day 0 is the first
-infusion of the first course (MEASURES.md §5: infusion day = day 0), so re-treatment
+infusion of the first course (docs/measures.md §5: infusion day = day 0), so re-treatment
 courses appear later on the same lane; patients never infused count from enrolment.
 """
 
@@ -56,7 +56,7 @@ def measure_in_report_unit(trial: TrialData, measure: str) -> pd.Series:
 def patient_series(trial: TrialData, measure: str) -> pd.DataFrame:
     """One row per visit with a value: ``patient_id``, ``day``, ``value``, sorted.
 
-    Visits before the 30-day baseline window (MEASURES.md §5) are left out: they have no
+    Visits before the 30-day baseline window (docs/measures.md §5) are left out: they have no
     place on the study-day axis.
     """
     visits = trial.visits

@@ -8,7 +8,7 @@ under full response (``plateau``). A visit's value is
 where ``activity`` is 1 at entry and falls after each course of MSC. The fall follows the
 curve fitted to the published pilot means (``docs/trial-format.md`` lists the sources):
 CK = plateau + (CK0 - plateau) * exp(-k t), k ~ 0.8 per week, plus a small slower phase
-that carries CK from ~200 U/L at month 3 to ~175 U/L at month 6 (DESIGN.md, "the further
+that carries CK from ~200 U/L at month 3 to ~175 U/L at month 6 (docs/design.md, "the further
 fall ... suggests a second, slower phase"). Everything here is vectorised over visits:
 arrays in, arrays out, no loop over patients.
 """
@@ -54,7 +54,7 @@ class Measure:
     """Enzymes vary by a factor (lognormal noise); scores by points (normal noise)."""
 
 
-# Pilot figures (MEASURES.md §9): CK 1681 +- 430 -> 175 +- 46 U/L at month 6; MMT-8
+# Pilot figures (docs/measures.md §9): CK 1681 +- 430 -> 175 +- 46 U/L at month 6; MMT-8
 # 45 +- 14 -> 67 +- 3 at month 1. The other levels are typical of refractory adult PM/DM.
 MUSCLE_MEASURES: tuple[Measure, ...] = (
     Measure("phga", 6.0, 1.2, 1.2, 0.6, 0.4, 0.0, 10.0, 0.1),

@@ -2,7 +2,7 @@
 
 ADEFF holds one parameter per IMACS core set measure plus the ACR/EULAR 2016 Total
 Improvement Score, for every episode of the analysis (``BASETYPE`` = ``COURSE n``; each
-course has its own baseline, MEASURES.md §5) and for the analysis' "since study entry"
+course has its own baseline, docs/measures.md §5) and for the analysis' "since study entry"
 view (``BASETYPE`` = ``STUDY ENTRY``: every visit against the first course's baseline).
 The enzyme parameter ``ENZXULN`` follows the enzyme most abnormal at the episode
 baseline (×ULN; ties in the order ck, aldolase, ldh, ast, alt). ``TIS`` rows carry
@@ -110,7 +110,7 @@ def _records(trial: TrialData, result: AnalysisResult) -> pd.DataFrame:
 
 
 def _enzyme_xuln(records: pd.DataFrame) -> pd.Series:
-    """×ULN of the enzyme most abnormal at each episode's baseline (MEASURES.md §1)."""
+    """×ULN of the enzyme most abnormal at each episode's baseline (docs/measures.md §1)."""
     columns = [f"{e}_xuln" for e in TIS_ENZYMES]
     xuln = records.reindex(columns=columns).to_numpy(dtype=float)
     at_baseline = np.where(records["timepoint"].eq("baseline").to_numpy()[:, None], xuln, np.nan)

@@ -7,7 +7,7 @@ and ``logs`` (the repeating infusion, adverse event, trial event and medication 
 REDCap's unique event names add ``_arm_1``.
 
 A visit is placed in the event whose window it falls in, nearest the target day (earlier
-on a tie), as the analysis maps visits to time points (ANALYSIS.md "Time points");
+on a tie), as the analysis maps visits to time points (docs/analysis.md "Time points");
 every other visit, including those of a third course, goes to ``unscheduled``. The
 visit date is a field of the visit, so the placement never changes what is read back.
 """
@@ -23,7 +23,7 @@ from myotrial.exchange.redcap.dictionary import REPEATING_FORMS
 from myotrial.trialdata import TrialData
 
 ARM_SUFFIX = "_arm_1"
-BASELINE_WINDOW_DAYS = 30  # MEASURES.md §5: baseline is the last visit in the 30 days up to day 0
+BASELINE_WINDOW_DAYS = 30  # docs/measures.md §5: the last visit in the 30 days up to day 0
 UNSCHEDULED = "unscheduled"
 LOGS = "logs"
 
@@ -118,7 +118,7 @@ def course_starts(trial: TrialData) -> pd.DataFrame:
         .sort_values(["patient_id", "infusion_date"])
     )
     step = infused.groupby("patient_id")["infusion_date"].diff().dt.days
-    # MEASURES.md §5: an infusion within course_gap_days of the previous one joins its course
+    # docs/measures.md §5: an infusion within course_gap_days of the previous one joins its course
     opens = step.isna() | (step > gap)
     infused = infused.assign(course=opens.groupby(infused["patient_id"]).cumsum())[opens]
     untreated = trial.patients.loc[
