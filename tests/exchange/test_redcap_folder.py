@@ -54,7 +54,7 @@ def test_empty_text_with_a_default_reads_as_the_default(
     row = row_of(frame, "P03", "baseline_arm_1")
     frame.loc[row - 2, "site"] = ""
     frame.to_csv(tmp_path / "records.csv", index=False)
-    # TRIAL_FORMAT.md: site defaults to "1"
+    # docs/trial-format.md: site defaults to "1"
     patients = read_redcap(tmp_path).patients.set_index("patient_id")
     assert patients.loc["P03", "site"] == "1"
 

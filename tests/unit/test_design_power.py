@@ -3,7 +3,7 @@
 Each reference is written out in the test: exact binomial enumeration of the pooled
 z-test, the ANCOVA noncentral-t power integrated over the F-distributed baseline
 imbalance (scipy.integrate.quad), and Schoenfeld's formula. Agreement is required within
-3 Monte Carlo standard errors (DESIGN.md).
+3 Monte Carlo standard errors (docs/design.md).
 """
 
 from __future__ import annotations

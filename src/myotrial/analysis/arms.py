@@ -2,7 +2,7 @@
 
 In a randomised trial every patient's day 0 for the between-arm analyses is the
 randomisation date (intention to treat); the within-patient views keep each course's
-first infusion as day 0 (MEASURES.md §5). The populations (docs/analysis.md, "Arms and
+first infusion as day 0 (docs/measures.md §5). The populations (docs/analysis.md, "Arms and
 populations"):
 
 - **ITT**: every randomised patient, in the arm allocated;
