@@ -65,7 +65,7 @@ def test_statistician_cannot_read_identified_patients(client: TestClient) -> Non
 def test_statistician_reads_the_pseudonymised_export(client: TestClient) -> None:
     response = client.get("/api/export/pseudonymised", headers=token(client, "stat"))
     assert response.status_code == 200
-    ids = {row["patient_id"] for row in response.json()["visits"]}
+    ids = {row["patient"] for row in response.json()["visits"]}
     assert len(ids) == 3 and all(i.startswith("P-") for i in ids)
     assert "site" not in response.json()["visits"][0]
 

@@ -430,19 +430,72 @@ def test_query_with_a_bad_visit_date_is_refused(uow: FakeUnitOfWork, registry: T
 
 
 # exports -------------------------------------------------------------------------------
-def test_pseudonymised_export_replaces_codes_with_keyed_hashes(
+KEY = b"k" * 32  # the server-side key; in production made once at random
+
+
+def _export(uow: FakeUnitOfWork) -> dict[str, Any]:
+    return Exports(uow, lambda: KEY).pseudonymised(Caller("stu", "statistician", None))
+
+
+def _hmac_pseudonym(key: bytes, code: str) -> str:
+    # HMAC-SHA-256 (RFC 2104) of the code, first 16 hexadecimal digits
+    return "P-" + hmac.new(key, code.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def test_pseudonyms_are_keyed_hashes_under_the_server_key(
     uow: FakeUnitOfWork, registry: TrialData
 ) -> None:
-    tables = Exports(uow).pseudonymised(Caller("stu", "statistician", None))
-    key = registry.checksum.encode() or b"myotrial"
-    first = str(registry.visits["patient_id"].iloc[0])
-    # HMAC-SHA-256 (RFC 2104) of the code, first 12 hexadecimal digits
-    expected = "P-" + hmac.new(key, first.encode(), hashlib.sha256).hexdigest()[:12]
-    assert tables["visits"]["patient_id"].iloc[0] == expected
-    assert set(registry.patients["patient_id"]).isdisjoint(tables["visits"]["patient_id"])
-    assert "site" not in tables["visits"].columns
+    tables = _export(uow)
+    codes = sorted(str(p) for p in registry.patients["patient_id"])
+    assert sorted(tables["patients"]["patient"]) == sorted(_hmac_pseudonym(KEY, c) for c in codes)
+    # the trial checksum, which `validate` prints, does not give the pseudonyms
+    by_checksum = {_hmac_pseudonym(registry.checksum.encode(), c) for c in codes}
+    assert by_checksum.isdisjoint(tables["patients"]["patient"])
+
+
+def test_dates_become_days_since_the_patients_day_zero(
+    uow: FakeUnitOfWork, registry: TrialData
+) -> None:
+    tables = _export(uow)
+    infused = registry.infusions.groupby("patient_id")["infusion_date"].min()
+    treated = str(infused.index[0])
+    never = sorted(set(registry.patients["patient_id"]) - set(infused.index))
+    assert never, "the registry should hold control patients, never infused"
+    for code, day0 in (
+        (treated, infused.iloc[0]),
+        (str(never[0]), registry.patients.set_index("patient_id").loc[never[0], "enrolment_date"]),
+    ):
+        # by hand: calendar date minus day 0, in whole days
+        visits = registry.visits[registry.visits["patient_id"] == code]
+        expected = sorted((d - pd.Timestamp(day0)).days for d in visits["visit_date"])
+        exported = tables["visits"][tables["visits"]["patient"] == _hmac_pseudonym(KEY, code)]
+        assert sorted(exported["day"]) == expected
+    first_infusions = tables["infusions"].groupby("patient")["day"].min()
+    assert (first_infusions == 0).all()
+
+
+def test_the_export_holds_what_a_statistician_needs_and_no_identifier(
+    uow: FakeUnitOfWork, registry: TrialData
+) -> None:
+    tables = _export(uow)
+    assert {"arm", "diagnosis", "enrolment_day"} <= set(tables["patients"].columns)
+    assert {"day", "cells_per_kg"} <= set(tables["infusions"].columns)
+    assert {"day", "phga", "mmt8", "ck", "ck_uln"} <= set(tables["visits"].columns)
+    assert {"onset_day", "grade", "serious"} <= set(tables["adverse_events"].columns)
+    assert {"day", "type"} <= set(tables["events"].columns)
+    assert tables["settings"]["uln"] == dict(registry.config.uln)
+    assert len(tables["visits"]) == len(registry.visits)
+    assert len(tables["adverse_events"]) == len(registry.adverse_events)
+    left_out = {"patient_id", "site", "lot", "term", "soc", "outcome", "note", "extra"}
+    for name in ("patients", "infusions", "visits", "adverse_events", "events"):
+        columns = set(tables[name].columns)
+        assert not columns & left_out, name
+        assert not [c for c in columns if c.endswith("_date")], name
+    codes = set(registry.patients["patient_id"].astype(str))
+    assert codes.isdisjoint(str(v) for v in tables["visits"].to_numpy().ravel())
+    assert "name" not in tables["settings"]
 
 
 def test_investigator_may_not_read_the_pseudonymised_export(uow: FakeUnitOfWork) -> None:
     with pytest.raises(AccessDeniedError):
-        Exports(uow).pseudonymised(Caller("ivo", "investigator", "1"))
+        Exports(uow, lambda: KEY).pseudonymised(Caller("ivo", "investigator", "1"))

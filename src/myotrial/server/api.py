@@ -204,5 +204,9 @@ def add_user(body: UserIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
 
 @router.get("/export/pseudonymised", tags=["export"])
 def pseudonymised(caller: ApiCaller, sites: Sites) -> dict[str, Any]:
-    """Visits and infusions with patient codes replaced by stable pseudonyms (no sites)."""
+    """The trial keyed by secret-keyed pseudonyms, with study days instead of dates.
+
+    Patients (arm, diagnosis), infusions (day, dose), visits (every measure), adverse
+    events, events and the trial's ULNs and scales; no site, lot or free text.
+    """
     return jsonable(sites.exports.pseudonymised(caller))

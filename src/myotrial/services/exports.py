@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+from collections.abc import Callable
 from typing import Any
 
+from myotrial.exchange.pseudonymised import pseudonymise
 from myotrial.services.access import Caller, require
-from myotrial.services.uow import UseCases
+from myotrial.services.uow import UnitOfWorkFactory, UseCases
 
-PSEUDONYMISED_TABLES: tuple[str, ...] = ("visits", "infusions")
+PSEUDONYM_KEY = "pseudonym_key"
+"""Name of the kept secret that keys the pseudonyms (never shown or exported)."""
 
 
 class Exports(UseCases):
-    """The export use cases over one store."""
+    """The export use cases over one store.
+
+    Parameters
+    ----------
+    uow : callable
+        Makes a new unit of work (``TrialStore.unit_of_work``, or a fake in tests).
+    pseudonym_key : callable
+        Returns the secret pseudonymisation key, kept server-side (at least 32 bytes).
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory, pseudonym_key: Callable[[], bytes]) -> None:
+        super().__init__(uow)
+        self.pseudonym_key = pseudonym_key
 
     def pseudonymised(self, caller: Caller) -> dict[str, Any]:
-        """Visits and infusions keyed by a keyed-hash pseudonym; no site, no names.
+        """The trial without codes, sites, calendar dates, lots or free text.
 
         Returns
         -------
         dict
-            ``visits`` and ``infusions``, each a DataFrame whose ``patient_id`` is
-            ``P-`` and 12 hexadecimal digits of an HMAC-SHA-256 of the patient code.
+            See :func:`myotrial.exchange.pseudonymised.pseudonymise`: patients,
+            infusions, visits, adverse events and events keyed by pseudonym with study
+            days, and the trial's scale settings and ULNs.
 
         Raises
         ------
@@ -32,14 +46,4 @@ class Exports(UseCases):
         require(caller.reads_pseudonymised, "this role may not read the pseudonymised export")
         with self.uow() as uow:
             trial = uow.patients.trial()
-        key = trial.checksum.encode() or b"myotrial"
-        tables: dict[str, Any] = {}
-        for name in PSEUDONYMISED_TABLES:
-            frame = trial.table(name).copy()
-            frame["patient_id"] = frame["patient_id"].map(lambda p: _pseudonym(key, str(p)))
-            tables[name] = frame
-        return tables
-
-
-def _pseudonym(key: bytes, patient_id: str) -> str:
-    return "P-" + hmac.new(key, patient_id.encode(), hashlib.sha256).hexdigest()[:12]
+        return pseudonymise(trial, self.pseudonym_key())

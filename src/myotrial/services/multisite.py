@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from myotrial.services.accounts import Accounts
 from myotrial.services.entry import DataEntry
-from myotrial.services.exports import Exports
+from myotrial.services.exports import PSEUDONYM_KEY, Exports
 from myotrial.services.passwords import PasswordHasher
 from myotrial.services.patients import PatientRecords
 from myotrial.services.queries import DataQueries
 from myotrial.store import TrialStore, open_store
+from myotrial.store.sessions import kept_secret
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class SiteServices:
             PatientRecords(uow),
             DataEntry(uow),
             DataQueries(uow),
-            Exports(uow),
+            Exports(uow, lambda: kept_secret(store.engine, PSEUDONYM_KEY).encode()),
         )
 
     @classmethod

@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Any
 
 from myotrial.domain.dates import parse_iso_date
-from myotrial.errors import InvalidInputError, Problem
+from myotrial.errors import InvalidInputError, NotFoundError, Problem
 from myotrial.services.access import Caller, require
 from myotrial.services.uow import UseCases
 from myotrial.services.visibility import (
@@ -132,8 +132,16 @@ class DataQueries(UseCases):
 
 
 def _visible_query(uow: AbstractUnitOfWork, caller: Caller, query_id: int) -> dict[str, Any]:
-    query = uow.queries.get(query_id)
-    visible_site(uow, caller, query["patient_id"])
+    """The query, when the caller may see its patient.
+
+    A query about another site's patient is refused exactly like a query that does not
+    exist: naming its patient would tell one site which codes another uses.
+    """
+    try:
+        query = uow.queries.get(query_id)
+        visible_site(uow, caller, query["patient_id"])
+    except NotFoundError:
+        raise NotFoundError(f"query {query_id} does not exist") from None
     return query
 
 
