@@ -16,7 +16,7 @@ from myotrial.cli import main
 @pytest.fixture
 def offline_pipeline(monkeypatch):
     """The hand-built trial and analysis in place of loading and analysing a folder."""
-    monkeypatch.setattr("myotrial.services.report._load", lambda path, url: make_trial())
+    monkeypatch.setattr("myotrial.services.report.load_trial", lambda path, url: make_trial())
     monkeypatch.setattr(
         "myotrial.services.report._analyse", lambda trial, options, step: make_result()
     )

@@ -55,7 +55,7 @@ def test_mmt8_change_is_week24_minus_baseline_averaged_over_patients() -> None:
 def test_from_pilot_spec_carries_pilot_sources_and_bootstrap_prior(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(design_service, "load_pilot", lambda url: make_pilot(seed=2011))
+    monkeypatch.setattr(design_service, "load_trial", lambda path, url: make_pilot(seed=2011))
     options = {
         "endpoint": "mmt8_change",
         "from_pilot": True,

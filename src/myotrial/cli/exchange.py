@@ -26,6 +26,7 @@ from myotrial.cli._common import (
 from myotrial.exchange.cdisc.transport import FORMATS, check_writers
 from myotrial.extras import require
 from myotrial.services import exchange as service
+from myotrial.services.loading import load_trial
 from myotrial.text import plural
 
 COMMANDS: list[click.Command] = []
@@ -54,7 +55,7 @@ def _exporting(
 ) -> Callable[..., None]:
     def command(path: Path | None, db: str | None, out: Path, **options: Any) -> None:
         with writing(out, folder=folder):
-            trial = service.load_trial(path, database_url(db))
+            trial = load_trial(path, database_url(db))
             written = run(trial, out, **options)
         console.print(f"[bold green]{what}[/]: {plural(len(written), 'file')}", soft_wrap=True)
         _listed(written)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-
-from sqlalchemy.engine import make_url
 
 from myotrial.analysis.api import analyze
 from myotrial.analysis.options import AnalysisOptions
 from myotrial.analysis.result import AnalysisResult
+from myotrial.services.loading import load_trial
 from myotrial.trialdata import TrialData
 
 
@@ -45,31 +43,6 @@ def run_analysis(
     return result
 
 
-def load_trial(path: Path | None, db_url: str) -> TrialData:
-    """A trial folder or workbook (``path``), else the trial stored at ``db_url``.
-
-    Raises
-    ------
-    myotrial.errors.InvalidInputError
-        If the folder or workbook breaks a rule of the trial format.
-    myotrial.errors.StoreError
-        If the database cannot be read.
-    """
-    if path is not None:
-        from myotrial.ingest import read_trial
-
-        return read_trial(path)
-    from myotrial.store import open_store
-
-    store = open_store(db_url)
-    try:
-        trial = store.load_trial()
-    finally:
-        store.close()
-    # summary.json names where the trial came from, never a password
-    return replace(trial, source=trial.source or make_url(db_url).render_as_string(True))
-
-
 def analyse_to_folder(
     path: Path | None,
     db_url: str,
@@ -77,7 +50,7 @@ def analyse_to_folder(
     options: AnalysisOptions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> AnalysisResult:
-    """Load a trial (folder, workbook or database), analyse it, write the tables.
+    """Load a trial (:func:`myotrial.services.loading.load_trial`), analyse it, write the tables.
 
     Raises
     ------

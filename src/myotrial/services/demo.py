@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from myotrial.analysis.result import AnalysisResult
-from myotrial.ingest import read_trial
 from myotrial.ingest.writer import write_trial_folder, write_workbook
 from myotrial.report import write_report
 from myotrial.services.analysis import run_analysis
+from myotrial.services.loading import load_trial
 from myotrial.services.trial import import_trial
 from myotrial.store import ImportSummary
 from myotrial.synthetic import make_pilot, synthetic_readme
@@ -77,7 +77,7 @@ def run_demo(
     done(write_folder_step(trial, out_dir / "trial"))
     done(write_workbook_step(trial, out_dir / "trial.xlsx"))
     # From here on the trial is the folder as the reader sees it: validated, checksummed.
-    trial = read_trial(out_dir / "trial")
+    trial = load_trial(out_dir / "trial")
     done(DemoStep("validate", f"no problems found (input checksum {trial.checksum[:16]}...)"))
     done(import_step(out_dir / "trial", out_dir / "myotrial.db"))
     result = run_analysis(trial, out_dir / "analysis")

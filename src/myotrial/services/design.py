@@ -20,7 +20,7 @@ from myotrial.design.simulate import (
     block_count,
 )
 from myotrial.errors import ConfigError, Problem
-from myotrial.trialdata import TrialData
+from myotrial.services.loading import load_trial
 
 _VALUE_NAMES = (
     "p_control",
@@ -187,29 +187,10 @@ def _pilot_inputs(
 ) -> tuple[dict[str, float], dict[str, str], Prior | None]:
     from myotrial.design.pilot import pilot_design_inputs
 
-    trial = load_pilot(str(options.get("db")))
+    trial = load_trial(None, str(options.get("db")))
     return pilot_design_inputs(
         options["endpoint"], trial, options.get("bootstrap", 2000), options["seed"]
     )
-
-
-def load_pilot(db_url: str) -> TrialData:
-    """The trial stored in the database at ``db_url``.
-
-    Raises
-    ------
-    StoreError
-        If the database cannot be read.
-    NotFoundError
-        If no trial has been imported into it.
-    """
-    from myotrial.store import open_store
-
-    store = open_store(db_url)
-    try:
-        return store.load_trial()
-    finally:
-        store.close()
 
 
 def normal_prior(spec: DesignSpec, sd: float | None) -> Prior:

@@ -1,4 +1,4 @@
-"""Exchange use cases: export a trial to REDCap, SDTM, ADaM or FHIR, and load a trial.
+"""Exchange use cases: export a trial to REDCap, SDTM, ADaM or FHIR.
 
 The command line and the HTTP server both call these, so each export is written once.
 """
@@ -14,36 +14,7 @@ from myotrial.exchange.cdisc.adam import adam_datasets
 from myotrial.exchange.cdisc.common import study_id
 from myotrial.exchange.fhir import write_fhir
 from myotrial.exchange.redcap import write_redcap
-from myotrial.ingest import read_trial
-from myotrial.ingest.redcap import read_redcap
-from myotrial.store import open_store
 from myotrial.trialdata import TrialData
-
-
-def is_redcap_export(path: Path) -> bool:
-    """True when ``path`` is a folder holding a REDCap ``records.csv`` and ``dictionary.csv``."""
-    return path.is_dir() and (path / "records.csv").exists() and (path / "dictionary.csv").exists()
-
-
-def load_trial(path: Path | None, db_url: str) -> TrialData:
-    """The trial at ``path`` (trial folder, workbook or REDCap export), else the database.
-
-    Raises
-    ------
-    InvalidInputError
-        If the input breaks a rule of the trial format.
-    StoreError
-        If the database cannot be read.
-    """
-    if path is None:
-        store = open_store(db_url)
-        try:
-            return store.load_trial()
-        finally:
-            store.close()
-    if is_redcap_export(path):
-        return read_redcap(path)
-    return read_trial(path)
 
 
 def export_redcap(trial: TrialData, out_dir: Path) -> list[Path]:

@@ -15,6 +15,7 @@ from typing import Any
 from myotrial.analysis.options import AnalysisOptions
 from myotrial.analysis.result import AnalysisResult
 from myotrial.errors import ConfigError, Problem
+from myotrial.services.loading import load_trial
 from myotrial.trialdata import TrialData
 
 Progress = Callable[[str], None]
@@ -117,17 +118,10 @@ def build_report(
         check_pdf_engine()  # before the HTML: a missing engine writes nothing
     design = read_design(design_path) if design_path is not None else None
     step("loading the trial")
-    trial = _load(path, db_url)
+    trial = load_trial(path, db_url)
     step("analysing")
     result = _analyse(trial, options, step)
     return write_report(trial, result, output, pdf=pdf, design=design, progress=step)
-
-
-def _load(path: Path | None, db_url: str) -> TrialData:
-    # One loader for analyze and report: a folder or workbook, else the database.
-    from myotrial.services.analysis import load_trial
-
-    return load_trial(path, db_url)
 
 
 def _analyse(trial: TrialData, options: AnalysisOptions | None, step: Progress) -> AnalysisResult:

@@ -1,4 +1,4 @@
-"""Use cases on a whole trial: import, load, correct a value, read the audit trail.
+"""Use cases on a whole trial: import, correct a value, read the audit trail.
 
 The command line and the HTTP server call these, so the rules live in one place. Each
 function opens the store it needs and closes it before returning.
@@ -14,44 +14,10 @@ import pandas as pd
 
 from myotrial.errors import Problem
 from myotrial.services.entry import correct_visit
+from myotrial.services.loading import load_trial
 from myotrial.store import Correction, ImportSummary, TrialStore, open_store
-from myotrial.trialdata import TrialData
 
-FORMATS: tuple[str, ...] = ("folder", "redcap")
 T = TypeVar("T")
-
-
-def read_input(
-    path: Path | str,
-    format: str = "folder",
-    mapping: Path | str | None = None,
-    notes: list[Problem] | None = None,
-) -> TrialData:
-    """Read and validate a trial folder or workbook (``folder``) or a REDCap export.
-
-    ``mapping`` (REDCap only) is a mapping file for a project whose names differ from
-    the shipped dictionary's; REDCap missing-data codes read as missing are appended to
-    ``notes`` when given.
-
-    Raises
-    ------
-    InvalidInputError
-        Listing every problem of the input.
-    """
-    if format == "redcap":
-        from myotrial.ingest.redcap import read_redcap_export
-
-        reading = read_redcap_export(path, mapping)
-        if notes is not None:
-            notes.extend(reading.notes)
-        return reading.trial
-    if mapping is not None:
-        raise ValueError("a mapping file applies to REDCap exports (format='redcap') only")
-    if format != "folder":
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
-    from myotrial.ingest import read_trial
-
-    return read_trial(path)
 
 
 def import_trial(
@@ -97,26 +63,11 @@ def import_trial(
     StoreError
         If the database cannot be opened or refuses the write.
     """
-    trial = read_input(path, format, mapping, notes)
+    trial = load_trial(path, None, format, mapping, notes)
     return _with_store(
         db_url,
         lambda store: store.save_trial(trial, user, reason or f"import of {Path(path).name}"),
     )
-
-
-def load(path_or_none: Path | str | None, db_url: str) -> TrialData:
-    """The trial at ``path_or_none`` if given (read and validated), else the stored one.
-
-    Raises
-    ------
-    InvalidInputError
-        If the trial at the path breaks a rule.
-    NotFoundError
-        If no path is given and the database holds no trial.
-    """
-    if path_or_none is not None:
-        return read_input(path_or_none)
-    return _with_store(db_url, TrialStore.load_trial)
 
 
 def correct_value(

@@ -1,0 +1,113 @@
+"""The one way every command gets a trial: a folder, a workbook, a REDCap export or a database.
+
+- ``None``: the trial stored at ``db_url``;
+- a database URL (``sqlite:///FILE.db``, ``postgresql://...``): the trial stored there;
+- a folder holding ``records.csv`` and ``dictionary.csv``: a REDCap export
+  (:func:`myotrial.ingest.redcap.read_redcap_export`);
+- any other folder, or an ``.xlsx`` workbook: a trial folder
+  (:func:`myotrial.ingest.read_trial`).
+
+``format`` overrides the guess (``"folder"`` or ``"redcap"``). Every reader validates
+what it reads, so an invalid trial raises :class:`~myotrial.errors.InvalidInputError`
+before anything is analysed, exported or stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from myotrial.errors import ConfigError, Problem
+from myotrial.ingest import read_trial
+from myotrial.ingest.redcap import read_redcap_export
+from myotrial.store import open_store
+from myotrial.trialdata import TrialData
+
+FORMATS: tuple[str, ...] = ("auto", "folder", "redcap")
+"""How a path is read: guessed from its content, a trial folder or workbook, REDCap."""
+
+DATABASE_SCHEMES: tuple[str, ...] = ("sqlite:", "postgresql:", "postgresql+", "postgres:")
+"""How a database URL begins (the drivers :func:`myotrial.store.open_store` accepts)."""
+
+
+def is_database_url(source: Path | str) -> bool:
+    """Whether ``source`` names a database rather than a file or folder."""
+    return str(source).startswith(DATABASE_SCHEMES)
+
+
+def is_redcap_export(path: Path | str) -> bool:
+    """True when ``path`` is a folder holding a REDCap ``records.csv`` and ``dictionary.csv``."""
+    path = Path(path)
+    return path.is_dir() and (path / "records.csv").exists() and (path / "dictionary.csv").exists()
+
+
+def load_trial(
+    source: Path | str | None,
+    db_url: str | None = None,
+    format: str = "auto",
+    mapping: Path | str | None = None,
+    notes: list[Problem] | None = None,
+) -> TrialData:
+    """The trial at ``source``, read and validated, or the one stored at ``db_url``.
+
+    Parameters
+    ----------
+    source : path-like, str or None
+        A trial folder, an ``.xlsx`` workbook, a REDCap export folder or a database
+        URL; ``None`` for the trial stored at ``db_url``.
+    db_url : str, optional
+        The database read when ``source`` is ``None``.
+    format : {"auto", "folder", "redcap"}
+        How to read a path: guessed from its content (``auto``), or as named.
+    mapping : path-like, optional
+        REDCap only: mapping file (TOML or CSV) for a project with other names.
+    notes : list of Problem, optional
+        REDCap only: receives a note per missing-data code read as missing.
+
+    Returns
+    -------
+    TrialData
+        The trial; ``source`` names where it came from (a database URL without its
+        password).
+
+    Raises
+    ------
+    InvalidInputError
+        Listing every problem of the input.
+    ConfigError
+        If the format is unknown, a mapping is given for a non-REDCap input, or neither
+        a source nor a database is given.
+    StoreError, NotFoundError
+        If the database cannot be read or holds no trial.
+    """
+    if source is None or is_database_url(source):
+        return _stored_trial(str(source) if source is not None else db_url)
+    if format not in FORMATS:
+        raise _option_error("format", format, f"must be one of {', '.join(FORMATS)}")
+    if format == "redcap" or (format == "auto" and is_redcap_export(source)):
+        reading = read_redcap_export(source, mapping)
+        if notes is not None:
+            notes.extend(reading.notes)
+        return reading.trial
+    if mapping is not None:
+        raise _option_error("mapping", str(mapping), "applies to REDCap exports only")
+    return read_trial(source)
+
+
+def _stored_trial(db_url: str | None) -> TrialData:
+    if not db_url:
+        raise _option_error("db", None, "is needed when no trial path is given")
+    store = open_store(db_url)
+    try:
+        trial = store.load_trial()
+    finally:
+        store.close()
+    # an analysis or a report names where the trial came from, never a password
+    return replace(trial, source=trial.source or make_url(db_url).render_as_string(True))
+
+
+def _option_error(option: str, value: str | None, rule: str) -> ConfigError:
+    hint = "give a trial folder, an .xlsx workbook, a REDCap export folder or --db URL"
+    return ConfigError([Problem("options", None, option, value, rule, hint)])
