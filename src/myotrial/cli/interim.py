@@ -51,8 +51,8 @@ def interim_command(
     plan_path: Path, path: Path | None, db: str | None, output: Path, **options: Any
 ) -> None:
     """Interim look: boundaries at the information reached, decision, conditional power."""
-    from myotrial.services.analysis import load_trial
     from myotrial.services.interim import run_interim
+    from myotrial.services.loading import load_trial
 
     trial = load_trial(path, database_url(db))
     result = run_interim(
