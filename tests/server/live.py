@@ -57,7 +57,7 @@ def live_server(db_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
                 process.wait()
 
 
-def wait_until_up(base: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+def wait_until_up(base: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
