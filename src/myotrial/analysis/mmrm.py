@@ -17,6 +17,7 @@ the estimate equals the per-visit ANCOVA (identical regressors at every time poi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,8 +48,10 @@ class MmrmFit:
     covariance: FloatArray
     sigma: FloatArray
     theta: FloatArray
+    hessian: FloatArray
     n_patients: int
     n_observations: int
+    patterns: _Patterns
 
 
 def _patterns(y: FloatArray, arm: FloatArray, baseline: FloatArray) -> _Patterns:
@@ -194,17 +197,39 @@ def fit_mmrm(y: FloatArray, arm: FloatArray, baseline: FloatArray) -> MmrmFit:
         method="BFGS",
         options={"gtol": 1e-9, "maxiter": 2000},
     )
-    state = _state(best.x, patterns, size)
-    sigma, _ = _sigma(best.x, size)
+    theta, hessian = _polish(best.x, patterns, size)
+    state = _state(theta, patterns, size)
+    sigma, _ = _sigma(theta, size)
     n_obs = int((~np.isnan(y)).sum())
     n_pat = int(patterns.n.sum())
     covariance: FloatArray = np.linalg.inv(state.information)
-    return MmrmFit(state.coef, covariance, sigma, best.x, n_pat, n_obs)
+    return MmrmFit(state.coef, covariance, sigma, theta, hessian, n_pat, n_obs, patterns)
 
 
-def satterthwaite_df(
-    fit: MmrmFit, y: FloatArray, arm: FloatArray, baseline: FloatArray, index: int
-) -> float:
+def _polish(
+    theta: FloatArray, patterns: _Patterns, size: int, steps: int = 2
+) -> tuple[FloatArray, FloatArray]:
+    """Newton steps from the quasi-Newton optimum (the REML surface is flat near it, so
+    BFGS stops early); return the parameters and the Hessian there."""
+
+    def score(t: FloatArray) -> FloatArray:
+        return _objective(t, patterns, size)[1]
+
+    hessian = _symmetric(_jacobian(score, theta))
+    for _ in range(steps):
+        step = np.linalg.solve(hessian, score(theta))
+        if not np.all(np.isfinite(step)):
+            break
+        theta = theta - step
+        hessian = _symmetric(_jacobian(score, theta))
+    return theta, hessian
+
+
+def _symmetric(matrix: FloatArray) -> FloatArray:
+    return (matrix + matrix.T) / 2
+
+
+def satterthwaite_df(fit: MmrmFit, index: int) -> float:
     """Satterthwaite degrees of freedom of the fixed effect at flat ``index``.
 
     ``df = 2 v^2 / (g' W g)`` with ``v`` the variance of the estimate, ``g`` its gradient
@@ -212,20 +237,21 @@ def satterthwaite_df(
     the Hessian of -2 log-likelihood, by central differences of the analytic score).
     """
     size = fit.sigma.shape[0]
-    patterns = _patterns(np.asarray(y, float), np.asarray(arm, float), np.asarray(baseline, float))
 
-    def variance(theta: FloatArray) -> float:
-        info = _state(theta, patterns, size).information
-        return float(np.linalg.inv(info)[index, index])
+    def variance(theta: FloatArray) -> FloatArray:
+        info = _state(theta, fit.patterns, size).information
+        return np.array([np.linalg.inv(info)[index, index]])
 
-    hessian = _jacobian(lambda t: _objective(t, patterns, size)[1], fit.theta)
-    gradient = _jacobian(lambda t: np.array([variance(t)]), fit.theta)[0]
-    covariance = 2 * np.linalg.inv((hessian + hessian.T) / 2)
+    gradient = _jacobian(variance, fit.theta)[0]
+    covariance = 2 * np.linalg.inv(fit.hessian)
     v = float(fit.covariance[index, index])
     return float(2 * v * v / (gradient @ covariance @ gradient))
 
 
-def _jacobian(function, theta: FloatArray, step: float = 1e-5) -> FloatArray:  # type: ignore[no-untyped-def]
+def _jacobian(
+    function: Callable[[FloatArray], FloatArray], theta: FloatArray, step: float = 1e-5
+) -> FloatArray:
+    """Central-difference Jacobian of ``function`` at ``theta``."""
     columns = []
     for k in range(theta.size):  # one pair of evaluations per covariance parameter
         shift = np.zeros_like(theta)
@@ -249,7 +275,7 @@ def arm_difference(
     index = 3 * timepoint + 1
     estimate = float(fit.coef[timepoint, 1])
     se = float(np.sqrt(fit.covariance[index, index]))
-    df = satterthwaite_df(fit, y, arm, baseline, index)
+    df = satterthwaite_df(fit, index)
     crit = stats.t.ppf(0.5 + confidence / 2, df)
     return {
         "estimate": estimate,
