@@ -10,9 +10,10 @@ import tomllib
 from pathlib import Path
 
 from myotrial.domain.config import Timepoint, TrialConfig
-from myotrial.errors import ConfigError, Problem
+from myotrial.errors import ConfigError
+from myotrial.files import file_problem, read_text
 
-__all__ = ["Timepoint", "TrialConfig", "load_config"]
+__all__ = ["Timepoint", "TrialConfig", "load_config", "parse_config"]
 
 
 def load_config(path: Path) -> TrialConfig:
@@ -25,32 +26,21 @@ def load_config(path: Path) -> TrialConfig:
     """
     if not path.exists():
         return TrialConfig()
+    text = read_text(path, "check the file exists and is UTF-8 text", error=ConfigError)
+    return parse_config(text, path.name)
+
+
+def parse_config(text: str, source: str = "trial.toml") -> TrialConfig:
+    """The configuration ``text`` (TOML) declares.
+
+    Raises
+    ------
+    ConfigError
+        If the text is not TOML, or a value breaks its rule (every one listed).
+    """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            [
-                Problem(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    f"cannot be read: {exc}",
-                    "check the file exists and is UTF-8 text",
-                )
-            ]
-        ) from exc
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            [
-                Problem(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    f"is not valid TOML: {exc}",
-                    "compare with the example in docs/trial-format.md",
-                )
-            ]
-        ) from exc
-    return TrialConfig.from_dict(data, source=path.name)
+        hint = "compare with the example in docs/trial-format.md"
+        raise ConfigError([file_problem(source, f"is not valid TOML: {exc}", hint)]) from exc
+    return TrialConfig.from_dict(data, source=source)

@@ -15,7 +15,8 @@ import pandas as pd
 
 from myotrial.cli._common import console, output_option, report_errors, writing
 from myotrial.domain import POPULATIONS
-from myotrial.errors import ConfigError, InvalidInputError, Problem
+from myotrial.errors import ConfigError, Problem
+from myotrial.files import READ_ERRORS, reading
 from myotrial.measures.tis import describe_thresholds
 from myotrial.text import plural
 
@@ -30,23 +31,11 @@ def read_table(path: Path) -> pd.DataFrame:
     InvalidInputError
         If the file cannot be read or parsed.
     """
-    try:
+    failures = (*READ_ERRORS, ValueError, pd.errors.ParserError)
+    with reading(path.name, "a UTF-8 CSV with a header row, or an .xlsx", catch=failures):
         if path.suffix.lower() in EXCEL_SUFFIXES:
             return pd.read_excel(path, sheet_name=0)
         return pd.read_csv(path, encoding="utf-8")
-    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
-        raise InvalidInputError(
-            [
-                Problem(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    f"cannot be read: {exc}",
-                    "a UTF-8 CSV with a header row, or an .xlsx",
-                )
-            ]
-        ) from exc
 
 
 def _run(path: Path, out: Path, scorer: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:

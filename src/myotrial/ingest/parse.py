@@ -17,6 +17,7 @@ from myotrial.config import TrialConfig
 from myotrial.domain.dates import ISO_DATE_PATTERN
 from myotrial.errors import Problem
 from myotrial.ingest.schema import TABLE_SPECS, ColumnSpec, core_columns, known_columns
+from myotrial.ingest.validate import sort_problems, table_problems
 
 DATE_FORMAT = "%Y-%m-%d"
 BLANKS = " \t\r\n"
@@ -155,8 +156,6 @@ def parse_records(
         dates before enrolment) need the whole trial: see
         :func:`myotrial.ingest.validate.validate_trial`.
     """
-    from myotrial.ingest.validate import sort_problems, table_problems
-
     typed, problems, _ = parse_table(table, raw, file)
     checked = table_problems(table, typed, file, config or TrialConfig())
     return typed, sort_problems(merge_problems(problems, checked), {table: file})

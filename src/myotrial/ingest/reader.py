@@ -11,30 +11,23 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from myotrial.config import TrialConfig
+from myotrial.config import TrialConfig, parse_config
 from myotrial.errors import ConfigError, InvalidInputError, Problem
+from myotrial.files import file_problem, unreadable
 from myotrial.ingest.crosscheck import cross_table_problems
 from myotrial.ingest.parse import any_value, merge_problems, parse_table
+from myotrial.ingest.raw import RawTable, empty_table
 from myotrial.ingest.schema import TABLE_SPECS
 from myotrial.ingest.validate import sort_problems, table_files, table_problems
+from myotrial.ingest.workbook import read_workbook
 from myotrial.trialdata import TABLES, TrialData
 
 CONFIG_FILE = "trial.toml"
-
-
-@dataclass(frozen=True)
-class RawTable:
-    """One table as read: strings (``""`` for empty), or ``None`` when it could not be read."""
-
-    name: str
-    file: str
-    strings: pd.DataFrame | None
 
 
 @dataclass(frozen=True)
@@ -94,8 +87,6 @@ def inspect_trial(path: str | Path) -> TrialCheck:
     if path.is_dir():
         config, tables, config_problems, digest = _read_folder(path)
     elif path.is_file() and path.suffix.lower() == ".xlsx":
-        from myotrial.ingest.workbook import read_workbook
-
         config, tables, config_problems, digest = read_workbook(path)
     else:
         rule = "does not exist" if not path.exists() else "is not a folder or an .xlsx workbook"
@@ -171,20 +162,10 @@ def _read_config(path: Path, digest: hashlib._Hash, problems: list[Problem]) -> 
     if data is None:
         return TrialConfig()
     try:
-        return TrialConfig.from_dict(tomllib.loads(data.decode("utf-8")), source=path.name)
+        return parse_config(data.decode("utf-8"), source=path.name)
     except UnicodeDecodeError as exc:
         problems.append(
-            Problem(
-                path.name, None, None, None, f"is not UTF-8 text ({exc})", "save the file as UTF-8"
-            )
-        )
-    except tomllib.TOMLDecodeError as exc:
-        problems.append(
-            file_problem(
-                path.name,
-                f"is not valid TOML: {exc}",
-                "compare with the example in docs/trial-format.md",
-            )
+            file_problem(path.name, f"is not UTF-8 text ({exc})", "save the file as UTF-8")
         )
     except ConfigError as exc:
         problems.extend(exc.problems)
@@ -195,13 +176,7 @@ def _read_bytes(path: Path, digest: hashlib._Hash, problems: list[Problem]) -> b
     try:
         data = path.read_bytes()
     except OSError as exc:
-        problems.append(
-            file_problem(
-                path.name,
-                f"cannot be read: {exc.strerror or exc}",
-                "check the file exists and may be read",
-            )
-        )
+        problems.append(unreadable(path.name, exc, "check the file exists and may be read"))
         return None
     # File name and length frame the bytes, so moving bytes between files changes the sum.
     digest.update(f"{path.name}\0{len(data)}\0".encode())
@@ -275,17 +250,6 @@ def _csv_strings(text: str, name: str, problems: list[Problem]) -> pd.DataFrame 
     strings = body.iloc[1:].reset_index(drop=True)
     strings.columns = pd.Index(header)
     return strings
-
-
-def file_problem(file: str, rule: str, hint: str) -> Problem:
-    """A problem about a whole file (no row, no column)."""
-    return Problem(file, None, None, None, rule, hint)
-
-
-def empty_table(table: str) -> pd.DataFrame:
-    """A table with no rows and the columns the format requires, as strings."""
-    columns = [c.name for c in TABLE_SPECS[table].columns if c.present]
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
 def checksum_of(path: str | Path) -> str:

@@ -27,6 +27,7 @@ from myotrial.errors import InvalidInputError, Problem
 from myotrial.exchange.redcap.dictionary import FORM_TABLES, read_dictionary
 from myotrial.exchange.redcap.events import trial_events
 from myotrial.exchange.redcap.mapping import RedcapMapping, load_mapping
+from myotrial.files import READ_ERRORS, reading
 from myotrial.ingest.parse import merge_problems
 from myotrial.ingest.redcap_checks import conform, records_problems
 from myotrial.ingest.redcap_fields import RECORDS, ReadField, cell_problems, resolve_fields
@@ -142,21 +143,10 @@ def _build_trial(
 
 
 def _read_records(path: Path) -> pd.DataFrame:
-    try:
+    failures = (*READ_ERRORS, pd.errors.ParserError, pd.errors.EmptyDataError)
+    hint = "export records as CSV (raw data) from REDCap"
+    with reading(path.name, hint, form=" as CSV", catch=failures):
         records = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InvalidInputError(
-            [
-                Problem(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    f"cannot be read as CSV: {exc}",
-                    "export records as CSV (raw data) from REDCap",
-                )
-            ]
-        ) from exc
     return records.apply(lambda column: column.str.strip())
 
 

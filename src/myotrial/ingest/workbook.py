@@ -25,8 +25,9 @@ import pandas as pd
 
 from myotrial.config import TrialConfig
 from myotrial.errors import ConfigError, Problem
+from myotrial.files import unreadable
 from myotrial.ingest.parse import any_value
-from myotrial.ingest.reader import RawTable, empty_table
+from myotrial.ingest.raw import RawTable, empty_table
 from myotrial.ingest.schema import TABLE_SPECS
 from myotrial.trialdata import TABLES
 
@@ -42,16 +43,8 @@ def read_workbook(path: Path) -> tuple[TrialConfig, list[RawTable], list[Problem
         data = path.read_bytes()
         book = load_workbook(path, read_only=True, data_only=True)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        problems.append(
-            Problem(
-                path.name,
-                None,
-                None,
-                None,
-                f"cannot be read as an .xlsx workbook: {exc}",
-                "save the workbook as Excel .xlsx",
-            )
-        )
+        hint = "save the workbook as Excel .xlsx"
+        problems.append(unreadable(path.name, exc, hint, form=" as an .xlsx workbook"))
         tables = [RawTable(t, f"{path.name} sheet {t}", None) for t in TABLES]
         return TrialConfig(), tables, problems, ""
     digest = hashlib.sha256(f"{path.name}\0{len(data)}\0".encode() + data).hexdigest()

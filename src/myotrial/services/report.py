@@ -15,6 +15,7 @@ from typing import Any
 from myotrial.analysis.options import AnalysisOptions
 from myotrial.analysis.result import AnalysisResult
 from myotrial.errors import ConfigError, Problem
+from myotrial.files import read_text
 from myotrial.services.loading import load_trial
 from myotrial.trialdata import TrialData
 
@@ -29,21 +30,9 @@ def read_design(path: Path) -> dict[str, Any]:
     ConfigError
         If the file cannot be read, is not JSON, or is not a JSON object.
     """
+    text = read_text(path, "check the file exists and is UTF-8 text", error=ConfigError)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            [
-                Problem(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    f"cannot be read: {exc}",
-                    "check the file exists and is UTF-8 text",
-                )
-            ]
-        ) from exc
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             [

@@ -12,7 +12,7 @@ import pandas as pd
 
 from myotrial.errors import InvalidInputError, Problem
 from myotrial.ingest import parse_records, validate_trial
-from myotrial.ingest.reader import empty_table
+from myotrial.ingest.raw import empty_table
 from myotrial.ingest.writer import as_text
 from myotrial.store.columns import kinds
 from myotrial.store.correction import SOURCE as CORRECTION

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from myotrial.domain import table
 from myotrial.errors import InvalidInputError, Problem
+from myotrial.files import read_text
 
 DICTIONARY_COLUMNS: tuple[str, ...] = (
     "Variable / Field Name",
@@ -263,21 +264,8 @@ def _field_problems(field: Field, row: int, file: str, seen: set[str]) -> list[P
 
 def read_dictionary(path: Path) -> list[Field]:
     """Read a REDCap data dictionary CSV file (see :func:`read_dictionary_text`)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InvalidInputError(
-            [
-                Problem(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    f"cannot be read: {exc.strerror}",
-                    "a REDCap export folder holds dictionary.csv and records.csv",
-                )
-            ]
-        ) from exc
+    hint = "a REDCap export folder holds dictionary.csv and records.csv"
+    text = read_text(path, hint, encoding="utf-8-sig")
     return read_dictionary_text(text, path.name)
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from myotrial.errors import ConfigError, Problem
+from myotrial.files import file_problem, read_text
 
 KINDS: tuple[str, ...] = ("fields", "events", "instruments")
 CSV_COLUMNS: tuple[str, ...] = ("kind", "redcap", "myotrial")
@@ -60,38 +61,14 @@ def load_mapping(path: Path) -> RedcapMapping:
     ConfigError
         If the file cannot be read or an entry is malformed.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(
-            [
-                Problem(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    f"cannot be read: {exc.strerror}",
-                    "give the mapping file's path",
-                )
-            ]
-        ) from exc
+    text = read_text(path, "give the mapping file's path", encoding="utf-8-sig", error=ConfigError)
     if path.suffix.lower() == ".csv":
         return _from_csv(text, path.name)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            [
-                Problem(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    f"is not valid TOML: {exc}",
-                    "see the mapping example in docs/exchange.md",
-                )
-            ]
-        ) from exc
+        hint = "see the mapping example in docs/exchange.md"
+        raise ConfigError([file_problem(path.name, f"is not valid TOML: {exc}", hint)]) from exc
     return _from_toml(data, path.name)
 
 
