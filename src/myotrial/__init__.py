@@ -6,8 +6,6 @@ over it.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from myotrial.analysis.api import analyze
 from myotrial.analysis.options import AnalysisOptions
 from myotrial.config import Timepoint, TrialConfig, load_config
@@ -22,6 +20,7 @@ from myotrial.errors import (
 )
 from myotrial.measures import score_doi, score_tis
 from myotrial.trialdata import TABLES, TrialData
+from myotrial.version import __version__
 
 __all__ = [
     "TABLES",

@@ -13,11 +13,12 @@ from typing import Any
 import pandas as pd
 
 from myotrial.analysis import episodes as ep
-from myotrial.analysis.change import baseline_values, change_from_baseline
+from myotrial.analysis.change import change_from_baseline
 from myotrial.analysis.comparison import compare_arms
 from myotrial.analysis.longitudinal import longitudinal
 from myotrial.analysis.lung_skin import lung_skin
 from myotrial.analysis.options import AnalysisOptions, Notes
+from myotrial.analysis.prepared import Prepared, prepare
 from myotrial.analysis.relapse import combine_relapse, relapse_survival
 from myotrial.analysis.response import response_table
 from myotrial.analysis.result import AnalysisResult
@@ -26,7 +27,6 @@ from myotrial.analysis.scoring import episode_outcomes, score_visits
 from myotrial.analysis.steroids import steroids
 from myotrial.analysis.summary import build_summary
 from myotrial.analysis.table1 import table1
-from myotrial.analysis.values import visit_values
 from myotrial.measures.tis import category_thresholds
 from myotrial.trialdata import TrialData
 
@@ -43,41 +43,6 @@ STEPS: tuple[str, ...] = (
     "summary",
 )
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Episodes, visit values and their mapping, shared by every table."""
-
-    episodes: pd.DataFrame
-    measures: list[str]
-    values: pd.DataFrame
-    followup: pd.DataFrame
-    mapped: pd.DataFrame
-    baseline: pd.DataFrame
-
-
-def prepare(trial: TrialData, options: AnalysisOptions, notes: Notes) -> Prepared:
-    """Courses, baselines, the since-entry view, follow-up visits and their time points."""
-    config = trial.config
-    courses = ep.build_courses(trial, config, options, notes)
-    entry = ep.entry_view(courses)
-    views = pd.concat([courses, entry], ignore_index=True)
-    values, measures = visit_values(trial.visits, config)
-    # two passes: a visit belongs to one course and, separately, to the since-entry view
-    by_course = ep.followup_visits(values, courses)
-    since_entry = ep.followup_visits(values, entry)
-    followup = pd.concat([by_course, since_entry], ignore_index=True)
-    mapped = pd.concat(
-        [
-            ep.map_timepoints(by_course, config.timepoints, notes),
-            ep.map_timepoints(since_entry, config.timepoints),
-        ],
-        ignore_index=True,
-    )
-    ep.note_empty_timepoints(mapped[mapped["episode"] > 0], courses, config.timepoints, notes)
-    baseline = baseline_values(values, views)
-    return Prepared(courses, measures, values, followup, mapped, baseline)
 
 
 def analyze(

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from myotrial.analysis.options import AnalysisOptions, Notes
+from myotrial.analysis.prepared import Prepared
 from myotrial.measures.tis import category_thresholds
 from myotrial.trialdata import TrialData
-
-if TYPE_CHECKING:
-    from myotrial.analysis.api import Prepared
+from myotrial.version import __version__
 
 METHODS: tuple[str, ...] = (
     "Episodes: a course is one or more infusions, an infusion within {gap} days of the "
@@ -86,8 +85,6 @@ def build_summary(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything ``summary.json`` holds."""
-    from myotrial import __version__
-
     episodes = tables["episodes"]
     counts = {
         "patients": len(trial.patients),

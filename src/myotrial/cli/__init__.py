@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
-from myotrial import __version__
 from myotrial.cli import analysis, design, exchange, interim, score, server, trial
+from myotrial.version import __version__
 
 #: Spellings that run the same command; left out of ``--help`` so it lists each once.
 ALIASES: dict[str, str] = {"analyse": "analyze", "randomize": "randomise"}

@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
+# console is imported by the commands from here, with the options they share
+from myotrial.cli._console import console as console
+from myotrial.cli._console import err_console
+from myotrial.cli._output import grouped_problem_lines
 from myotrial.domain import POPULATIONS
 from myotrial.errors import (
     InvalidInputError,
@@ -27,8 +30,6 @@ DEFAULT_DB = "sqlite:///myotrial.db"
 # The exit statuses are those of the exception tree (myotrial.errors): 2 invalid input.
 EXIT_INVALID = InvalidInputError.exit_code
 
-console = Console(stderr=False, highlight=False)
-err_console = Console(stderr=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,8 +89,6 @@ def report_errors(function: F) -> F:
 
 def _print_invalid(error: InvalidInputError) -> None:
     """Every problem of ``error``, the same problem on many rows as one line with a count."""
-    from myotrial.cli._output import grouped_problem_lines
-
     # The message's first line is its summary ("688 problems found"); the problems
     # follow, grouped, in place of the message's first fifty.
     text = str(error)

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
-from myotrial.cli._common import console, err_console
+from myotrial.cli._console import console, err_console
 from myotrial.errors import PROBLEM_COLUMNS, Problem
 
 FORMATS: tuple[str, ...] = ("table", "tsv", "csv", "json")

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from myotrial import __version__
 from myotrial.design import analytic, looks
 from myotrial.design.parameters import DEFAULTS, resolve
 from myotrial.design.simulate import (
@@ -30,6 +29,7 @@ from myotrial.design.simulate import (
     run_tasks,
     tasks_for,
 )
+from myotrial.version import __version__
 
 N_MIN, N_MAX = 4, 5000
 ANALYSIS_TEXT = {

@@ -16,13 +16,13 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from myotrial import __version__
 from myotrial.analysis.result import AnalysisResult
 from myotrial.report import figures, narrative, sections
 from myotrial.report.methods import TIS_THRESHOLDS, conventions
 from myotrial.report.swimmer import swimmer
 from myotrial.report.tables import first_course, mean_points
 from myotrial.trialdata import TABLES, TrialData
+from myotrial.version import __version__
 
 Progress = Callable[[str], None]
 

@@ -18,7 +18,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 
-from myotrial import __version__
 from myotrial.errors import InvalidInputError, LoginRequiredError, MyotrialError, Problem
 from myotrial.server import api, pages
 from myotrial.server.answers import REQUEST, error_response, problems_detail
@@ -29,6 +28,7 @@ from myotrial.server.settings import ServerSettings
 from myotrial.services.multisite import SiteServices
 from myotrial.services.passwords import PasswordHasher
 from myotrial.store.sessions import kept_secret
+from myotrial.version import __version__
 
 _log = logging.getLogger("myotrial.server")
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from myotrial.analysis.api import prepare
 from myotrial.analysis.options import AnalysisOptions, Notes
+from myotrial.analysis.prepared import prepare
 from myotrial.analysis.scoring import score_visits
 from myotrial.errors import NotFoundError
 from myotrial.services.access import Caller, require

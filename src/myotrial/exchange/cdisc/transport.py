@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from myotrial import __version__
 from myotrial.errors import ExportError
 from myotrial.exchange.cdisc.common import SAS_EPOCH, Dataset
 from myotrial.extras import import_optional
+from myotrial.version import __version__
 
 XPT_NAME_MAX = 8
 XPT_LABEL_MAX = 40
