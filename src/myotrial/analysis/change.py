@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from myotrial.analysis.options import AnalysisOptions, Notes
-from myotrial.analysis.paired import PAIRED_COLUMNS, paired_summary
+from myotrial.analysis.paired import MIN_PAIRS, PAIRED_COLUMNS, paired_summary
 
 CHANGE_COLUMNS: tuple[str, ...] = ("episode", "measure", "timepoint", "day", *PAIRED_COLUMNS)
 PAIR_KEYS: list[str] = ["patient_id", "episode"]
+TEST_COLUMNS: list[str] = ["change_ci_low", "change_ci_high", "p_ttest", "p_wilcoxon"]
 
 
 def baseline_values(values: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
@@ -92,12 +94,23 @@ def change_from_baseline(
     )
     table["measure"] = table["measure"].astype(str)
     table = table[list(CHANGE_COLUMNS)].reset_index(drop=True)
-    small = table[table["n"] < 2]
+    # The TIS is 0 at baseline by construction and never negative: a test of its change
+    # against 0 answers no question, so only its mean and SD are shown.
+    table.loc[table["measure"] == "tis", TEST_COLUMNS] = np.nan
+    small = table[table["n"] < MIN_PAIRS]
     if notes is not None and not small.empty:
         notes.add(
             "too_few_pairs",
-            f"{len(small)} measure/time-point group(s) have fewer than 2 patients with "
-            "both values: mean shown, no SD, interval or test",
+            f"{len(small)} measure/time-point group(s) have fewer than {MIN_PAIRS} patients "
+            "with both values: mean shown, no interval or test",
             count=len(small),
+        )
+    constant = table[(table["n"] >= MIN_PAIRS) & (table["change_sd"] == 0)]
+    if notes is not None and not constant.empty:
+        notes.add(
+            "constant_change",
+            f"{len(constant)} measure/time-point group(s) have the same change in every "
+            "patient: no interval or t-test (the t statistic is undefined)",
+            count=len(constant),
         )
     return table

@@ -71,9 +71,12 @@ def lung_skin(baseline: pd.DataFrame, followup: pd.DataFrame) -> pd.DataFrame:
         table["fvc_pct_relative_change"],
     )
     table["lung_progression"] = _progression(table, ordered, keys)
+    # docs/measures.md §6: healed = from above 0 to 0, so only a course with ulcers at
+    # baseline can heal; without any the flag is missing, not "not healed"
+    with_ulcers = table["ulcers_baseline"].where(table["ulcers_baseline"] > 0)
     table["ulcers_healed"] = _flag(
         (table["ulcers_baseline"] > 0) & (table["ulcers_last"] == 0),
-        table["ulcers_baseline"] + table["ulcers_last"],
+        with_ulcers + table["ulcers_last"],
     )
     return table.reset_index().reindex(columns=list(LUNG_SKIN_COLUMNS))
 

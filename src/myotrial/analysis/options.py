@@ -31,7 +31,7 @@ class AnalysisOptions:
         first infusion, up to and including the infusion day.
     exact_max_n
         Wilcoxon signed-rank p-values are exact up to this many non-zero differences
-        when there are no ties (convention of R's ``wilcox.test``, capped at 25).
+        when there are no ties (R's ``wilcox.test``: exact below 50).
     confidence
         Level of every confidence interval.
     """
@@ -39,7 +39,7 @@ class AnalysisOptions:
     population: str | None = None
     missing: str = "strict"
     baseline_window_days: int = 30
-    exact_max_n: int = 25
+    exact_max_n: int = 49
     confidence: float = 0.95
 
     def __post_init__(self) -> None:

@@ -8,11 +8,13 @@ point) group in one pass: group sums with ``numpy.bincount`` and ranks with a gr
 
 Conventions (those of R's ``t.test(paired = TRUE)`` and ``wilcox.test(paired = TRUE)``):
 
-- t-test: two-sided, ``n - 1`` degrees of freedom; missing when ``n < 2`` or when every
-  difference is the same (the t statistic is undefined).
+- t-test: two-sided, ``n - 1`` degrees of freedom; no test and no interval below
+  :data:`MIN_PAIRS` pairs or when every difference is the same (R ``t.test`` stops with
+  "data are essentially constant"; an interval like [1.6, 1.6] says nothing).
 - signed-rank: zero differences are dropped; the statistic is V, the sum of the ranks of
-  the positive differences (average ranks for ties); the p-value is exact when at most
-  ``exact_max_n`` non-zero differences remain and there are neither ties nor zeros,
+  the positive differences (average ranks for ties); the p-value is exact when fewer
+  than 50 non-zero differences remain (``exact_max_n`` = 49) and there are neither ties
+  nor zeros, as R ``wilcox.test`` decides,
   otherwise it is the normal approximation with tie and continuity correction.
 - differences are rounded to 9 decimals before signs and ranks are taken, so that
   floating-point noise (0.1 + 0.2) creates no spurious ties or non-ties.
@@ -26,6 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+MIN_PAIRS = 3
+"""Fewest pairs with a paired test or interval: two points give a p-value from nothing."""
 PAIRED_COLUMNS: tuple[str, ...] = (
     "n",
     "baseline_mean",
@@ -43,7 +47,7 @@ PAIRED_COLUMNS: tuple[str, ...] = (
 
 
 def paired_summary(
-    frame: pd.DataFrame, keys: list[str], confidence: float = 0.95, exact_max_n: int = 25
+    frame: pd.DataFrame, keys: list[str], confidence: float = 0.95, exact_max_n: int = 49
 ) -> pd.DataFrame:
     """Paired statistics of ``x1`` against ``x0`` within each group of ``keys``.
 
@@ -82,26 +86,27 @@ def paired_summary(
     )
     _add_t(out, confidence)
     codes = grouped.ngroup().to_numpy()
-    out["p_wilcoxon"] = signed_rank_p(codes, data["d"].to_numpy(float), len(out), exact_max_n)
+    p = signed_rank_p(codes, data["d"].to_numpy(float), len(out), exact_max_n)
+    out["p_wilcoxon"] = np.where(out["n"].to_numpy() >= MIN_PAIRS, p, np.nan)
     return out.reset_index()[[*keys, *PAIRED_COLUMNS]]
 
 
 def _add_t(out: pd.DataFrame, confidence: float) -> None:
     n = out["n"].to_numpy(float)
     se = out["change_sd"].to_numpy(float) / np.sqrt(n)
-    df = np.where(n >= 2, n - 1, np.nan)
+    testable = (n >= MIN_PAIRS) & (se > 0)
+    df = np.where(testable, n - 1, np.nan)
     crit = stats.t.ppf(0.5 + confidence / 2, df)
     out["change_ci_low"] = out["change_mean"] - crit * se
     out["change_ci_high"] = out["change_mean"] + crit * se
     with np.errstate(divide="ignore", invalid="ignore"):
         t_stat = out["change_mean"].to_numpy(float) / se
     p = 2 * stats.t.sf(np.abs(t_stat), df)
-    # R t.test: "data are essentially constant" -> no test when every difference is equal
-    out["p_ttest"] = np.where((se > 0) & np.isfinite(t_stat), p, np.nan)
+    out["p_ttest"] = np.where(testable & np.isfinite(t_stat), p, np.nan)
 
 
 def signed_rank_p(
-    codes: np.ndarray, d: np.ndarray, n_groups: int, exact_max_n: int = 25
+    codes: np.ndarray, d: np.ndarray, n_groups: int, exact_max_n: int = 49
 ) -> np.ndarray:
     """Two-sided Wilcoxon signed-rank p-values of the differences ``d`` per group.
 
@@ -166,7 +171,7 @@ def _signrank_cdf(max_n: int) -> np.ndarray:
     top = max_n * (max_n + 1) // 2
     counts = np.zeros((max_n + 1, top + 1))
     counts[0, 0] = 1.0
-    for size in range(1, max_n + 1):  # a loop over n (at most 25), not over data
+    for size in range(1, max_n + 1):  # a loop over n (below 50), not over data
         counts[size] = counts[size - 1]
         counts[size, size:] += counts[size - 1, : top + 1 - size]
     cdf = np.cumsum(counts, axis=1) / (2.0 ** np.arange(max_n + 1))[:, None]
