@@ -42,6 +42,8 @@ PASSWORD = "correct horse battery"
 class FakeUsers(AbstractUserRepository):
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
+        self.sessions: dict[str, int] = {}  # live sessions per user name
+        self.changes: list[tuple[dict[str, Any], str, str]] = []
 
     def get(self, username: str) -> dict[str, Any] | None:
         row = self.rows.get(username)
@@ -69,6 +71,21 @@ class FakeUsers(AbstractUserRepository):
             {k: v for k, v in row.items() if k != "password_hash"}
             for _, row in sorted(self.rows.items())
         ]
+
+    def find(self, username: str) -> dict[str, Any]:
+        if username not in self.rows:
+            raise NotFoundError(f"user {username!r} does not exist")
+        return dict(self.rows[username])
+
+    def update(self, username: str, values: dict[str, Any]) -> None:
+        self.find(username)
+        self.rows[username].update(values)
+
+    def end_sessions(self, username: str) -> int:
+        return self.sessions.pop(username, 0)
+
+    def record_change(self, change: dict[str, Any], by: str, reason: str) -> None:
+        self.changes.append((change, by, reason))
 
 
 class FakeQueries(AbstractQueryRepository):
@@ -247,6 +264,101 @@ def test_a_disabled_user_can_no_longer_log_in(accounts: Accounts) -> None:
     accounts.disable_user(None, "leaver")
     assert accounts.authenticate("leaver", PASSWORD) is None
     assert [u["active"] for u in accounts.users(None)] == [False]
+
+
+ADMIN = Caller("ada", "admin", None)
+
+
+def test_disabling_ends_sessions_and_enabling_lets_the_user_in_again(
+    accounts: Accounts, uow: FakeUnitOfWork
+) -> None:
+    accounts.add_user(None, "leaver", PASSWORD, "monitor", None)
+    uow.users.sessions["leaver"] = 2
+    assert accounts.disable_user(ADMIN, "leaver") == 2
+    accounts.enable_user(ADMIN, "leaver")
+    assert accounts.authenticate("leaver", PASSWORD) is not None
+    assert uow.users.sessions == {}  # enabling revives no ended session
+    actions = [
+        (c["action"], c.get("old_value"), c.get("new_value")) for c, _, _ in uow.users.changes
+    ]
+    assert actions == [
+        ("add", None, "monitor"),
+        ("disable", "true", "false"),
+        ("enable", "false", "true"),
+    ]
+    assert {by for _, by, _ in uow.users.changes[1:]} == {"ada"}
+
+
+def test_a_new_password_ends_sessions_and_replaces_the_old_one(
+    accounts: Accounts, uow: FakeUnitOfWork
+) -> None:
+    accounts.add_user(None, "pat", PASSWORD, "monitor", None)
+    uow.users.sessions["pat"] = 1
+    assert accounts.set_password(None, "pat", "a new long passphrase", actor="root") == 1
+    assert accounts.authenticate("pat", PASSWORD) is None
+    assert accounts.authenticate("pat", "a new long passphrase") is not None
+    change, by, _ = uow.users.changes[-1]
+    assert change == {
+        "username": "pat",
+        "action": "password",
+        "field": "password",
+        "old_value": None,
+        "new_value": None,
+    }
+    assert by == "root"
+
+
+def test_a_short_new_password_is_refused_and_nothing_changes(
+    accounts: Accounts, uow: FakeUnitOfWork
+) -> None:
+    accounts.add_user(None, "pat", PASSWORD, "monitor", None)
+    before = dict(uow.users.rows["pat"])
+    with pytest.raises(InvalidInputError, match="at least 8"):
+        accounts.set_password(None, "pat", "short")
+    assert uow.users.rows["pat"] == before and len(uow.users.changes) == 1
+
+
+def test_a_new_role_ends_sessions_and_is_audited_old_and_new(
+    accounts: Accounts, uow: FakeUnitOfWork
+) -> None:
+    accounts.add_user(None, "ivo", PASSWORD, "investigator", "3")
+    uow.users.sessions["ivo"] = 3
+    assert accounts.set_role(ADMIN, "ivo", "monitor", "3") == 3
+    assert uow.users.rows["ivo"]["role"] == "monitor" and uow.users.rows["ivo"]["site"] is None
+    changes = [(c["field"], c["old_value"], c["new_value"]) for c, _, _ in uow.users.changes[1:]]
+    assert changes == [("role", "investigator", "monitor"), ("site", "3", None)]
+
+
+@pytest.mark.parametrize(
+    ("role", "site", "column"), [("owner", None, "role"), ("investigator", None, "site")]
+)
+def test_a_role_breaking_the_rules_is_refused(
+    accounts: Accounts, uow: FakeUnitOfWork, role: str, site: str | None, column: str
+) -> None:
+    accounts.add_user(None, "mo", PASSWORD, "monitor", None)
+    with pytest.raises(InvalidInputError) as caught:
+        accounts.set_role(None, "mo", role, site)
+    assert [p.column for p in caught.value.problems] == [column]
+    assert uow.users.rows["mo"]["role"] == "monitor"
+
+
+@pytest.mark.parametrize("change", ["disable", "enable", "password", "role"])
+def test_only_an_admin_changes_accounts(accounts: Accounts, change: str) -> None:
+    accounts.add_user(None, "mo", PASSWORD, "monitor", None)
+    ivo = Caller("ivo", "investigator", "1")
+    calls = {
+        "disable": lambda: accounts.disable_user(ivo, "mo"),
+        "enable": lambda: accounts.enable_user(ivo, "mo"),
+        "password": lambda: accounts.set_password(ivo, "mo", "a new long passphrase"),
+        "role": lambda: accounts.set_role(ivo, "mo", "admin", None),
+    }
+    with pytest.raises(AccessDeniedError):
+        calls[change]()
+
+
+def test_changing_an_unknown_account_is_not_found(accounts: Accounts) -> None:
+    with pytest.raises(NotFoundError, match="'ghost' does not exist"):
+        accounts.set_role(None, "ghost", "monitor", None)
 
 
 # patient records -----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +33,14 @@ EXIT_INVALID = InvalidInputError.exit_code
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def login_name() -> str:
+    """The operating system's login name, as the audit trail's default user."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 @contextmanager

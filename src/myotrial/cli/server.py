@@ -8,7 +8,7 @@ from contextlib import closing
 
 import click
 
-from myotrial.cli._common import console, database_url, db_option, report_errors
+from myotrial.cli._common import console, database_url, db_option, login_name, report_errors
 from myotrial.cli._output import chosen_format, format_option, print_records
 from myotrial.extras import require
 from myotrial.services.access import ROLES
@@ -86,16 +86,23 @@ def user() -> None:
     """Manage the users of the web service."""
 
 
-@user.command("add")
-@click.argument("name")
-@click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--site", default=None, help="The investigator's site.")
-@click.option(
+_PASSWORD_STDIN = click.option(
     "--password-stdin",
     is_flag=True,
     required=True,
     help="Read the password from standard input (never from the command line).",
 )
+
+
+def _sessions_ended(count: int) -> str:
+    return f"; {count} session{'' if count == 1 else 's'} ended"
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--site", default=None, help="The investigator's site.")
+@_PASSWORD_STDIN
 @db_option
 @report_errors
 def user_add(name: str, role: str, site: str | None, password_stdin: bool, db: str | None) -> None:
@@ -105,7 +112,7 @@ def user_add(name: str, role: str, site: str | None, password_stdin: bool, db: s
 
     password = sys.stdin.readline().rstrip("\r\n")
     with closing(SiteServices.open(database_url(db))) as sites:
-        sites.accounts.add_user(None, name, password, role, site)
+        sites.accounts.add_user(None, name, password, role, site, actor=login_name())
     console.print(f"added user {name} ({role}{', site ' + site if site else ''})")
 
 
@@ -114,13 +121,60 @@ def user_add(name: str, role: str, site: str | None, password_stdin: bool, db: s
 @db_option
 @report_errors
 def user_disable(name: str, db: str | None) -> None:
-    """Disable user NAME at once (their tokens stop working)."""
+    """Disable user NAME and end their sessions at once (their tokens stop working)."""
     _require_accounts("user disable")
     from myotrial.services.multisite import SiteServices
 
     with closing(SiteServices.open(database_url(db))) as sites:
-        sites.accounts.disable_user(None, name)
-    console.print(f"disabled user {name}")
+        ended = sites.accounts.disable_user(None, name, actor=login_name())
+    console.print(f"disabled user {name}{_sessions_ended(ended)}", soft_wrap=True)
+
+
+@user.command("enable")
+@click.argument("name")
+@db_option
+@report_errors
+def user_enable(name: str, db: str | None) -> None:
+    """Let the disabled user NAME log in again (old sessions stay ended)."""
+    _require_accounts("user enable")
+    from myotrial.services.multisite import SiteServices
+
+    with closing(SiteServices.open(database_url(db))) as sites:
+        sites.accounts.enable_user(None, name, actor=login_name())
+    console.print(f"enabled user {name}", soft_wrap=True)
+
+
+@user.command("password")
+@click.argument("name")
+@_PASSWORD_STDIN
+@db_option
+@report_errors
+def user_password(name: str, password_stdin: bool, db: str | None) -> None:
+    """Give user NAME a new password, read from standard input; ends their sessions."""
+    _require_accounts("user password")
+    from myotrial.services.multisite import SiteServices
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    with closing(SiteServices.open(database_url(db))) as sites:
+        ended = sites.accounts.set_password(None, name, password, actor=login_name())
+    console.print(f"changed the password of {name}{_sessions_ended(ended)}", soft_wrap=True)
+
+
+@user.command("role")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--site", default=None, help="The site, for an investigator.")
+@db_option
+@report_errors
+def user_role(name: str, role: str, site: str | None, db: str | None) -> None:
+    """Give user NAME a new role (and site for an investigator); ends their sessions."""
+    _require_accounts("user role")
+    from myotrial.services.multisite import SiteServices
+
+    with closing(SiteServices.open(database_url(db))) as sites:
+        ended = sites.accounts.set_role(None, name, role, site, actor=login_name())
+    where = f", site {site}" if role == "investigator" and site else ""
+    console.print(f"{name} is now {role}{where}{_sessions_ended(ended)}", soft_wrap=True)
 
 
 @user.command("list")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from myotrial.cli._common import (
     database_url,
     db_option,
     err_console,
+    login_name,
     output_option,
     problems_csv_option,
     report_errors,
@@ -196,10 +196,7 @@ def _print_problems(error: InvalidInputError) -> None:
 
 def _login() -> str:
     """The operating system's login name, as the audit trail's default user."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    return login_name()
 
 
 # ignore_unknown_options: a negative VALUE such as -5 is a value, not an option

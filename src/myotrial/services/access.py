@@ -146,20 +146,8 @@ def password_problems(password: str, file: str = "user") -> list[Problem]:
     return []
 
 
-def account_problems(username: str, password: str, role: str, site: str | None) -> list[Problem]:
-    """Every problem with a new account (empty when it may be created).
-
-    Parameters
-    ----------
-    username, password, role, site : str
-        The account asked for; ``site`` may be ``None`` except for an investigator.
-
-    Returns
-    -------
-    list of Problem
-        One per broken rule: role not in :data:`ROLES`, investigator without a site,
-        password too short, empty user name. The password itself is never repeated.
-    """
+def role_problems(role: str, site: str | None) -> list[Problem]:
+    """What is wrong with giving an account ``role`` at ``site`` (empty when acceptable)."""
     problems: list[Problem] = []
     if role not in ROLES:
         problems.append(Problem("user", None, "role", role, f"must be one of {', '.join(ROLES)}"))
@@ -174,6 +162,24 @@ def account_problems(username: str, password: str, role: str, site: str | None) 
                 "investigators see only their own site",
             )
         )
+    return problems
+
+
+def account_problems(username: str, password: str, role: str, site: str | None) -> list[Problem]:
+    """Every problem with a new account (empty when it may be created).
+
+    Parameters
+    ----------
+    username, password, role, site : str
+        The account asked for; ``site`` may be ``None`` except for an investigator.
+
+    Returns
+    -------
+    list of Problem
+        One per broken rule: role not in :data:`ROLES`, investigator without a site,
+        password too short, empty user name. The password itself is never repeated.
+    """
+    problems = role_problems(role, site)
     problems.extend(password_problems(password))
     if not username.strip():
         problems.append(Problem("user", None, "username", username, "cannot be empty"))

@@ -13,7 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from myotrial.errors import InvalidInputError, NotFoundError, Problem
-from myotrial.store.tables import data_queries, users
+from myotrial.store.tables import audit_trail, changesets, data_queries, users
+
+ACCOUNT_SOURCE = "myotrial user"
+"""The ``source`` of the changesets that record account changes."""
 
 QUERY_STATUSES: tuple[str, ...] = ("open", "answered", "closed")
 
@@ -59,6 +62,58 @@ def set_active(connection: sa.Connection, username: str, active: bool) -> None:
     )
     if result.rowcount == 0:
         raise NotFoundError(f"user {username!r} does not exist")
+
+
+def any_user(connection: sa.Connection, username: str) -> dict[str, Any]:
+    """The user called ``username``, active or not; an unknown name is an error."""
+    row = connection.execute(sa.select(users).where(users.c.username == username)).mappings()
+    found = row.first()
+    if found is None:
+        raise NotFoundError(f"user {username!r} does not exist")
+    return dict(found)
+
+
+def update_user(connection: sa.Connection, username: str, values: dict[str, Any]) -> None:
+    """Change the named fields of one user; an unknown name is an error."""
+    result = connection.execute(users.update().where(users.c.username == username).values(values))
+    if result.rowcount == 0:
+        raise NotFoundError(f"user {username!r} does not exist")
+
+
+def record_account_change(
+    connection: sa.Connection, change: dict[str, Any], by: str, reason: str
+) -> None:
+    """Append one account change to the audit trail, in a changeset of its own.
+
+    ``change`` holds ``username``, ``action`` and optionally ``field``, ``old_value`` and
+    ``new_value``; a password is never among them (only that it changed).
+    """
+    now = dt.datetime.now(dt.UTC)
+    result = connection.execute(
+        changesets.insert().values(
+            kind="account",
+            user_name=by,
+            changed_at=now,
+            reason=reason,
+            source=ACCOUNT_SOURCE,
+            checksum="",
+        )
+    )
+    connection.execute(
+        audit_trail.insert().values(
+            changeset_id=int(result.inserted_primary_key[0]),  # type: ignore[index]
+            table_name="users",
+            record_key=change["username"],
+            patient_id=None,
+            action=change["action"],
+            field=change.get("field"),
+            old_value=change.get("old_value"),
+            new_value=change.get("new_value"),
+            user_name=by,
+            changed_at=now,
+            reason=reason,
+        )
+    )
 
 
 def list_users(connection: sa.Connection) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from myotrial.config import TrialConfig
-from myotrial.store import accounts, records
+from myotrial.store import accounts, records, sessions
 from myotrial.store.correction import Correction, VisitToCorrect, read_visit, write_correction
 from myotrial.store.reading import audit_frame, read_stored_trial
 from myotrial.store.repository import SqlTrialRepository
@@ -44,6 +44,23 @@ class AbstractUserRepository(abc.ABC):
     @abc.abstractmethod
     def list(self) -> list[dict[str, Any]]:
         """Every user (username, role, site, active, created_at), by name, without hashes."""
+
+    @abc.abstractmethod
+    def find(self, username: str) -> dict[str, Any]:
+        """The user ``username``, active or not; raises NotFoundError for an unknown name."""
+
+    @abc.abstractmethod
+    def update(self, username: str, values: dict[str, Any]) -> None:
+        """Change ``password_hash``, ``role`` or ``site``; NotFoundError for an unknown name."""
+
+    @abc.abstractmethod
+    def end_sessions(self, username: str) -> int:
+        """End every live session of the user; return how many were ended."""
+
+    @abc.abstractmethod
+    def record_change(self, change: dict[str, Any], by: str, reason: str) -> None:
+        """Append an account change (username, action, field, old_value, new_value) to
+        the audit trail, made by ``by``."""
 
 
 class AbstractQueryRepository(abc.ABC):
@@ -136,6 +153,18 @@ class SqlUserRepository(AbstractUserRepository):
 
     def list(self) -> list[dict[str, Any]]:
         return accounts.list_users(self.connection)
+
+    def find(self, username: str) -> dict[str, Any]:
+        return accounts.any_user(self.connection, username)
+
+    def update(self, username: str, values: dict[str, Any]) -> None:
+        accounts.update_user(self.connection, username, values)
+
+    def end_sessions(self, username: str) -> int:
+        return sessions.revoke_sessions_of(self.connection, username)
+
+    def record_change(self, change: dict[str, Any], by: str, reason: str) -> None:
+        accounts.record_account_change(self.connection, change, by, reason)
 
 
 class SqlQueryRepository(AbstractQueryRepository):
