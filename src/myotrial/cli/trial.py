@@ -83,6 +83,7 @@ def validate(path: Path, problems_csv: Path | None, output_format: str | None) -
     terminal the problems are printed one per line, tab-separated, the counts on stderr.
     """
     from myotrial.ingest import inspect_trial
+    from myotrial.services.analysis import analysis_problems
 
     # --csv - is the problems as CSV on standard output, and nothing else there.
     to_stdout = problems_csv is not None and str(problems_csv) == STDOUT
@@ -92,20 +93,21 @@ def validate(path: Path, problems_csv: Path | None, output_format: str | None) -
             check = inspect_trial(path)
     else:
         check = inspect_trial(path)
+    problems = check.problems or analysis_problems(check.trial)
     note(f"{path}: checksum {check.trial.checksum or '-'}", fmt)
     for table, rows in check.rows.items():
         extra = check.trial.extra_columns.get(table, ())
         kept = f"; extra columns kept: {', '.join(extra)}" if extra else ""
         note(f"  {table}: {plural(rows, 'row')}{kept}", fmt)
     if problems_csv is not None and not to_stdout:
-        write_problems_csv(check.problems, problems_csv)
-    if not check.problems:
+        write_problems_csv(problems, problems_csv)
+    if not problems:
         note("no problems found", fmt)
         if fmt != "table":
             print_problems([], fmt)
         return
-    note(f"{plural(len(check.problems), 'problem')} found:", fmt)
-    print_problems(check.problems, fmt)
+    note(f"{plural(len(problems), 'problem')} found:", fmt)
+    print_problems(problems, fmt)
     sys.exit(EXIT_INVALID)
 
 

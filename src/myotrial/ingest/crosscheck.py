@@ -14,6 +14,7 @@ import pandas as pd
 from myotrial.config import TrialConfig
 from myotrial.errors import Problem
 from myotrial.ingest.cells import cell_problems, format_value
+from myotrial.measures.csm import TIS_ENZYMES
 from myotrial.measures.mmt import grade_columns, mmt_total
 from myotrial.trialdata import TrialData
 
@@ -76,6 +77,8 @@ def row_rule_problems(
         problems += cell_problems(frame, bad, column, file, rule, hints)
     if table == "visits":
         problems += mmt_problems(frame, file, config)
+        problems += uln_problems(frame, file, config)
+        problems += mmt_form_problems(frame, file, config)
     if table == "medications" and {"dose", "unit"} <= set(frame.columns):
         bad = frame["dose"].notna() & frame["unit"].isna()
         problems += cell_problems(
@@ -132,6 +135,71 @@ def mmt_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> list[P
         "disagrees with the sum of its grades",
         hint,
     )
+
+
+def mmt_form_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> list[Problem]:
+    """Visits of one patient on different MMT-8 forms (``mmt_max`` 80 and 150).
+
+    docs/measures.md §2: a follow-up's MMT-8 change is taken against its baseline on the
+    same form, so the analysis refuses a pair on two forms. Each visit is held to the
+    form of the patient's first visit.
+    """
+    if "patient_id" not in visits.columns or "visit_date" not in visits.columns:
+        return []
+    scale = mmt_scale(visits, config)
+    order = visits.sort_values(["patient_id", "visit_date"], kind="stable")
+    first = scale.loc[order.index].groupby(order["patient_id"].to_numpy()).transform("first")
+    first = first.reindex(visits.index)
+    differs = visits["patient_id"].notna() & (scale != first)
+    hint = (
+        "the patient's first visit uses mmt_max "
+        + first[differs].map(format_value).astype(str)
+        + "; every visit of a patient uses one MMT-8 form"
+    )
+    return cell_problems(
+        visits, differs, "mmt_max", file, "differs from the patient's MMT-8 form", hint
+    )
+
+
+def uln_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> list[Problem]:
+    """Enzymes that need an upper limit of normal and have none, in the row or ``[uln]``.
+
+    docs/measures.md §2: the TIS scores the most abnormal enzyme relative to its ULN, so
+    when a visit has two or more of ck, aldolase, ldh, ast and alt, each of them needs
+    a ULN; without one the analysis cannot choose and refuses the trial. The problem
+    names the ``<enzyme>_uln`` cell of the visit, with the trial-wide setting as hint.
+    """
+    present = [e for e in TIS_ENZYMES if e in visits.columns]
+    measured = {e: visits[e].notna().to_numpy() for e in present}
+    several = np.sum(list(measured.values()), axis=0) >= 2 if present else np.array([])
+    problems: list[Problem] = []
+    for enzyme in present:
+        if enzyme in config.uln:
+            continue
+        row_uln = f"{enzyme}_uln"
+        given = (
+            visits[row_uln].notna().to_numpy()
+            if row_uln in visits.columns
+            else np.zeros(len(visits), dtype=bool)
+        )
+        problems += cell_problems(
+            visits,
+            measured[enzyme] & several & ~given,
+            row_uln,
+            file,
+            f"no upper limit of normal for {enzyme}",
+            _uln_hint(enzyme, file),
+        )
+    return problems
+
+
+def _uln_hint(enzyme: str, file: str) -> str:
+    where = (
+        f"a row uln.{enzyme} in the workbook's trial sheet"
+        if " sheet " in file
+        else f"{enzyme} = ... under [uln] in trial.toml"
+    )
+    return f"give {enzyme}_uln in the row, or the laboratory's limit once: {where}"
 
 
 def cross_table_problems(trial: TrialData, files: Mapping[str, str]) -> list[Problem]:

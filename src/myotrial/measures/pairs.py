@@ -174,7 +174,8 @@ def _enzyme(
             f"{name}_uln",
             needs,
             f"no upper limit of normal for {name}",
-            f"give {name}_uln in the row or uln={{'{name}': ...}} (trial.toml [uln])",
+            f"give {name}_uln in the row, or one limit for every row: --uln {name}=VALUE "
+            f"(myotrial score) or {name} = VALUE under [uln] (trial.toml)",
             options.source,
             problems,
         )

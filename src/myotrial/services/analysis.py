@@ -8,6 +8,7 @@ from pathlib import Path
 from myotrial.analysis.api import analyze
 from myotrial.analysis.options import AnalysisOptions
 from myotrial.analysis.result import AnalysisResult
+from myotrial.errors import InvalidInputError, Problem
 from myotrial.services.loading import load_trial
 from myotrial.trialdata import TrialData
 
@@ -41,6 +42,21 @@ def run_analysis(
         progress("writing tables")
     result.write(out_dir)
     return result
+
+
+def analysis_problems(trial: TrialData) -> list[Problem]:
+    """What the analysis would refuse in a trial that keeps every rule of the format.
+
+    ``myotrial validate`` promises that ``myotrial analyze`` accepts a trial it passes,
+    so it runs the analysis with the default options, writes nothing, and returns the
+    problems the analysis would stop on (arms without randomisation dates, pairs it
+    cannot score); an empty list when the analysis goes through.
+    """
+    try:
+        analyze(trial)
+    except InvalidInputError as exc:
+        return list(exc.problems)
+    return []
 
 
 def analyse_to_folder(
