@@ -31,7 +31,7 @@ def test_report_pdf_without_engine_writes_nothing(
 ) -> None:
     monkeypatch.setattr("myotrial.report.pdf._weasyprint_available", lambda: False)
     monkeypatch.setattr("myotrial.report.pdf.chromium_executable", lambda: None)
-    out = tmp_path / "out" / "report.html"
+    out = tmp_path / "report.html"
     result = CliRunner().invoke(main, ["report", str(tmp_path), "-o", str(out), "--pdf"])
     assert result.exit_code == 1
     assert result.output == (
