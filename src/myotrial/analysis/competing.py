@@ -86,7 +86,9 @@ def hazard_ratio(
     Returns
     -------
     Estimate
-        NaN when either arm has no patient or there is no relapse at all.
+        NaN when either arm has no patient or there is no relapse at all; when one arm
+        has no relapse the hazard ratio is not estimable (0 or infinite, the Cox
+        likelihood has no maximum): estimate and interval NaN, the log-rank p kept.
     """
     from lifelines import CoxPHFitter
     from lifelines.statistics import logrank_test
@@ -97,13 +99,15 @@ def hazard_ratio(
     if n1 == 0 or n0 == 0 or not event.any():
         return Estimate(*(float("nan"),) * 4, n1, n0)
     frame = pd.DataFrame({"time": time, "event": event, "arm": treated.astype(float)})
+    test = logrank_test(
+        frame["time"][treated], frame["time"][~treated], event[treated], event[~treated]
+    )
+    if not event[treated].any() or not event[~treated].any():
+        return Estimate(float("nan"), float("nan"), float("nan"), float(test.p_value), n1, n0)
     cox = CoxPHFitter(alpha=1 - confidence).fit(frame, "time", "event", formula="arm")
     log_hr = float(cox.params_["arm"])
     se = float(cox.standard_errors_["arm"])
     z = stats.norm.ppf(0.5 + confidence / 2)
-    test = logrank_test(
-        frame["time"][treated], frame["time"][~treated], event[treated], event[~treated]
-    )
     return Estimate(
         float(np.exp(log_hr)),
         float(np.exp(log_hr - z * se)),

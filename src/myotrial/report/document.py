@@ -16,9 +16,11 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from myotrial.analysis.methods import conventions, from_records
+from myotrial.analysis.options import AnalysisOptions
 from myotrial.analysis.result import AnalysisResult
+from myotrial.measures.tis import category_thresholds
 from myotrial.report import figures, narrative, sections
-from myotrial.report.methods import TIS_THRESHOLDS, conventions
 from myotrial.report.swimmer import swimmer
 from myotrial.report.tables import first_course, mean_points
 from myotrial.trialdata import TABLES, TrialData
@@ -114,7 +116,8 @@ def _context(
     pilot: pd.DataFrame | None,
     step: Progress,
 ) -> dict[str, Any]:
-    thresholds = TIS_THRESHOLDS.get(trial.config.population, TIS_THRESHOLDS["adult"])
+    options = reported_options(result)
+    thresholds = category_thresholds(options.population or trial.config.population)
     step("drawing figures")
     context: dict[str, Any] = {
         "title": trial.config.name,
@@ -123,17 +126,28 @@ def _context(
         "summary": {
             "exposure": narrative.exposure_sentence(trial, result),
             "results": narrative.key_results(result, thresholds["minimal"]),
+            "primary": narrative.primary_sentence(result),
         },
         "figures": _figures(trial, result, thresholds),
     }
     step("building tables")
     context.update(sections.all_sections(trial, result, pilot))
     context["design_html"] = sections.design_html(design)
-    context["conventions"] = conventions(trial.config)
-    methods = str(result.summary.get("methods", "")).strip()
-    context["analysis_methods"] = [p.strip() for p in methods.split("\n\n") if p.strip()]
+    # the methods the analysis wrote; rebuilt from its options only for an older result
+    context["conventions"] = from_records(result.summary.get("conventions")) or conventions(
+        trial.config, options
+    )
     context["provenance"] = _provenance(trial, result)
     return context
+
+
+def reported_options(result: AnalysisResult) -> AnalysisOptions:
+    """The options the analysis reports in ``summary.json`` (defaults for any absent)."""
+    used = result.summary.get("options")
+    if not isinstance(used, Mapping):
+        return AnalysisOptions()
+    names = ("population", "missing", "baseline_window_days", "exact_max_n", "confidence")
+    return AnalysisOptions(**{k: used[k] for k in names if k in used})
 
 
 def _figures(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from myotrial.analysis.headline import HEADLINE_KEYS, headline_counts
 from myotrial.analysis.result import AnalysisResult
 from myotrial.report.formatting import measure_label, num, p_value, timepoint_label
 from myotrial.report.tables import first_course, measure_digits
@@ -81,21 +82,53 @@ def _p_words(p: object) -> str:
     return text if text.startswith("<") else f"= {text}"
 
 
+def headline(result: AnalysisResult) -> dict[str, int]:
+    """The headline counts the analysis wrote (computed from the episodes if absent)."""
+    counts = result.summary.get("headline")
+    if isinstance(counts, dict) and set(HEADLINE_KEYS) <= set(counts):
+        return {k: int(counts[k]) for k in HEADLINE_KEYS}
+    return headline_counts(result.episodes)
+
+
 def _response_sentence(result: AnalysisResult, minimal: float) -> str:
-    episodes = result.episodes
-    first = first_course(episodes)
-    scored = first["best_tis"].dropna()
-    if scored.empty:
+    counts = headline(result)
+    scored, responders = counts["first_courses_scored"], counts["first_course_responders"]
+    if scored == 0:
         return "No course could be scored for response (no baseline with follow-up)."
-    responders = int((scored >= minimal).sum())
-    relapsed = int(first["relapse_date"].notna().sum())
-    later = episodes[episodes["episode"] > 1]
-    again = int((later["best_tis"] >= minimal).sum())
     text = (
-        f"{responders} of {len(scored)} patients ({100 * responders / len(scored):.0f} %) "
-        f"reached at least a minimal response (TIS ≥ {minimal:g}) in the first course; "
-        f"{relapsed} relapsed"
+        f"{responders} of {scored} patients ({100 * responders / scored:.0f} %) "
+        f"reached at least a minimal response (TIS ≥ {minimal:g}) in the first course "
+        f"(at the best of its visits); {counts['relapsed_after_response']} of them relapsed"
     )
-    if len(later):
-        text += f", and {again} of {len(later)} re-treatment courses led to a response again"
+    if counts["first_courses_not_scored"]:
+        text += (
+            f"; {counts['first_courses_not_scored']} first course(s) had no visit that "
+            "could be scored"
+        )
+    later = counts["retreatment_courses"]
+    if later:
+        text += (
+            f", and {counts['retreatment_responders']} of {later} re-treatment courses led "
+            "to a response again"
+        )
     return text + "."
+
+
+def primary_sentence(result: AnalysisResult) -> str | None:
+    """The primary between-arm result in words, from ``summary.json`` (two arms only)."""
+    arms = result.summary.get("arm_comparison")
+    if not isinstance(arms, dict) or not isinstance(arms.get("primary_result"), dict):
+        return None
+    row = arms["primary_result"]
+    treatment, control = arms["treatment_arm"], arms["control_arm"]
+    level = f"{100 * float(arms.get('confidence', 0.95)):g} %"
+    effect = "hazard ratio" if row["endpoint"] == "relapse" else "difference"
+    scale = 100.0 if row["endpoint"] == "tis_response" else 1.0
+    unit = " percentage points" if scale == 100.0 else ""
+    return (
+        f"Primary result ({row['population']}, {row['timepoint'] or 'whole follow-up'}): "
+        f"{row['estimand']}: {effect} {num(scale * row['estimate'], 2)}{unit} "
+        f"({level} CI {num(scale * row['ci_low'], 2)} to {num(scale * row['ci_high'], 2)}), "
+        f"p {_p_words(row['p_value'])}; {row['n_treatment']} {treatment} and "
+        f"{row['n_control']} {control} patients."
+    )

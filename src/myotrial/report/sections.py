@@ -17,6 +17,7 @@ from myotrial.report.formatting import (
     percent,
     timepoint_label,
 )
+from myotrial.report.narrative import headline
 from myotrial.report.table1 import baseline_table
 from myotrial.report.tables import (
     exposure_tables,
@@ -102,20 +103,21 @@ def relapse_median_text(result: AnalysisResult) -> str:
 
 def relapse_rows(result: AnalysisResult) -> list[tuple[str, str]]:
     """Counts of responders, relapses and re-treatments, and the median relapse-free time."""
-    episodes = result.episodes
-    if episodes.empty:
+    if result.episodes.empty:
         return []
-    first = first_course(episodes)
-    responders = first["response_date"].notna()
-    relapsed = first["relapse_date"].notna()
-    later = episodes[episodes["episode"] > 1]
+    counts = headline(result)
+    responders = counts["first_course_responders"]
     return [
-        ("Responded in the first course", percent(responders.sum(), len(first))),
-        ("Relapsed after responding", percent((relapsed & responders).sum(), responders.sum())),
-        ("Re-treatment courses", str(len(later))),
+        (
+            "Responded in the first course (best of its visits)",
+            percent(responders, counts["first_courses_scored"]),
+        ),
+        ("First courses without a scorable visit", str(counts["first_courses_not_scored"])),
+        ("Relapsed after responding", percent(counts["relapsed_after_response"], responders)),
+        ("Re-treatment courses", str(counts["retreatment_courses"])),
         (
             "Responded again after re-treatment",
-            percent(later["response_date"].notna().sum(), len(later)),
+            percent(counts["retreatment_responders"], counts["retreatment_courses"]),
         ),
         ("Relapse-free time", relapse_median_text(result)),
     ]
