@@ -13,7 +13,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from myotrial.cli._common import console, output_option, report_errors, writing
+from myotrial.cli._common import console, err_console, output_option, report_errors, writing
 from myotrial.domain import POPULATIONS
 from myotrial.errors import ConfigError, Problem
 from myotrial.files import READ_ERRORS, reading
@@ -198,9 +198,20 @@ def score_doi_command(pairs: Path, out: Path, missing: str, **options: Any) -> N
 @report_errors
 def classify_command(patients: Path, out: Path) -> None:
     """EULAR/ACR 2017 and Bohan-Peter classification of every patient in PATIENTS."""
-    from myotrial.measures.classification import classify
+    from myotrial.measures.classification import classify, item_columns
 
-    result = _run(patients, out, lambda frame: classify(frame, source=patients.name))
+    def classified(frame: pd.DataFrame) -> pd.DataFrame:
+        if not item_columns(frame):
+            err_console.print(
+                f"warning: {patients.name} has no classification item column (age_at_onset, "
+                "weakness_upper, heliotrope, ... in docs/measures.md §8): every patient is "
+                "not classifiable",
+                markup=False,
+                soft_wrap=True,
+            )
+        return classify(frame, source=patients.name)
+
+    result = _run(patients, out, classified)
     counts = result["eular_acr_category"].value_counts().to_dict()
     console.print(
         f"{plural(len(result), 'patient')} (EULAR/ACR 2017): "

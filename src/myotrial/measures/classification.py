@@ -61,6 +61,24 @@ SCORE_CUTOFFS: tuple[tuple[float, ...], tuple[float, ...]] = ((5.3, 5.5, 7.5), (
 """Lowest score for possible, probable and definite IIM: without, with biopsy."""
 EULAR_ACR_CATEGORIES: tuple[str, ...] = ("not IIM", "possible", "probable", "definite")
 BOHAN_PETER_CATEGORIES: tuple[str, ...] = ("none", "possible", "probable", "definite")
+NOT_CLASSIFIABLE = "not classifiable"
+"""The category of every patient of a table without any item column of the criteria:
+absent items would otherwise read as "not present" and the patient as not IIM."""
+EULAR_ACR_ITEMS: tuple[str, ...] = ("age_at_onset", *EULAR_ACR_WEIGHTS)
+BOHAN_PETER_ITEMS: tuple[str, ...] = (
+    "proximal_weakness",
+    "weakness_upper",
+    "weakness_lower",
+    "biopsy_evidence",
+    *BIOPSY_ITEMS,
+    "enzymes_raised",
+    "emg_myopathic",
+    "dm_rash",
+    "heliotrope",
+    "gottron_papules",
+    "gottron_sign",
+)
+"""Columns either criterion set reads for its items (including the derived defaults)."""
 EULAR_ACR_COLUMNS: tuple[str, ...] = (
     "eular_acr_biopsy",
     "eular_acr_score",
@@ -109,6 +127,21 @@ def _age_points(
     return young + old
 
 
+def item_columns(patients: pd.DataFrame, items: tuple[str, ...] | None = None) -> list[str]:
+    """The item columns of ``items`` (default: of both criteria) that ``patients`` has."""
+    wanted = items if items is not None else (*EULAR_ACR_ITEMS, *BOHAN_PETER_ITEMS)
+    return [name for name in dict.fromkeys(wanted) if name in patients.columns]
+
+
+def _not_classifiable(
+    patients: pd.DataFrame, columns: tuple[str, ...], category: str
+) -> pd.DataFrame:
+    # No item column at all: nothing was recorded, which is not the same as "absent".
+    frame = pd.DataFrame(np.nan, index=patients.index, columns=list(columns), dtype=object)
+    frame[category] = NOT_CLASSIFIABLE
+    return frame
+
+
 def classify_eular_acr(patients: pd.DataFrame, source: str = "patients") -> pd.DataFrame:
     """EULAR/ACR 2017 classification score, probability and category per patient.
 
@@ -129,13 +162,17 @@ def classify_eular_acr(patients: pd.DataFrame, source: str = "patients") -> pd.D
     -------
     DataFrame
         On the index of ``patients``: ``eular_acr_biopsy`` (bool), ``eular_acr_score``,
-        ``eular_acr_probability`` and ``eular_acr_category``.
+        ``eular_acr_probability`` and ``eular_acr_category``. When ``patients`` has no
+        item column at all (:data:`EULAR_ACR_ITEMS`), the category is "not
+        classifiable" and the other columns are empty.
 
     Raises
     ------
     InvalidInputError
         If an item is not a boolean or the age at onset is not a number in 0-120.
     """
+    if not item_columns(patients, EULAR_ACR_ITEMS):
+        return _not_classifiable(patients, EULAR_ACR_COLUMNS, "eular_acr_category")
     problems: list[Problem] = []
     items = _items(patients, tuple(EULAR_ACR_WEIGHTS), source, problems)
     biopsy = _biopsy_done(patients, items, source, problems)
@@ -181,13 +218,16 @@ def classify_bohan_peter(patients: pd.DataFrame, source: str = "patients") -> pd
     -------
     DataFrame
         ``bohan_peter_type`` ("PM" or "DM") and ``bohan_peter`` (none, possible,
-        probable, definite), on the index of ``patients``.
+        probable, definite), on the index of ``patients``; "not classifiable" (and no
+        type) when ``patients`` has no item column at all (:data:`BOHAN_PETER_ITEMS`).
 
     Raises
     ------
     InvalidInputError
         If an item is not a boolean.
     """
+    if not item_columns(patients, BOHAN_PETER_ITEMS):
+        return _not_classifiable(patients, BOHAN_PETER_COLUMNS, "bohan_peter")
     problems: list[Problem] = []
     derived = {
         "proximal_weakness": ("weakness_upper", "weakness_lower"),
