@@ -105,3 +105,70 @@ def test_design_from_pilot_reads_the_stored_trial(db_url: str) -> None:
     expected = fit_pilot(make_pilot(seed=2011), n_boot=10, rng=0).values["mean_treatment"]
     assert design["parameters"]["mean_treatment"]["value"] == pytest.approx(expected)
     assert "bootstrap" in design["assurance"]["source"]
+
+
+def _change_by_hand(trial: TrialData, arm: str) -> float:
+    """Mean week-24 MMT-8 change of one arm's patients, computed here with pandas.
+
+    Day 0: first infusion, else first visit; baseline the last visit in days −30..0;
+    week 24 the visit nearest day 168 within days 112-224.
+    """
+    ids = trial.patients.loc[trial.patients["arm"] == arm, "patient_id"]
+    visits = trial.visits[trial.visits["patient_id"].isin(ids)]
+    first = visits.groupby("patient_id")["visit_date"].min()
+    infusion = trial.infusions.groupby("patient_id")["infusion_date"].min()
+    zero = infusion.reindex(first.index).fillna(first)
+    frame = visits.assign(day=(visits["visit_date"] - visits["patient_id"].map(zero)).dt.days)
+    frame = frame.sort_values("visit_date")
+    # the chosen visit's value, even when missing (groupby.last would skip to another)
+    base = frame[frame["day"].between(-30, 0)].groupby("patient_id").tail(1)
+    base = base.set_index("patient_id")["mmt8"]
+    late = frame[frame["day"].between(112, 224)].assign(gap=(frame["day"] - 168).abs())
+    week24 = late.sort_values(["gap", "day"]).groupby("patient_id").head(1)
+    week24 = week24.set_index("patient_id")["mmt8"]
+    both = pd.concat([base.rename("b"), week24.rename("w")], axis=1).dropna()
+    return float((both["w"] - both["b"]).mean())
+
+
+def test_two_arm_trial_fits_each_arm_from_its_own_patients() -> None:
+    from myotrial.design.pilot import fit_trial
+    from myotrial.synthetic import make_registry
+
+    trial = make_registry(300, seed=5)
+    lines: list[str] = []
+    values, sources, draws = fit_trial(trial, 100, 1, lines.append)
+    assert values["mean_treatment"] == pytest.approx(_change_by_hand(trial, "MSCT"), abs=1e-9)
+    assert values["mean_control"] == pytest.approx(_change_by_hand(trial, "control"), abs=1e-9)
+    assert sources["mean_control"].startswith("control arm")
+    assert sources["p_treatment"].startswith("MSCT arm")
+    assert draws["p_control"].shape == (100,)
+    assert len(lines) == 3 and all("patients" in line for line in lines)
+
+
+def test_one_step_bootstrap_agrees_with_refitting_each_resample() -> None:
+    from myotrial.design import pilot
+    from myotrial.synthetic import make_registry
+
+    trial = pilot.arm_trial(make_registry(400, seed=2), "MSCT")
+    visits, baseline, _ = pilot.pilot_visits(trial)
+    n = len(baseline)
+    counts = np.random.default_rng(3).multinomial(n, np.full(n, 1 / n), size=200)
+    weights = np.vstack([np.ones(n), counts]).astype(float)
+    position, ck0, weeks, ck = pilot._ck_rows(visits, baseline, pd.Index(baseline["patient_id"]))
+    full = pilot.fit_ck_curve(weights[:, position], ck0, weeks, ck)
+    step = pilot.one_step_ck_curve(weights, position, ck0, weeks, ck)
+    for a, b in zip(full, step, strict=True):
+        assert a[0] == pytest.approx(b[0], rel=1e-6)  # the point estimate is the same fit
+        assert np.corrcoef(a[1:], b[1:])[0, 1] > 0.98
+        assert np.std(b[1:]) == pytest.approx(np.std(a[1:]), rel=0.1)
+
+
+def test_from_pilot_says_what_it_is_doing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from myotrial.synthetic import make_registry
+
+    monkeypatch.setattr(design_service, "load_trial", lambda path, url: make_registry(120, seed=4))
+    args = ["design", "--endpoint", "response", "--from-pilot", "--bootstrap", "50"]
+    args += ["--sims", "200", "--no-curve", "--n-per-arm", "10"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "--from-pilot: fitting the MSCT parameters" in result.output

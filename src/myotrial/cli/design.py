@@ -191,6 +191,8 @@ def design_command(**options: Any) -> None:
     from myotrial.services.design import run_design_service
 
     options["db"] = database_url(options["db"])
+    if not options["as_json"]:
+        options["pilot_progress"] = lambda line: err_console.print(f"--from-pilot: {line}")
     with ExitStack() as outputs:
         # Both files are checked before the simulation, which may take minutes.
         for name in ("output", "html"):

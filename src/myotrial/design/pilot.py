@@ -17,14 +17,16 @@ all draws together by damped Gauss-Newton; no loop per draw or per patient.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from myotrial.design.simulate import EFFECT_PARAMETER, PRIOR_BOUNDS, Prior
+from myotrial.domain.arms import CONTROL_ARM, TREATED_ARM
 from myotrial.errors import AnalysisError
-from myotrial.trialdata import TrialData
+from myotrial.trialdata import TABLES, TrialData
 
 WEEK24_DAY, WINDOW = 168, (112, 224)
 CK_DAYS = 210
@@ -167,6 +169,47 @@ def fit_ck_curve(
     return np.exp(theta[:, 0]), np.exp(theta[:, 1])
 
 
+FULL_REFIT_CELLS = 2_000_000
+"""Above this many (resample × CK value) cells, the bootstrap takes one Gauss-Newton step
+from the full-data fit instead of refitting every resample (same answer to first
+order, Davison AC, Hinkley DV. *Bootstrap Methods and their Application*, 1997, §3.9;
+a refit of 2,000 resamples of a 10,000-patient registry would take hours)."""
+
+
+def one_step_ck_curve(
+    weights: np.ndarray,
+    position: np.ndarray,
+    ck0: np.ndarray,
+    weeks: np.ndarray,
+    ck: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """CK curve of every resample by one Gauss-Newton step from the full-data fit.
+
+    Row 0 of ``weights`` (all ones) is fitted to convergence; each resample then
+    solves ``(JᵀW J) δ = JᵀW r`` with the Jacobian and residuals at that fit, summed
+    per patient first, so the work is one matrix product over patients.
+
+    Returns
+    -------
+    (plateau, rate)
+    """
+    plateau, rate = fit_ck_curve(weights[:1, position], ck0, weeks, ck)
+    theta = np.log([plateau[0], rate[0]])[None, :]
+    resid, jac = _ck_residuals(theta, ck0, weeks, ck)
+    j, r = jac[0], resid[0]
+    terms = np.column_stack(
+        [j[:, 0] * j[:, 0], j[:, 0] * j[:, 1], j[:, 1] * j[:, 1], j[:, 0] * r, j[:, 1] * r]
+    )
+    per_patient = np.zeros((weights.shape[1], terms.shape[1]))
+    np.add.at(per_patient, position, terms)
+    a, b, c, g0, g1 = (weights @ per_patient).T
+    det = a * c - b * b
+    step = np.stack([(c * g0 - b * g1) / det, (a * g1 - b * g0) / det], axis=1)
+    new = theta - step
+    new[0] = theta[0]
+    return np.exp(new[:, 0]), np.exp(new[:, 1])
+
+
 def _ck_residuals(
     theta: np.ndarray, ck0: np.ndarray, weeks: np.ndarray, ck: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -205,7 +248,8 @@ def fit_pilot(
     ----------
     trial
         The pilot (every patient is taken as MSCT-treated; control parameters stay as
-        assumed).
+        assumed). For a two-arm trial use :func:`fit_trial`, which fits each arm to
+        its own patients.
     n_boot
         Bootstrap resamples of the patients.
     rng
@@ -254,7 +298,10 @@ def _ck_stats(
     position, row_ck0, weeks, ck = _ck_rows(visits, baseline, index)
     if len(ck) < 3:
         return {}
-    plateau, rate = fit_ck_curve(weights[:, position], row_ck0, weeks, ck)
+    if weights.shape[0] * len(ck) <= FULL_REFIT_CELLS:
+        plateau, rate = fit_ck_curve(weights[:, position], row_ck0, weeks, ck)
+    else:
+        plateau, rate = one_step_ck_curve(weights, position, row_ck0, weeks, ck)
     return {
         "ck0_mean": _weighted_mean(weights, ck0),
         "ck0_sd": _weighted_sd(weights, ck0),
@@ -263,10 +310,74 @@ def _ck_stats(
     }
 
 
+ARM_PARAMETERS = {
+    "p_treatment": "p_control",
+    "mean_treatment": "mean_control",
+    "ck_plateau_treatment": "ck_plateau_control",
+    "ck_rate_treatment": "ck_rate_control",
+}
+"""Arm-specific parameters: fitted to the MSCT arm under the first name, to the control
+arm under the second."""
+
+
+def arm_trial(trial: TrialData, arm: str) -> TrialData:
+    """The patients of one arm with their rows in every table."""
+    ids = set(trial.patients.loc[trial.patients["arm"].astype(str) == arm, "patient_id"])
+    tables = {name: trial.table(name) for name in TABLES}
+    return trial.with_tables(
+        **{name: frame[frame["patient_id"].isin(ids)] for name, frame in tables.items()}
+    )
+
+
+def fit_trial(
+    trial: TrialData,
+    n_boot: int,
+    seed: int,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[dict[str, float], dict[str, str], dict[str, np.ndarray]]:
+    """Values, sources and bootstrap draws fitted to a one- or two-arm trial.
+
+    In a two-arm trial each arm is fitted to its own patients (the MSCT parameters to
+    the MSCT arm, the standard-care ones to the control arm) and the parameters the
+    arms share (baseline MMT-8 and CK, their spread, the baseline/week-24 correlation)
+    to all patients. A one-arm pilot gives the MSCT parameters only.
+    """
+    say = progress or (lambda _: None)
+    arms = set(trial.patients["arm"].dropna().astype(str)) if "arm" in trial.patients else set()
+    if CONTROL_ARM not in arms or TREATED_ARM not in arms:
+        say(f"fitting the model to {len(trial.patients)} patients ({n_boot} bootstrap resamples)")
+        fit = fit_pilot(trial, n_boot, seed)
+        return fit.values, {k: fit.source for k in fit.values}, fit.draws
+    values: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    draws: dict[str, np.ndarray] = {}
+    for arm, rename in ((None, None), (TREATED_ARM, False), (CONTROL_ARM, True)):
+        part = trial if arm is None else arm_trial(trial, arm)
+        say(f"fitting the {arm or 'shared'} parameters to {len(part.patients)} patients")
+        fit = fit_pilot(part, n_boot, seed)
+        for name, value in fit.values.items():
+            arm_specific = name in ARM_PARAMETERS
+            if arm_specific == (arm is None):
+                continue  # shared from all patients, arm-specific from the arm's own
+            target = ARM_PARAMETERS[name] if rename else name
+            source = fit.source if arm is None else f"{arm} arm: {fit.source}"
+            values[target], sources[target], draws[target] = value, source, fit.draws[name]
+    return values, sources, draws
+
+
 def pilot_design_inputs(
-    endpoint: str, trial: TrialData, n_boot: int, seed: int
+    endpoint: str,
+    trial: TrialData,
+    n_boot: int,
+    seed: int,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, float], dict[str, str], Prior | None]:
     """Parameter values, their sources and a bootstrap prior from a pilot trial.
+
+    Parameters
+    ----------
+    progress
+        Called with a line saying which fit is running.
 
     Returns
     -------
@@ -279,18 +390,17 @@ def pilot_design_inputs(
     AnalysisError
         If the stored trial cannot support the fit.
     """
-    fit = fit_pilot(trial, n_boot, seed)
-    sources = {name: fit.source for name in fit.values}
+    values, sources, draws = fit_trial(trial, n_boot, seed, progress)
     effect = EFFECT_PARAMETER[endpoint]
     prior = None
-    if effect in fit.draws:
+    if effect in draws:
         low, high = PRIOR_BOUNDS[endpoint]
         prior = Prior(
             "draws",
-            mean=fit.values[effect],
-            sd=float(np.std(fit.draws[effect], ddof=1)),
-            draws=tuple(float(x) for x in fit.draws[effect]),
+            mean=values[effect],
+            sd=float(np.std(draws[effect], ddof=1)),
+            draws=tuple(float(x) for x in draws[effect]),
             bounds=(low, high),
-            source=f"bootstrap draws of {effect}: {fit.source}",
+            source=f"bootstrap draws of {effect}: {sources[effect]}",
         )
-    return fit.values, sources, prior
+    return values, sources, prior

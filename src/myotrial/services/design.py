@@ -187,9 +187,12 @@ def _pilot_inputs(
 ) -> tuple[dict[str, float], dict[str, str], Prior | None]:
     from myotrial.design.pilot import pilot_design_inputs
 
+    say = options.get("pilot_progress")
+    if say is not None:
+        say("reading the trial from the database")
     trial = load_trial(None, str(options.get("db")))
     return pilot_design_inputs(
-        options["endpoint"], trial, options.get("bootstrap", 2000), options["seed"]
+        options["endpoint"], trial, options.get("bootstrap", 2000), options["seed"], say
     )
 
 
