@@ -7,14 +7,16 @@ docs/measures.md §3.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from myotrial.measures import _checks
 from myotrial.measures.csm import CSM
+from myotrial.measures.frames import with_scores
 from myotrial.measures.pairs import CsmPairs, PairOptions, read_pairs
-from myotrial.measures.tis import DECIMALS, MISSING_MODES, append_columns
+from myotrial.measures.tis import DECIMALS, MISSING_MODES
 
 IMPROVED_PERCENT = 20.0
 WORSENED_PERCENT = 25.0
@@ -31,6 +33,20 @@ DOI_COLUMNS: tuple[str, ...] = (
 """Output columns of :func:`score_doi`, in order."""
 
 
+def _change_into(pairs: CsmPairs, key: str, out: np.ndarray) -> None:
+    b, f = pairs.baseline[key], pairs.followup[key]
+    gain = np.subtract(f, b) if key == "mmt8" else np.subtract(b, f)
+    from_zero = b == 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.divide(gain, b, out=out)
+        np.multiply(out, 100.0, out=out)
+        if from_zero.any():
+            # From 0 the change is +inf (better), -inf (worse) or 0 (set below).
+            np.copyto(out, np.sign(gain) * np.inf, where=from_zero)
+    np.round(out, DECIMALS, out=out)
+    np.copyto(out, 0.0, where=gain == 0)
+
+
 def relative_change(pairs: CsmPairs) -> dict[str, np.ndarray]:
     """Relative change from baseline per CSM in %, positive = better, rounded to 6 decimals.
 
@@ -38,14 +54,10 @@ def relative_change(pairs: CsmPairs) -> dict[str, np.ndarray]:
     A baseline of 0 gives +inf (better), -inf (worse) or 0 (unchanged), so that the rules
     of docs/measures.md §3 follow: from 0 a lower-is-better measure can only stay or worsen.
     """
-    change: dict[str, np.ndarray] = {}
-    for key in CSM:
-        b, f = pairs.baseline[key], pairs.followup[key]
-        gain = f - b if key == "mmt8" else b - f
-        with np.errstate(invalid="ignore", divide="ignore"):
-            relative = np.where(b == 0, np.sign(gain) * np.inf, gain / b * 100.0)
-        change[key] = np.where(gain == 0, 0.0, np.round(relative, DECIMALS))
-    return change
+    change = np.empty((len(CSM), len(pairs.mmt_max)))
+    for key, row in zip(CSM, change, strict=True):
+        _change_into(pairs, key, row)
+    return dict(zip(CSM, change, strict=True))
 
 
 def improved_worsened(
@@ -56,6 +68,48 @@ def improved_worsened(
         improved = {k: change[k] >= IMPROVED_PERCENT for k in CSM}
         worsened = {k: change[k] <= -WORSENED_PERCENT for k in CSM}
     return improved, worsened
+
+
+@dataclass(frozen=True)
+class DoiArrays:
+    """The DOI of every pair as arrays (the NumPy core of :func:`score_doi`).
+
+    Attributes
+    ----------
+    flags : ndarray of bool, shape (12, n)
+        Rows ``improved_<csm>`` (6, in :data:`CSM` order) then ``worsened_<csm>`` (6).
+    counts : ndarray of int64, shape (2, n)
+        ``n_improved`` and ``n_worsened``.
+    met : ndarray of bool, shape (n,)
+        The definition of improvement is met (whatever is missing).
+    complete : ndarray of bool, shape (n,)
+        Every CSM is present at both visits.
+    """
+
+    flags: np.ndarray
+    counts: np.ndarray
+    met: np.ndarray
+    complete: np.ndarray
+
+
+def doi_arrays(pairs: CsmPairs) -> DoiArrays:
+    """Apply the IMACS 2004 definition to checked pairs: arrays in, arrays out."""
+    k, n = len(CSM), len(pairs.mmt_max)
+    flags = np.empty((2 * k, n), dtype=bool)
+    counts = np.empty((2, n), dtype=np.int64)
+    change = np.empty(n)
+    complete = np.ones(n, dtype=bool)
+    for i, key in enumerate(CSM):
+        _change_into(pairs, key, change)
+        complete &= ~np.isnan(change)
+        with np.errstate(invalid="ignore"):
+            np.greater_equal(change, IMPROVED_PERCENT, out=flags[i])
+            np.less_equal(change, -WORSENED_PERCENT, out=flags[k + i])
+    np.sum(flags[:k], axis=0, dtype=np.int64, out=counts[0])
+    np.sum(flags[k:], axis=0, dtype=np.int64, out=counts[1])
+    met = (counts[0] >= MIN_IMPROVED) & (counts[1] <= MAX_WORSENED)
+    met &= ~flags[k + CSM.index("mmt8")]
+    return DoiArrays(flags, counts, met, complete)
 
 
 def score_doi(
@@ -98,18 +152,10 @@ def score_doi(
     """
     _checks.check_option("missing", missing, MISSING_MODES)
     options = PairOptions(mmt_max, vas_unit, dict(enzyme_units or {}), dict(uln or {}), source)
-    csm = read_pairs(pairs, options)
-    change = relative_change(csm)
-    improved, worsened = improved_worsened(change)
-    n_improved = np.sum([improved[k] for k in CSM], axis=0).astype(np.int64)
-    n_worsened = np.sum([worsened[k] for k in CSM], axis=0).astype(np.int64)
-    met = (n_improved >= MIN_IMPROVED) & (n_worsened <= MAX_WORSENED) & ~worsened["mmt8"]
-    complete = ~np.logical_or.reduce([np.isnan(change[k]) for k in CSM])
-    doi = pd.array(met, dtype="boolean")
-    if missing == "strict":
-        doi[~complete] = pd.NA
-    columns: dict[str, object] = {f"improved_{k}": improved[k] for k in CSM}
-    columns |= {f"worsened_{k}": worsened[k] for k in CSM}
-    columns |= {"n_improved": n_improved, "n_worsened": n_worsened, "doi": doi}
+    scores = doi_arrays(read_pairs(pairs, options))
+    # strict: the definition is unknown (NA) where a CSM is absent.
+    unknown = ~scores.complete if missing == "strict" else np.zeros_like(scores.met)
+    doi = pd.arrays.BooleanArray(scores.met, unknown)
+    columns = dict(zip(DOI_COLUMNS, [*scores.flags, *scores.counts], strict=False))
     recorded = {"measure": "doi", "missing": missing, **options.as_dict()}
-    return append_columns(pairs, columns, recorded)
+    return with_scores(pairs, {**columns, "doi": doi}, recorded)

@@ -151,7 +151,9 @@ def _enzyme_arrays(
     factor = ENZYME_UNIT_FACTORS[options.enzyme_units.get(name, "U/L")]
     values = [ranges.enzyme(pairs, f"{name}_{visit}", source, problems) for visit in "01"]
     uln = ranges.uln(pairs, f"{name}_uln", source, problems)
-    uln = np.where(np.isnan(uln), options.uln.get(name, np.nan), uln)
+    no_uln = np.isnan(uln)
+    if no_uln.any():
+        uln = np.where(no_uln, options.uln.get(name, np.nan), uln)
     if factor == 1.0:
         return values[0], values[1], uln
     # U/L = µkat/L × 60; the ULN is declared in the same unit as the values.
@@ -180,9 +182,10 @@ def _enzyme(
             problems,
         )
     enzyme_0, enzyme_1 = np.full(n, np.nan), np.full(n, np.nan)
+    chosen = np.empty(n, dtype=bool)
     for j in range(len(names)):
-        chosen = choice == j
-        enzyme_0 = np.where(chosen, base[j], enzyme_0)
-        enzyme_1 = np.where(chosen, follow[j], enzyme_1)
+        np.equal(choice, j, out=chosen)
+        np.copyto(enzyme_0, base[j], where=chosen)
+        np.copyto(enzyme_1, follow[j], where=chosen)
     codes = np.array([*(TIS_ENZYMES.index(name) for name in names), -1])
     return enzyme_0, enzyme_1, codes.take(choice)  # choice -1 takes the last code, -1

@@ -9,14 +9,15 @@ Dis 2017;76:792-801; juvenile thresholds: Rider LG et al. Arthritis Rheumatol
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from myotrial.domain import POPULATIONS
 from myotrial.measures import _checks
-from myotrial.measures.csm import CSM, HAQ_MAX, VAS_MEASURES
+from myotrial.measures.csm import CSM, HAQ_MAX, VAS_MAX_CM
+from myotrial.measures.frames import with_scores
 from myotrial.measures.pairs import CsmPairs, PairOptions, read_pairs
 
 BAND_EDGES: tuple[float, ...] = (5.0, 15.0, 25.0, 40.0)
@@ -55,21 +56,84 @@ TIS_COLUMNS: tuple[str, ...] = (
 """Output columns of :func:`score_tis`, in order."""
 
 
+@dataclass(frozen=True)
+class TisArrays:
+    """The TIS of every pair as arrays (the NumPy core of :func:`score_tis`).
+
+    Attributes
+    ----------
+    p, points : dict of str to ndarray of float64
+        Improvement percentage and points per CSM, in :data:`CSM` order.
+    tis : ndarray of float64
+        The Total Improvement Score per pair (NaN where missing).
+    level : ndarray of uint8
+        Index into ``(*CATEGORIES, None)``: 0 none ... 3 major, 4 where the TIS is missing.
+    absent : ndarray of uint8
+        Bit i set where the i-th CSM is absent (0: complete).
+    """
+
+    p: dict[str, np.ndarray]
+    points: dict[str, np.ndarray]
+    tis: np.ndarray
+    level: np.ndarray
+    absent: np.ndarray
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The score columns of :data:`TIS_COLUMNS`, in order."""
+        return {
+            **{f"p_{k}": v for k, v in self.p.items()},
+            **{f"points_{k}": v for k, v in self.points.items()},
+            "tis": self.tis,
+            "category": _CATEGORY_LABELS[self.level],
+            "complete": self.absent == 0,
+            "missing": _MISSING_LABELS[self.absent],
+        }
+
+
+def _improvement(pairs: CsmPairs, key: str) -> np.ndarray:
+    """p of one CSM, docs/measures.md §2 (one fresh array, operations in place)."""
+    b, f = pairs.baseline[key], pairs.followup[key]
+    if key == "mmt8":
+        # MMT: (follow-up - baseline) / mmt_max × 100
+        p = np.subtract(f, b)
+        np.divide(p, pairs.mmt_max, out=p)
+    elif key == "enzyme":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = np.subtract(b, f)
+            np.divide(p, b, out=p)
+    else:
+        # VAS: (baseline - follow-up) / 10 cm; HAQ: / 3
+        p = np.subtract(b, f)
+        np.divide(p, HAQ_MAX if key == "haq" else VAS_MAX_CM, out=p)
+    np.multiply(p, 100.0, out=p)
+    if key == "enzyme":
+        # docs/measures.md §2 convention: an enzyme baseline of 0 gives p = 0.
+        np.copyto(p, 0.0, where=b == 0)
+    return p
+
+
 def improvement_percent(pairs: CsmPairs) -> dict[str, np.ndarray]:
     """Improvement percentage p per CSM (positive = better), docs/measures.md §2.
 
     VAS: (baseline - follow-up) / 10 × 100; HAQ: / 3 × 100; MMT: (follow-up - baseline) /
     mmt_max × 100; enzyme (convention): relative to baseline, a baseline of 0 gives 0.
     """
-    b, f = pairs.baseline, pairs.followup
-    p = {key: (b[key] - f[key]) / 10.0 * 100.0 for key in VAS_MEASURES}
-    p["haq"] = (b["haq"] - f["haq"]) / HAQ_MAX * 100.0
-    p["mmt8"] = (f["mmt8"] - b["mmt8"]) / pairs.mmt_max * 100.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        enzyme = (b["enzyme"] - f["enzyme"]) / b["enzyme"] * 100.0
-    # docs/measures.md §2 convention: an enzyme baseline of 0 gives p = 0.
-    p["enzyme"] = np.where(b["enzyme"] == 0, 0.0, enzyme)
-    return {key: p[key] for key in CSM}
+    return {key: _improvement(pairs, key) for key in CSM}
+
+
+def _points(csm: str, p: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    edges = MMT_BAND_EDGES if csm == "mmt8" else BAND_EDGES
+    rounded = np.round(p, DECIMALS, out=scratch)
+    # The band is the number of edges strictly below p: p equal to an edge stays in the
+    # lower band, as "p <= edge" says. uint8 indexes the 5 points without a cast.
+    band = np.zeros(len(p), dtype=np.uint8)
+    above = np.empty(len(p), dtype=bool)
+    for edge in edges:
+        np.greater(rounded, edge, out=above)
+        band += above
+    points = _POINT_TABLES[csm][band]
+    np.copyto(points, np.nan, where=np.isnan(rounded))
+    return points
 
 
 def tis_points(csm: str, p: np.ndarray) -> np.ndarray:
@@ -79,28 +143,26 @@ def tis_points(csm: str, p: np.ndarray) -> np.ndarray:
     0; 5 < p ≤ 15, 15 < p ≤ 25, 25 < p ≤ 40 and p > 40 score the table's bands 1-4
     (edges 2, 10, 20, 30 for MMT).
     """
-    edges = MMT_BAND_EDGES if csm == "mmt8" else BAND_EDGES
-    rounded = np.round(p, DECIMALS)
-    # The band is the number of edges strictly below p: p equal to an edge stays in the
-    # lower band, as "p <= edge" says (searchsorted side="left" gives the same band).
-    band = np.zeros(len(rounded), dtype=np.int8)
-    for edge in edges:
-        band += rounded > edge
-    points = np.asarray(TIS_POINTS[csm]).take(band)
-    np.copyto(points, np.nan, where=np.isnan(rounded))
-    return points
+    p = np.asarray(p, dtype=np.float64)
+    return _points(csm, p, np.empty(len(p)))
+
+
+def _category_level(tis: np.ndarray, population: str) -> np.ndarray:
+    # The category is the number of thresholds reached (TIS >= threshold).
+    level = np.zeros(len(tis), dtype=np.uint8)
+    reached = np.empty(len(tis), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for threshold in TIS_THRESHOLDS[population]:
+            np.greater_equal(tis, threshold, out=reached)
+            level += reached
+    np.copyto(level, len(CATEGORIES), where=np.isnan(tis))
+    return level
 
 
 def tis_category(tis: np.ndarray, population: str = "adult") -> np.ndarray:
     """Category per TIS: none, minimal, moderate or major (None where TIS is missing)."""
     _checks.check_option("population", population, POPULATIONS)
-    # The category is the number of thresholds reached (TIS >= threshold).
-    level = np.zeros(len(tis), dtype=np.int8)
-    with np.errstate(invalid="ignore"):
-        for threshold in TIS_THRESHOLDS[population]:
-            level += tis >= threshold
-    np.copyto(level, len(CATEGORIES), where=np.isnan(tis))
-    return np.asarray([*CATEGORIES, None], dtype=object).take(level)
+    return _CATEGORY_LABELS[_category_level(np.asarray(tis, dtype=np.float64), population)]
 
 
 def category_thresholds(population: str = "adult") -> dict[str, float]:
@@ -128,35 +190,73 @@ def describe_thresholds() -> str:
 
 def absent_code(absent: Mapping[str, np.ndarray]) -> np.ndarray:
     """Per row, a bit mask of the absent CSM (bit i = the i-th key of ``absent``)."""
-    code = np.zeros(len(next(iter(absent.values()))), dtype=np.int8)
-    for bit, key in enumerate(absent):
-        code |= absent[key].view(np.int8) << bit
+    rows = np.stack([np.asarray(a, dtype=bool) for a in absent.values()])
+    return _pack_bits(rows).view(np.int8)
+
+
+def _pack_bits(rows: np.ndarray) -> np.ndarray:
+    # Bit i of each column is rows[i]: one byte per pair (at most 8 rows). Shifting row
+    # by row reads memory in order; packbits along axis 0 is several times slower.
+    code = np.zeros(rows.shape[1], dtype=np.uint8)
+    shifted = np.empty_like(code)
+    for bit, row in enumerate(rows):
+        np.left_shift(row.view(np.uint8), bit, out=shifted)
+        code |= shifted
     return code
 
 
 def missing_names(absent: Mapping[str, np.ndarray], code: np.ndarray | None = None) -> np.ndarray:
     """Per row, the names of the absent CSM joined by ";" ("" when none is absent)."""
-    keys = list(absent)
     code = absent_code(absent) if code is None else code
+    return _missing_labels(tuple(absent))[code.view(np.uint8)]
+
+
+def _missing_labels(keys: tuple[str, ...]) -> np.ndarray:
     # One label per combination of absent measures: 2**6 strings, looked up by code.
-    table = np.asarray(
-        [";".join(k for bit, k in enumerate(keys) if c >> bit & 1) for c in range(1 << len(keys))],
-        dtype=object,
-    )
-    return table[code]
+    combos = range(1 << len(keys))
+    labels = [";".join(k for bit, k in enumerate(keys) if c >> bit & 1) for c in combos]
+    return np.asarray(labels, dtype=object)
 
 
-def append_columns(
-    pairs: pd.DataFrame, columns: Mapping[str, Any], options: dict[str, object]
-) -> pd.DataFrame:
-    """The input columns (minus any stale output columns) followed by ``columns``."""
-    stale = [c for c in columns if c in pairs.columns]
-    # A shallow copy plus one block per new column: no copy of the (large) input data.
-    result = pairs.drop(columns=stale) if stale else pairs.copy(deep=False)
-    for name, values in columns.items():
-        result[name] = values
-    result.attrs["options"] = options
-    return result
+def tis_arrays(pairs: CsmPairs, population: str = "adult", missing: str = "strict") -> TisArrays:
+    """Score checked pairs: arrays in, arrays out (no pandas).
+
+    Parameters
+    ----------
+    pairs : CsmPairs
+        The six CSM at both visits in canonical units, from
+        :func:`myotrial.measures.pairs.read_pairs`.
+    population : {"adult", "juvenile"}
+        Selects the category thresholds.
+    missing : {"strict", "zero"}
+        As for :func:`score_tis`.
+
+    Returns
+    -------
+    TisArrays
+        p, points and TIS in one float block, the category level and the absent mask.
+    """
+    _checks.check_option("population", population, POPULATIONS)
+    _checks.check_option("missing", missing, MISSING_MODES)
+    p = improvement_percent(pairs)
+    scratch = np.empty(len(pairs.mmt_max))
+    points = {key: _points(key, p[key], scratch) for key in CSM}
+    absent = np.stack([np.isnan(p[key]) for key in CSM])
+    if missing == "zero":
+        # docs/measures.md §2: with missing="zero" an absent measure scores 0.
+        for key, row in zip(CSM, absent, strict=True):
+            np.copyto(points[key], 0.0, where=row)
+    # In strict mode an absent measure's NaN points make the sum NaN: docs/measures.md §2,
+    # strict mode never fills an absent measure (phga and MMT above all).
+    tis = points["phga"] + points["ptga"]
+    for key in CSM[2:]:
+        np.add(tis, points[key], out=tis)
+    return TisArrays(p, points, tis, _category_level(tis, population), _pack_bits(absent))
+
+
+_POINT_TABLES: Mapping[str, np.ndarray] = {k: np.asarray(v) for k, v in TIS_POINTS.items()}
+_CATEGORY_LABELS = np.asarray([*CATEGORIES, None], dtype=object)
+_MISSING_LABELS = _missing_labels(CSM)
 
 
 def score_tis(
@@ -210,27 +310,6 @@ def score_tis(
     _checks.check_option("population", population, POPULATIONS)
     _checks.check_option("missing", missing, MISSING_MODES)
     options = PairOptions(mmt_max, vas_unit, dict(enzyme_units or {}), dict(uln or {}), source)
-    csm = read_pairs(pairs, options)
-    p = improvement_percent(csm)
-    points = {key: tis_points(key, p[key]) for key in CSM}
-    absent = {key: np.isnan(p[key]) for key in CSM}
-    code = absent_code(absent)
-    complete = code == 0
-    if missing == "zero":
-        # docs/measures.md §2: with missing="zero" an absent measure scores 0.
-        for key in CSM:
-            np.copyto(points[key], 0.0, where=absent[key])
-    # In strict mode an absent measure's NaN points make the sum NaN: docs/measures.md §2,
-    # strict mode never fills an absent measure (phga and MMT above all).
-    tis = points["phga"] + points["ptga"] + points["mmt8"] + points["haq"]
-    tis += points["enzyme"] + points["extramuscular"]
-    columns: dict[str, np.ndarray] = {f"p_{k}": p[k] for k in CSM}
-    columns |= {f"points_{k}": points[k] for k in CSM}
-    columns |= {
-        "tis": tis,
-        "category": tis_category(tis, population),
-        "complete": complete,
-        "missing": missing_names(absent, code),
-    }
+    scores = tis_arrays(read_pairs(pairs, options), population, missing)
     recorded = {"measure": "tis", "population": population, "missing": missing, **options.as_dict()}
-    return append_columns(pairs, columns, recorded)
+    return with_scores(pairs, scores.columns(), recorded)
