@@ -44,6 +44,7 @@ def make_small_trial() -> TrialData:
             "enrolment_date": _dates("2010-01-04", "2010-02-01", "2010-02-08"),
             "weight_kg": _numbers(62, 80.25, 55),
             "arm": _text("MSCT", "MSCT", "control"),
+            "randomisation_date": _dates("2010-01-05", "2010-02-02", "2010-02-09"),
             "refractory": _flags(True, True, False),
             "severe_systemic": _flags(False, True, None),
             "ild": _flags(True, False, False),

@@ -374,3 +374,21 @@ def test_two_infusions_on_one_day_need_different_lots(
     tables["infusions"].append(dict(tables["infusions"][0], lot=lot))
     problems = inspect_trial(write_folder(tmp_path / "t", tables)).problems
     assert [(p.row, p.rule.split(" (")[0]) for p in problems] == [(4, r) for r in expected]
+
+
+def test_two_arm_trial_without_randomisation_date_names_the_row(tmp_path: Path) -> None:
+    from myotrial.ingest.crosscheck import randomisation_problems
+
+    patients = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P2", "P3"],
+            "arm": ["MSCT", "control", None],
+            "randomisation_date": pd.to_datetime(["2020-01-02", None, "2020-01-05"]),
+        }
+    )
+    problems = randomisation_problems(patients, "patients.csv")
+    # P2 is the second data row: spreadsheet row 3
+    assert [(p.file, p.row, p.column) for p in problems] == [
+        ("patients.csv", 3, "randomisation_date")
+    ]
+    assert randomisation_problems(patients.assign(arm="MSCT"), "patients.csv") == []

@@ -74,6 +74,11 @@ _PATIENTS = (
     _needed("enrolment_date", _DATE),
     Column("weight_kg", _NUMBER, unit="kg", minimum=20, maximum=300, meaning="body weight in kg"),
     Column("arm", default=TREATED_ARM),
+    Column(
+        "randomisation_date",
+        _DATE,
+        meaning="day 0 of the between-arm analyses; required when the trial has two arms",
+    ),
     Column("refractory", _BOOL),
     Column("severe_systemic", _BOOL),
     Column("ild", _BOOL),

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from myotrial.config import TrialConfig
+from myotrial.domain.arms import TREATED_ARM
 from myotrial.errors import Problem
 from myotrial.ingest.cells import cell_problems, format_value
 from myotrial.measures.csm import TIS_ENZYMES
@@ -220,7 +221,32 @@ def cross_table_problems(trial: TrialData, files: Mapping[str, str]) -> list[Pro
         if enrolment is not None and date_column in frame.columns:
             problems += _enrolment_problems(frame, date_column, enrolment, files[table])
     problems += _reference_problems(trial.medications, known["patient_id"], files["medications"])
+    problems += randomisation_problems(patients, files["patients"])
     return problems
+
+
+def randomisation_problems(patients: pd.DataFrame, file: str) -> list[Problem]:
+    """A trial with more than one arm needs every patient's randomisation date.
+
+    docs/trial-format.md: ``randomisation_date`` is day 0 of the between-arm analyses
+    (intention to treat), so it is required as soon as ``arm`` names two arms.
+    """
+    arm = patients["arm"].fillna(TREATED_ARM) if "arm" in patients else None
+    if arm is None or arm.nunique() < 2:
+        return []
+    dates = patients.get("randomisation_date", pd.Series(pd.NaT, index=patients.index))
+    missing = patients.index[pd.isna(dates)]
+    return [
+        Problem(
+            file,
+            int(position) + 2,
+            "randomisation_date",
+            None,
+            "is required when the trial has more than one arm",
+            "enter the date the patient was randomised (YYYY-MM-DD)",
+        )
+        for position in np.flatnonzero(patients.index.isin(missing))
+    ]
 
 
 def _reference_problems(frame: pd.DataFrame, known: pd.Series, file: str) -> list[Problem]:

@@ -28,6 +28,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "enrolment_date": DATE,
         "weight_kg": NUMBER,
         "arm": TEXT,
+        "randomisation_date": DATE,
         "refractory": FLAG,
         "severe_systemic": FLAG,
         "ild": FLAG,

@@ -281,7 +281,7 @@ def _patients(rng: np.random.Generator, cohort: pd.DataFrame, n_sites: int) -> p
         "anti-Jo-1",
         rng.choice(np.array(["anti-Mi-2", "anti-TIF1-gamma", "anti-SRP", "anti-HMGCR", ""]), n),
     )
-    table = typed_table(
+    return typed_table(
         "patients",
         {
             "patient_id": cohort["patient_id"].to_numpy(),
@@ -294,17 +294,15 @@ def _patients(rng: np.random.Generator, cohort: pd.DataFrame, n_sites: int) -> p
             "enrolment_date": enrolment,
             "weight_kg": np.round(np.clip(rng.normal(65.0, 12.0, n), 40.0, 140.0) * 2) / 2,
             "arm": np.where(cohort["treated"].to_numpy(), "MSCT", "control").astype(object),
+            # randomised on study day 0 of both arms: the first infusion (MSCT) or the
+            # start of standard care alone (control)
+            "randomisation_date": cohort["day0"].to_numpy(),
             "refractory": np.ones(n, dtype=bool),
             "severe_systemic": ild,
             "ild": ild,
             "antibody": blank_to_missing(antibody),
         },
     )
-    # Randomised on study day 0 of both arms: the first infusion (MSCT) or the start of
-    # standard care alone (control). Rows are in patient order, as in the cohort.
-    day0 = cohort["day0"].to_numpy().astype("datetime64[ns]")
-    table.insert(list(table.columns).index("arm") + 1, "randomisation_date", day0)
-    return table
 
 
 def _adverse_events(
