@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from myotrial.server.deps import (
@@ -64,6 +64,14 @@ class QueryIn(BaseModel):
 
 class AnswerIn(BaseModel):
     answer: str = Field(min_length=1)
+
+
+class InterimIn(BaseModel):
+    plan: dict[str, Any] = Field(description="the design JSON of `myotrial design --looks K`")
+    as_of: str | None = Field(default=None, description="data cut, ISO date (default: latest)")
+    earlier: list[float] = Field(
+        default_factory=list, description="information fractions of the looks already held"
+    )
 
 
 class UserIn(BaseModel):
@@ -210,3 +218,19 @@ def pseudonymised(caller: ApiCaller, sites: Sites) -> dict[str, Any]:
     events, events and the trial's ULNs and scales; no site, lot or free text.
     """
     return jsonable(sites.exports.pseudonymised(caller))
+
+
+@router.post("/interim/{kind}", tags=["interim"], response_class=HTMLResponse)
+def interim_report(
+    kind: Annotated[str, Path(pattern="^(open|closed)$")],
+    body: InterimIn,
+    caller: ApiCaller,
+    sites: Sites,
+) -> HTMLResponse:
+    """The data monitoring committee's report of an interim look, as HTML.
+
+    ``open``: pooled across arms (admins, monitors, statisticians); ``closed``: by arm,
+    for the unblinded roles only (admins and statisticians).
+    """
+    page = sites.interim.report(caller, body.plan, kind, body.as_of, body.earlier)
+    return HTMLResponse(page)

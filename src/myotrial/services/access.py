@@ -7,6 +7,9 @@
 | monitor       | all              | no                   | open, close          |        |
 | statistician  | pseudonymised    | no                   | no                   |        |
 
+Results by arm (the closed interim report) are for the unblinded roles only: admin
+and statistician; the open (pooled) report also for monitors.
+
 A patient of another site is reported as not found (404), never as forbidden, so that
 its existence does not leak across sites.
 
@@ -33,6 +36,7 @@ PASSWORD_MIN_LENGTH = 8
 _ALL_SITES = ("admin", "monitor")
 _IDENTIFIED = ("admin", "monitor", "investigator")
 _PSEUDONYMISED = ("admin", "statistician", "monitor")
+_UNBLINDED = ("admin", "statistician")  # the data monitoring committee's closed session
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,11 @@ class Caller:
     def manages_users(self) -> bool:
         """Whether the caller may add, disable and list users."""
         return self.role == "admin"
+
+    @property
+    def reads_unblinded(self) -> bool:
+        """Whether the caller may read results by arm (the closed interim report)."""
+        return self.role in _UNBLINDED
 
     @property
     def reads_pseudonymised(self) -> bool:

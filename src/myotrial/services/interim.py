@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,12 @@ import pandas as pd
 
 from myotrial.design.interim import SequentialPlan, interim_look
 from myotrial.design.pilot import visits_by_day
-from myotrial.design.planned import arm_labels, planned_test
+from myotrial.design.planned import PlannedTest, arm_labels, planned_test
+from myotrial.design.simulate import ENDPOINTS
 from myotrial.domain.arms import CONTROL_ARM
 from myotrial.errors import ConfigError, Problem
+from myotrial.services.access import Caller, require
+from myotrial.services.uow import UseCases
 from myotrial.trialdata import TrialData
 
 DATE_COLUMNS = {
@@ -130,6 +134,93 @@ def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+@dataclass(frozen=True)
+class Look:
+    """One interim look computed on a data cut (nothing written yet)."""
+
+    data: TrialData
+    cut: pd.Timestamp
+    result: dict[str, Any]
+    test: PlannedTest
+    rates: list[float]
+    efficacy: list[float]
+    futility: list[float] | None
+
+
+def compute_look(
+    design: dict[str, Any],
+    plan: SequentialPlan,
+    trial: TrialData,
+    cut: pd.Timestamp,
+    earlier: list[float],
+    prior: tuple[float | None, float | None] = (None, None),
+    control_arm: str = CONTROL_ARM,
+) -> Look:
+    """The planned test, boundaries and decision at the data cut ``cut``.
+
+    Raises
+    ------
+    AnalysisError
+        If the planned test cannot run on these data.
+    """
+    data = data_as_of(trial, cut)
+    test = planned_test(data, design["endpoint"], control_arm)
+    fraction = test.information / maximum_information(design)
+    result, rates, efficacy, futility = interim_look(plan, test.z, fraction, earlier, *prior)
+    return Look(data, cut, result.to_dict(), test, rates, efficacy, futility)
+
+
+def open_page(look: Look, held: int) -> str:
+    """The open-session report of ``look`` (pooled across arms)."""
+    from myotrial.report.interim import render_open
+
+    visits = visits_by_day(look.data)
+    zero = (
+        (visits["visit_date"] - pd.to_timedelta(visits["day"], unit="D"))
+        .groupby(visits["patient_id"])
+        .first()
+    )
+    fraction = look.result["information_fraction"]
+    return render_open(look.data, look.cut, held, fraction, visits, zero)
+
+
+def closed_page(look: Look, looks: list[dict[str, Any]], control_arm: str = CONTROL_ARM) -> str:
+    """The closed-session report of ``look`` (by arm), with the looks held so far."""
+    from myotrial.report.interim import render_closed
+
+    test = look.test
+    summary = {
+        "method": test.method,
+        "estimate": _finite(test.estimate),
+        "se": _finite(test.se),
+        "n_control": test.n_control,
+        "n_treatment": test.n_treatment,
+    }
+    arms = arm_labels(look.data, control_arm)
+    return render_closed(
+        look.data,
+        look.cut,
+        arms,
+        look.result,
+        summary,
+        looks,
+        look.rates,
+        look.efficacy,
+        look.futility,
+    )
+
+
+def _entry(look: Look, number: int) -> dict[str, Any]:
+    return {
+        "look": number,
+        "as_of": f"{look.cut:%Y-%m-%d}",
+        "information_fraction": look.result["information_fraction"],
+        "z": look.result["z"],
+        "decision": look.result["decision"],
+        "recorded_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
 def run_interim(
     plan_path: Path,
     trial: TrialData,
@@ -173,81 +264,90 @@ def run_interim(
     digest = hashlib.sha256(plan_path.read_bytes()).hexdigest()
     record = record or plan_path.with_suffix(".looks.json")
     cut = pd.Timestamp(as_of) if as_of else last_date(trial)
-    data = data_as_of(trial, cut)
-    day = f"{cut:%Y-%m-%d}"
-    earlier = _earlier(read_record(record, digest), day)
-    test = planned_test(data, design["endpoint"], control_arm)
-    fraction = test.information / maximum_information(design)
-    result, rates, efficacy, futility = interim_look(
-        plan, test.z, fraction, [r["information_fraction"] for r in earlier], prior_mean, prior_sd
-    )
-    out = result.to_dict()
-    entry = {"look": len(earlier) + 1, "as_of": day, "information_fraction": fraction, "z": test.z}
-    entry["decision"] = out["decision"]
-    entry["recorded_utc"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    looks = [*earlier, entry]
+    earlier = _earlier(read_record(record, digest), f"{cut:%Y-%m-%d}")
+    fractions = [r["information_fraction"] for r in earlier]
+    look = compute_look(design, plan, trial, cut, fractions, (prior_mean, prior_sd), control_arm)
+    looks = [*earlier, _entry(look, len(earlier) + 1)]
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = _write_reports(
-        data, cut, out, test, looks, rates, efficacy, futility, out_dir, unblinded, control_arm
+    files = [out_dir / "open.html"]
+    files[0].write_text(open_page(look, len(looks)), encoding="utf-8")
+    if unblinded:
+        files.append(out_dir / "closed.html")
+        files[1].write_text(closed_page(look, looks, control_arm), encoding="utf-8")
+    (out_dir / "interim.json").write_text(
+        json.dumps(look.result, indent=2) + "\n", encoding="utf-8"
     )
-    (out_dir / "interim.json").write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     record.write_text(
         json.dumps({"plan": plan_path.name, "plan_sha256": digest, "looks": looks}, indent=2)
         + "\n",
         encoding="utf-8",
     )
-    return {**out, "look": entry["look"], "as_of": day, "files": [str(f) for f in files]}
+    return {
+        **look.result,
+        "look": len(looks),
+        "as_of": looks[-1]["as_of"],
+        "files": [str(f) for f in files],
+    }
 
 
-def _write_reports(
-    data: TrialData,
-    cut: pd.Timestamp,
-    result: dict[str, Any],
-    test: Any,
-    looks: list[dict[str, Any]],
-    rates: list[float],
-    efficacy: list[float],
-    futility: list[float] | None,
-    out_dir: Path,
-    unblinded: bool,
-    control_arm: str,
-) -> list[Path]:
-    from myotrial.report.interim import render_closed, render_open
+class InterimReports(UseCases):
+    """The interim reports of the web service (no record is written: the committee's
+    statistician holds and records the looks with ``myotrial interim``)."""
 
-    visits = visits_by_day(data)
-    zero = (
-        (visits["visit_date"] - pd.to_timedelta(visits["day"], unit="D"))
-        .groupby(visits["patient_id"])
-        .first()
-    )
-    open_page = out_dir / "open.html"
-    open_page.write_text(
-        render_open(data, cut, len(looks), result["information_fraction"], visits, zero),
-        encoding="utf-8",
-    )
-    files = [open_page]
-    if unblinded:
-        summary = {
-            "method": test.method,
-            "estimate": _finite(test.estimate),
-            "se": _finite(test.se),
-            "n_control": test.n_control,
-            "n_treatment": test.n_treatment,
-        }
-        closed = out_dir / "closed.html"
-        closed.write_text(
-            render_closed(
-                data,
-                cut,
-                arm_labels(data, control_arm),
-                result,
-                summary,
-                looks,
-                rates,
-                efficacy,
-                futility,
-            ),
-            encoding="utf-8",
-        )
-        files.append(closed)
-    return files
+    def report(
+        self,
+        caller: Caller,
+        design: dict[str, Any],
+        kind: str,
+        as_of: str | None = None,
+        earlier: list[float] | None = None,
+    ) -> str:
+        """The ``open`` or ``closed`` report of a look at the stored trial, as HTML.
+
+        Raises
+        ------
+        AccessDeniedError
+            If the caller may not read this report: the closed one (results by arm)
+            only for an unblinded role (admin, statistician).
+        ConfigError
+            If ``design`` is not a group-sequential design or ``kind`` is unknown.
+        """
+        if kind not in ("open", "closed"):
+            raise _problem("report", kind, "must be open or closed")
+        if kind == "closed":
+            require(caller.reads_unblinded, "only an unblinded role may read the closed report")
+        else:
+            require(
+                caller.sees_all_sites or caller.reads_unblinded,
+                "this role may not read the open report",
+            )
+        with self.uow() as uow:
+            trial = uow.patients.trial()
+        try:
+            plan = SequentialPlan.from_design(design, "the plan")
+            cut = pd.Timestamp(as_of) if as_of else last_date(trial)
+            maximum_information(design)
+            if design.get("endpoint") not in ENDPOINTS:
+                raise ValueError(f"endpoint {design.get('endpoint')!r} is not one of {ENDPOINTS}")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _problem(
+                "plan",
+                "",
+                f"is not a group-sequential design JSON ({exc})",
+                "send the file of `myotrial design --looks K -o`",
+            ) from exc
+        look = compute_look(design, plan, trial, cut, list(earlier or []))
+        held = len(earlier or []) + 1
+        if kind == "open":
+            return open_page(look, held)
+        looks = [
+            {
+                "look": k + 1,
+                "as_of": "",
+                "information_fraction": t,
+                "z": float("nan"),
+                "decision": "held",
+            }
+            for k, t in enumerate(earlier or [])
+        ]
+        return closed_page(look, [*looks, _entry(look, held)])

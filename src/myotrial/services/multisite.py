@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from myotrial.services.accounts import Accounts
 from myotrial.services.entry import DataEntry
 from myotrial.services.exports import PSEUDONYM_KEY, Exports
+from myotrial.services.interim import InterimReports
 from myotrial.services.passwords import PasswordHasher
 from myotrial.services.patients import PatientRecords
 from myotrial.services.queries import DataQueries
@@ -31,6 +32,7 @@ class SiteServices:
     entry: DataEntry
     queries: DataQueries
     exports: Exports
+    interim: InterimReports
 
     @classmethod
     def over(cls, store: TrialStore, hasher: PasswordHasher | None = None) -> SiteServices:
@@ -43,6 +45,7 @@ class SiteServices:
             DataEntry(uow),
             DataQueries(uow),
             Exports(uow, lambda: kept_secret(store.engine, PSEUDONYM_KEY).encode()),
+            InterimReports(uow),
         )
 
     @classmethod

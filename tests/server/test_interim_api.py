@@ -1,0 +1,88 @@
+"""The interim reports over HTTP: the closed report (results by arm) only for an
+unblinded role, the open report pooled."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from myotrial.cli import main
+from myotrial.server.app import create_app
+from myotrial.server.settings import ServerSettings
+from myotrial.services.multisite import SiteServices
+from myotrial.services.passwords import password_hasher
+from myotrial.store import open_store
+from myotrial.synthetic import make_registry
+from tests.conftest import _reset_postgres
+from tests.server.conftest import PASSWORD, USERS, forget_logins, token
+
+
+def _prepare(db_url: str) -> str:
+    store = open_store(db_url)
+    store.save_trial(make_registry(120, seed=3), user="setup", reason="test set-up")
+    store.close()
+    sites = SiteServices.open(db_url, password_hasher(light=True))
+    for name, (role, site) in USERS.items():
+        sites.accounts.add_user(None, name, PASSWORD, role, site)
+    sites.close()
+    return db_url
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def interim_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return _prepare(f"sqlite:///{tmp_path_factory.mktemp('interim') / 'trial.db'}")
+    url: str = request.getfixturevalue("postgres_url")
+    _reset_postgres(url)
+    return _prepare(url)
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    path = tmp_path_factory.mktemp("plan") / "plan.json"
+    args = ["design", "--endpoint", "mmt8_change", "--n-per-arm", "60", "--looks", "3"]
+    args += ["--sims", "200", "--no-curve", "-o", str(path)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    return json.loads(path.read_text())
+
+
+@pytest.fixture
+def client(interim_url: str) -> Iterator[TestClient]:
+    forget_logins(interim_url)
+    settings = ServerSettings(
+        db_url=interim_url, secret="test-secret-" + "x" * 32, secure_cookies=False
+    )
+    with TestClient(create_app(settings, password_hasher(light=True))) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize(
+    ("user", "status"), [("stat", 200), ("admin", 200), ("monitor", 403), ("inv_a", 403)]
+)
+def test_only_an_unblinded_role_gets_the_closed_report(
+    client: TestClient, plan: dict, user: str, status: int
+) -> None:
+    body = {"plan": plan, "as_of": "2016-06-30"}
+    response = client.post("/api/interim/closed", json=body, headers=token(client, user))
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert "Safety by arm" in response.text and "control" in response.text
+
+
+@pytest.mark.parametrize(("user", "status"), [("monitor", 200), ("stat", 200), ("inv_a", 403)])
+def test_open_report_is_pooled(client: TestClient, plan: dict, user: str, status: int) -> None:
+    body = {"plan": plan, "as_of": "2016-06-30"}
+    response = client.post("/api/interim/open", json=body, headers=token(client, user))
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert "by arm" not in response.text and "control" not in response.text.lower()
+
+
+def test_interim_needs_a_login(client: TestClient, plan: dict) -> None:
+    assert client.post("/api/interim/closed", json={"plan": plan}).status_code == 401
