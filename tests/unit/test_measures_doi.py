@@ -82,8 +82,31 @@ def test_missing_measure_strict_and_zero() -> None:
     row = BASE | SAME | {"phga_1": 4.0, "ptga_1": 4.0, "mmt8_1": 60.0, "haq_1": np.nan}
     strict = myotrial.score_doi(pd.DataFrame([row])).iloc[0]
     zero = myotrial.score_doi(pd.DataFrame([row]), missing="zero").iloc[0]
-    assert strict["doi"] is pd.NA
+    # docs/measures.md §3, three-valued logic: 3 improved, 0 worsened, MMT-8 better; even
+    # a worsened HAQ (1 worsened, MMT not) keeps it met, so the absent HAQ cannot change it
+    assert strict["doi"] is True or bool(strict["doi"])
     assert bool(zero["doi"]) and zero["n_improved"] == 3
+
+
+@pytest.mark.parametrize(
+    ("follow", "expected"),
+    [
+        # 0 of 5 known improved: even an improved HAQ gives 1 < 3 -> not met
+        ({"haq_1": np.nan}, False),
+        # 2 improved (PhGA, PtGA 20 %), HAQ absent: an improved HAQ would make 3 -> unknown
+        ({"phga_1": 4.0, "ptga_1": 4.0, "haq_1": np.nan}, None),
+        # 3 improved but MMT-8 absent: it could be the worsened one -> unknown
+        ({"phga_1": 4.0, "ptga_1": 4.0, "haq_1": 0.5, "mmt8_1": np.nan}, None),
+    ],
+)
+def test_missing_measure_decides_only_when_it_could_change_the_answer(
+    follow: dict[str, float], expected: bool | None
+) -> None:
+    result = doi(**follow)["doi"]
+    if expected is None:
+        assert result is pd.NA
+    else:
+        assert bool(result) is expected
 
 
 @pytest.mark.parametrize("column", ["improved_enzyme", "worsened_enzyme"])

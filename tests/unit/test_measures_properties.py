@@ -8,6 +8,8 @@ values and several enzymes.
 
 from __future__ import annotations
 
+import itertools
+
 import math
 
 import numpy as np
@@ -194,8 +196,19 @@ def reference_changes(row: dict[str, float]) -> dict[str, float | None]:
 
 def reference_doi(row: dict[str, float], mode: str) -> bool | None:
     changes = reference_changes(row)
-    if mode == "strict" and any(v is None for v in changes.values()):
-        return None
+    absent = [k for k, v in changes.items() if v is None]
+    if mode == "zero" or not absent:
+        return _doi_of(changes)
+    # docs/measures.md §3, three-valued logic by enumeration: try every absent measure as
+    # improved (+20 %), worsened (-25 %) or unchanged; decided only if all agree
+    outcomes = {
+        _doi_of(changes | dict(zip(absent, values, strict=True)))
+        for values in itertools.product((20.0, -25.0, 0.0), repeat=len(absent))
+    }
+    return outcomes.pop() if len(outcomes) == 1 else None
+
+
+def _doi_of(changes: dict[str, float | None]) -> bool:
     improved = sum(1 for v in changes.values() if v is not None and v >= 20)
     worsened = [k for k, v in changes.items() if v is not None and v <= -25]
     return improved >= 3 and len(worsened) <= 2 and "mmt8" not in worsened

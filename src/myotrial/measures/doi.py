@@ -84,12 +84,15 @@ class DoiArrays:
         The definition of improvement is met (whatever is missing).
     complete : ndarray of bool, shape (n,)
         Every CSM is present at both visits.
+    absent : ndarray of bool, shape (6, n)
+        Per CSM (in :data:`CSM` order), absent at either visit.
     """
 
     flags: np.ndarray
     counts: np.ndarray
     met: np.ndarray
     complete: np.ndarray
+    absent: np.ndarray
 
 
 def doi_arrays(pairs: CsmPairs) -> DoiArrays:
@@ -98,10 +101,10 @@ def doi_arrays(pairs: CsmPairs) -> DoiArrays:
     flags = np.empty((2 * k, n), dtype=bool)
     counts = np.empty((2, n), dtype=np.int64)
     change = np.empty(n)
-    complete = np.ones(n, dtype=bool)
+    absent = np.empty((k, n), dtype=bool)
     for i, key in enumerate(CSM):
         _change_into(pairs, key, change)
-        complete &= ~np.isnan(change)
+        np.isnan(change, out=absent[i])
         with np.errstate(invalid="ignore"):
             np.greater_equal(change, IMPROVED_PERCENT, out=flags[i])
             np.less_equal(change, -WORSENED_PERCENT, out=flags[k + i])
@@ -109,7 +112,24 @@ def doi_arrays(pairs: CsmPairs) -> DoiArrays:
     np.sum(flags[k:], axis=0, dtype=np.int64, out=counts[1])
     met = (counts[0] >= MIN_IMPROVED) & (counts[1] <= MAX_WORSENED)
     met &= ~flags[k + CSM.index("mmt8")]
-    return DoiArrays(flags, counts, met, complete)
+    return DoiArrays(flags, counts, met, ~absent.any(axis=0), absent)
+
+
+def undecided(scores: DoiArrays) -> np.ndarray:
+    """Pairs whose DOI depends on the absent CSM (docs/measures.md §3, three-valued logic).
+
+    Met whatever the absent measures are (each worsened at worst) is met; failing even
+    with each absent measure improved is not met; only the rest is unknown.
+    """
+    k = len(CSM)
+    absent = scores.absent.sum(axis=0)
+    mmt = CSM.index("mmt8")
+    mmt_worse, mmt_absent = scores.flags[k + mmt], scores.absent[mmt]
+    improved, worsened = scores.counts
+    possible = (improved + absent >= MIN_IMPROVED) & (worsened <= MAX_WORSENED) & ~mmt_worse
+    certain = (improved >= MIN_IMPROVED) & (worsened + absent <= MAX_WORSENED)
+    certain &= ~mmt_worse & ~mmt_absent
+    return possible & ~certain
 
 
 def score_doi(
@@ -153,8 +173,8 @@ def score_doi(
     _checks.check_option("missing", missing, MISSING_MODES)
     options = PairOptions(mmt_max, vas_unit, dict(enzyme_units or {}), dict(uln or {}), source)
     scores = doi_arrays(read_pairs(pairs, options))
-    # strict: the definition is unknown (NA) where a CSM is absent.
-    unknown = ~scores.complete if missing == "strict" else np.zeros_like(scores.met)
+    # strict: unknown (NA) only where the absent CSM could change the answer.
+    unknown = undecided(scores) if missing == "strict" else np.zeros_like(scores.met)
     doi = pd.arrays.BooleanArray(scores.met, unknown)
     columns = dict(zip(DOI_COLUMNS, [*scores.flags, *scores.counts], strict=False))
     recorded = {"measure": "doi", "missing": missing, **options.as_dict()}
