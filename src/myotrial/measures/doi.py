@@ -112,7 +112,8 @@ def doi_arrays(pairs: CsmPairs) -> DoiArrays:
     np.sum(flags[k:], axis=0, dtype=np.int64, out=counts[1])
     met = (counts[0] >= MIN_IMPROVED) & (counts[1] <= MAX_WORSENED)
     met &= ~flags[k + CSM.index("mmt8")]
-    return DoiArrays(flags, counts, met, ~absent.any(axis=0), absent)
+    complete: np.ndarray = ~np.any(absent, axis=0)
+    return DoiArrays(flags, counts, met, complete, absent)
 
 
 def undecided(scores: DoiArrays) -> np.ndarray:
