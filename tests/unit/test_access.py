@@ -12,6 +12,7 @@ from myotrial.services.access import (
     account_problems,
     password_problems,
     require_user_manager,
+    site_of_role,
 )
 
 ADMIN = Caller("ann", "admin", None)
@@ -59,6 +60,14 @@ def test_role_table_decides_queries_users_and_exports(
     assert caller.answers_queries_of("A") is answers_a
     assert caller.manages_users is manages
     assert caller.reads_pseudonymised is pseudonymised
+
+
+@pytest.mark.parametrize(
+    ("role", "kept"),
+    [("investigator", "A"), ("admin", None), ("monitor", None), ("statistician", None)],
+)
+def test_only_an_investigators_account_keeps_a_site(role: str, kept: str | None) -> None:
+    assert site_of_role(role, "A") == kept
 
 
 def test_only_an_investigator_is_limited_to_one_site() -> None:

@@ -65,7 +65,7 @@ class Caller:
     @property
     def site_filter(self) -> str | None:
         """The one site whose patients are listed; ``None`` means every site."""
-        return self.site if self.role == "investigator" else None
+        return site_of_role(self.role, self.site)
 
     def sees_site(self, site: str) -> bool:
         """Whether identified patient data of ``site`` may be shown to this caller."""
@@ -112,6 +112,15 @@ class Caller:
     def reads_pseudonymised(self) -> bool:
         """Whether the caller may read the pseudonymised export."""
         return self.role in _PSEUDONYMISED
+
+
+def site_of_role(role: str, site: str | None) -> str | None:
+    """The site an account of ``role`` is bound to: an investigator's own, else none.
+
+    The other roles see every site (admin, monitor) or no identified data (statistician),
+    so a site given for them means nothing.
+    """
+    return site if role == "investigator" else None
 
 
 def require(allowed: bool, action: str) -> None:

@@ -22,6 +22,7 @@ from myotrial.services.access import (
     password_problems,
     require_user_manager,
     role_problems,
+    site_of_role,
 )
 from myotrial.services.passwords import (
     PasswordHasher,
@@ -168,7 +169,7 @@ class Accounts(UseCases):
         problems = role_problems(role, site)
         if problems:
             raise InvalidInputError(problems)
-        values = {"role": role, "site": site if role == "investigator" else None}
+        values = {"role": role, "site": site_of_role(role, site)}
         return self._change(caller, username, values, actor, "role")
 
     def _change(
