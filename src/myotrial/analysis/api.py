@@ -67,9 +67,48 @@ def analyze(
 
     Returns
     -------
-    AnalysisResult
-        Every table, and ``summary`` with counts, notes on edge cases met, the options
-        and the methods text.
+    result : AnalysisResult
+        Every table as a DataFrame attribute (full precision; ``docs/analysis.md`` gives
+        each column's meaning), and ``summary`` with counts, notes on edge cases met, the
+        options and the methods text:
+
+        * ``episodes``: ``'patient_id'``, ``'episode'``, ``'first_infusion'``,
+          ``'n_infusions'``, ``'cells_per_kg_total'``, ``'baseline_date'``,
+          ``'retreatment'``, ``'response_date'``, ``'best_tis'``, ``'relapse_date'``,
+          ``'end_date'``.
+        * ``baseline`` (Table 1): ``'arm'``, ``'characteristic'``, ``'level'``, ``'n'``,
+          ``'value'``, ``'mean'``, ``'sd'``, ``'median'``, ``'q1'``, ``'q3'``,
+          ``'count'``, ``'percent'``.
+        * ``change_from_baseline``: ``'episode'``, ``'measure'``, ``'timepoint'``,
+          ``'day'``, ``'n'``, ``'baseline_mean'``, ``'baseline_sd'``, ``'mean'``,
+          ``'sd'``, ``'change_mean'``, ``'change_sd'``, ``'change_ci_low'``,
+          ``'change_ci_high'``, ``'p_ttest'``, ``'p_wilcoxon'``,
+          ``'percent_change_median'``.
+        * ``scores`` (one row per follow-up visit): ``'patient_id'``, ``'episode'``,
+          ``'timepoint'``, ``'visit_date'``, ``'day'``, ``'p_<csm>'`` and
+          ``'points_<csm>'`` for each core set measure, ``'tis'``, ``'category'``,
+          ``'doi'``, ``'worse'``, ``'complete'`` (as :func:`myotrial.score_tis`).
+        * ``response``: ``'episode'``, ``'timepoint'``, ``'criterion'``, ``'n'``,
+          ``'responders'``, ``'proportion'``, ``'ci_low'``, ``'ci_high'``.
+        * ``relapse``: ``'time_days'``, ``'at_risk'``, ``'events'``, ``'competing'``,
+          ``'censored'``, ``'survival'``, ``'ci_low'``, ``'ci_high'``, ``'curve'``,
+          ``'arm'``, ``'cumulative_incidence'``.
+        * ``safety``: ``'term'``, ``'grade'``, ``'serious'``, ``'relatedness'``,
+          ``'patients'``, ``'events'``; ``safety_summary``: ``'item'``,
+          ``'patients'``, ``'percent'``.
+        * ``lung_skin``: ``'patient_id'``, ``'episode'``, then ``'<m>_baseline'``,
+          ``'<m>_last'``, ``'<m>_change'``, ``'<m>_relative_change'`` for fvc_pct,
+          dlco_pct, hrct_score, ulcers and cdasi_activity, ``'fvc_improved'``,
+          ``'lung_progression'``, ``'ulcers_healed'``.
+        * ``steroids``: the columns of ``change_from_baseline``, ``'n_tapered'``,
+          ``'share_tapered'``.
+        * ``longitudinal``: ``'measure'``, ``'term'``, ``'timepoint'``, ``'day'``,
+          ``'estimate'``, ``'std_error'``, ``'ci_low'``, ``'ci_high'``, ``'p_value'``,
+          ``'n_patients'``, ``'n_observations'``.
+        * ``arm_comparison`` (two-arm trials; empty otherwise): ``'endpoint'``,
+          ``'timepoint'``, ``'population'``, ``'estimand'``, ``'estimate'``,
+          ``'ci_low'``, ``'ci_high'``, ``'p_value'``, ``'n_treatment'``,
+          ``'n_control'``, ``'method'``.
     """
     options = options or AnalysisOptions()
     notes = Notes()

@@ -265,6 +265,30 @@ def classify_bohan_peter(patients: pd.DataFrame, source: str = "patients") -> pd
 def classify(patients: pd.DataFrame, source: str = "patients") -> pd.DataFrame:
     """``patients`` followed by the EULAR/ACR 2017 and Bohan-Peter columns.
 
+    Parameters
+    ----------
+    patients : pandas.DataFrame
+        One row per patient with the item columns listed in the module documentation
+        (:data:`EULAR_ACR_ITEMS`, :data:`BOHAN_PETER_ITEMS`).
+    source : str
+        File name used in problems.
+
+    Returns
+    -------
+    classified : pandas.DataFrame
+        On the index of ``patients``, its columns followed by:
+
+        * ``'eular_acr_biopsy'``: bool, a muscle biopsy was done (the with-biopsy
+          weights and cut-offs apply).
+        * ``'eular_acr_score'``: float, the EULAR/ACR 2017 score (sum of the weights).
+        * ``'eular_acr_probability'``: float, 1 / (1 + exp(c - score)), the probability
+          of idiopathic inflammatory myopathy.
+        * ``'eular_acr_category'``: str, not IIM, possible, probable or definite
+          ("not classifiable" without any item column).
+        * ``'bohan_peter_type'``: str, PM or DM.
+        * ``'bohan_peter'``: str, none, possible, probable or definite ("not
+          classifiable" without any item column).
+
     Raises
     ------
     InvalidInputError

@@ -159,10 +159,20 @@ def score_doi(
 
     Returns
     -------
-    DataFrame
-        The input columns, then ``improved_<csm>`` and ``worsened_<csm>`` (bool, False
-        where the CSM is absent), ``n_improved``, ``n_worsened`` (int) and ``doi``
-        (nullable boolean). The options are in ``attrs["options"]``.
+    scores : pandas.DataFrame
+        On the index of ``pairs``, the input columns followed by (``<csm>`` is each of
+        phga, ptga, mmt8, haq, enzyme, extramuscular, in that order):
+
+        * ``'improved_<csm>'``: bool, at least 20 % better than baseline (False where
+          the measure is absent).
+        * ``'worsened_<csm>'``: bool, at least 25 % worse (False where absent).
+        * ``'n_improved'``: int, measures improved.
+        * ``'n_worsened'``: int, measures worsened.
+        * ``'doi'``: nullable boolean, the definition is met (at least 3 improved, at
+          most 2 worsened, MMT-8 not worsened); NA when a measure is absent in strict
+          mode.
+
+        The options are in ``attrs["options"]``.
 
     Raises
     ------

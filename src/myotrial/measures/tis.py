@@ -294,11 +294,22 @@ def score_tis(
 
     Returns
     -------
-    DataFrame
-        The input columns, then ``p_<csm>`` (improvement %), ``points_<csm>``, ``tis``,
-        ``category`` (none, minimal, moderate, major; None when the TIS is missing),
-        ``complete`` (bool) and ``missing`` (absent CSM joined by ";"). The options that
-        produced it are in ``attrs["options"]``.
+    scores : pandas.DataFrame
+        On the index of ``pairs``, the input columns followed by (``<csm>`` is each of
+        phga, ptga, mmt8, haq, enzyme, extramuscular, in that order):
+
+        * ``'p_<csm>'``: float, improvement of the measure in % of its scale (positive
+          = better; enzyme relative to baseline); NaN where the measure is absent.
+        * ``'points_<csm>'``: float, the measure's points (ACR/EULAR 2016, Table 2);
+          NaN where absent in strict mode, 0 with ``missing="zero"``.
+        * ``'tis'``: float, the Total Improvement Score 0-100 (sum of the points);
+          NaN when a measure is absent in strict mode.
+        * ``'category'``: str, none, minimal, moderate or major; None when the TIS is
+          missing.
+        * ``'complete'``: bool, every measure present at both visits.
+        * ``'missing'``: str, the absent measures joined by ";" ("" when none).
+
+        The options that produced it are in ``attrs["options"]``.
 
     Raises
     ------
