@@ -34,3 +34,36 @@ def test_analyze_writes_every_table_and_prints_the_folder(
 def test_analyze_rejects_a_bad_option(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["analyze", "--population", "child", "-o", str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_analyze_follows_the_plan_test_and_alpha(tmp_path: Path) -> None:
+    import json
+
+    import pandas as pd
+
+    from myotrial.ingest.writer import write_trial_folder
+    from myotrial.synthetic import make_registry
+
+    folder = tmp_path / "trial"
+    write_trial_folder(make_registry(120, seed=4), folder)
+    plan = tmp_path / "design.json"
+    plan.write_text(
+        json.dumps(
+            {
+                "endpoint": "response",
+                "test": "two-sided Fisher exact test",
+                "alpha": 0.1,
+                "parameters": {"p_control": {"value": 0.44}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["analyze", str(folder), "-o", str(out), "--plan", str(plan)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "arm_comparison.csv")
+    row = table[(table["endpoint"] == "tis_response") & (table["population"] == "itt_nri")]
+    assert "Fisher" in row["method"].iloc[0]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["arm_comparison"]["confidence"] == 0.9
+    assert summary["arm_comparison"]["plan"]["assumed"] == {"p_control": 0.44}

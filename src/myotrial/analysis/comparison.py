@@ -255,6 +255,20 @@ def relapse_row(times: pd.DataFrame, arms: Arms, confidence: float) -> dict[str,
     )
 
 
+def plan_assumptions(plan: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What the plan assumed, to show beside what was observed (``None`` without a plan)."""
+    if not plan:
+        return None
+    parameters = plan.get("parameters")
+    assumed = {
+        str(name): spec.get("value")
+        for name, spec in (parameters.items() if isinstance(parameters, Mapping) else [])
+        if isinstance(spec, Mapping)
+    }
+    keys = ("endpoint", "analysis", "test", "alpha", "n_per_arm", "power")
+    return {**{k: plan.get(k) for k in keys}, "assumed": assumed}
+
+
 def plan_settings(plan: Mapping[str, Any] | None) -> dict[str, Any]:
     """What a design JSON pre-specifies: primary endpoint and population, test, alpha."""
     if not plan:
@@ -346,6 +360,7 @@ def compare_arms(
     table = pd.DataFrame(rows).reindex(columns=list(COMPARISON_COLUMNS))
     incidence = competing.incidence_by_arm(times, [arms.treatment, arms.control])
     summary = _summary(arms, primary.name, settings, confidence, population, table)
+    summary["plan"] = plan_assumptions(plan)
     return table, incidence, summary
 
 

@@ -64,15 +64,29 @@ def report_command(
 @db_option
 @output_option("Folder for the CSV tables and summary.json.", folder=True, dest="out_dir")
 @analysis_options
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A design JSON from `myotrial design -o`: compare the arms as it pre-specifies "
+    "(primary endpoint, test, alpha).",
+)
 @report_errors
 def analyze_command(
-    path: Path | None, db: str | None, out_dir: Path, population: str | None, missing: str
+    path: Path | None,
+    db: str | None,
+    out_dir: Path,
+    population: str | None,
+    missing: str,
+    plan_path: Path | None,
 ) -> None:
     """Analyse a trial folder or workbook (PATH) or the trial in the database."""
     from myotrial.analysis.options import AnalysisOptions
     from myotrial.services.analysis import analyse_to_folder
+    from myotrial.services.report import read_design
 
     options = AnalysisOptions(population=population, missing=missing)
+    plan = read_design(plan_path) if plan_path is not None else None
     with writing(out_dir, folder=True), step_display() as step:
         result = analyse_to_folder(
             path,
@@ -80,6 +94,7 @@ def analyze_command(
             out_dir,
             options,
             progress=step,
+            plan=plan,
         )
     for note in result.summary.get("notes", []):
         err_console.print(f"[yellow]note[/]: {note['message']}", soft_wrap=True)

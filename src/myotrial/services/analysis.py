@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from myotrial.analysis.api import analyze
 from myotrial.analysis.options import AnalysisOptions
@@ -18,6 +19,7 @@ def run_analysis(
     out_dir: Path,
     options: AnalysisOptions | None = None,
     progress: Callable[[str], None] | None = None,
+    plan: Mapping[str, Any] | None = None,
 ) -> AnalysisResult:
     """Analyse ``trial`` and write every table and ``summary.json`` into ``out_dir``.
 
@@ -31,13 +33,16 @@ def run_analysis(
         Analysis options; ``None`` for the documented defaults.
     progress
         Called with the name of each step as it starts (and "writing tables").
+    plan
+        A design JSON (``myotrial design -o``): the between-arm comparison follows its
+        endpoint, test and alpha.
 
     Returns
     -------
     AnalysisResult
         The tables that were written.
     """
-    result = analyze(trial, options, progress)
+    result = analyze(trial, options, progress, plan)
     if progress is not None:
         progress("writing tables")
     result.write(out_dir)
@@ -65,6 +70,7 @@ def analyse_to_folder(
     out_dir: Path,
     options: AnalysisOptions | None = None,
     progress: Callable[[str], None] | None = None,
+    plan: Mapping[str, Any] | None = None,
 ) -> AnalysisResult:
     """Load a trial (:func:`myotrial.services.loading.load_trial`), analyse it, write the tables.
 
@@ -77,4 +83,4 @@ def analyse_to_folder(
     """
     if progress is not None:
         progress("reading the trial")
-    return run_analysis(load_trial(path, db_url), out_dir, options, progress)
+    return run_analysis(load_trial(path, db_url), out_dir, options, progress, plan)
