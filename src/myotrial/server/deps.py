@@ -13,7 +13,12 @@ from myotrial.server.limiter import LoginLimiter, LoginResult, client_address
 from myotrial.server.security import TokenClaims, TokenSigner
 from myotrial.services.access import Caller
 from myotrial.services.multisite import SiteServices
-from myotrial.store.sessions import open_session, revoke_session, session_user
+from myotrial.store.sessions import (
+    forget_expired_sessions,
+    open_session,
+    revoke_session,
+    session_user,
+)
 
 SESSION_COOKIE = "myotrial_session"
 _bearer = HTTPBearer(auto_error=False)
@@ -48,6 +53,7 @@ def start_session(request: Request, user: dict[str, Any]) -> str:
     """Open a session for ``user`` and return its signed token."""
     token_signer = signer(request)
     with _engine(request).begin() as connection:
+        forget_expired_sessions(connection)
         session_id = open_session(connection, user["username"], token_signer.ttl_seconds)
     claims = TokenClaims(user["username"], user["role"], user["site"], session_id)
     return token_signer.issue(claims)
