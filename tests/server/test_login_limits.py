@@ -83,6 +83,50 @@ def test_racing_attempts_are_counted_before_any_password_is_checked(service_url:
     assert outcomes.count(Outcome.LOCKED) >= 7
 
 
+def _race(
+    service_url: str, names: list[str], verify: Any, max_verifications: int = 2
+) -> list[Outcome]:
+    """Every name logs in at once from one address, through one limiter."""
+    forget_logins(service_url)
+    store = open_store(service_url)
+    limiter = LoginLimiter(store.engine, 5, 300, max_verifications)
+    start = threading.Barrier(len(names))
+
+    def attempt(name: str) -> Outcome:
+        start.wait()
+        return limiter.login(name, "192.0.2.10", verify).outcome
+
+    try:
+        with ThreadPoolExecutor(len(names)) as pool:
+            return list(pool.map(attempt, names))
+    finally:
+        store.close()
+
+
+def test_many_people_logging_in_at_once_behind_one_proxy_all_get_in(service_url: str) -> None:
+    def verify(name: str) -> dict[str, str]:
+        time.sleep(0.05)
+        return {"username": name}
+
+    outcomes = _race(service_url, [f"nurse{i}" for i in range(20)], verify)
+    assert outcomes == [Outcome.ACCEPTED] * 20
+
+
+def test_a_simultaneous_spray_overshoots_by_at_most_the_checks_running_at_once(
+    service_url: str,
+) -> None:
+    checked: list[str] = []
+
+    def verify(name: str) -> None:
+        checked.append(name)
+        time.sleep(0.05)
+
+    outcomes = _race(service_url, [f"ghost{i}" for i in range(20)], verify)
+    # 5 names may fail; while the 6th waits its turn, at most one more check is running
+    assert len(checked) <= 5 + 2 - 1
+    assert outcomes.count(Outcome.LOCKED) == 20 - len(checked)
+
+
 def test_a_locked_user_is_refused_from_every_address(proxied: TestClient) -> None:
     for i in range(5):
         assert _login(proxied, "inv_b", WRONG, f"198.51.100.{i}") == 401

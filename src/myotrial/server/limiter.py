@@ -9,10 +9,13 @@ Rules (OWASP Authentication cheat sheet, "account lockout" and "credential stuff
 - nothing else is refused: one user's failures never stop another user's correct login.
 
 Every attempt is recorded in the database *before* its password is checked, so
-simultaneous guesses count each other, whichever worker answers them
+simultaneous guesses for one user name count each other, whichever worker answers them
 (:mod:`myotrial.store.logins`). At most ``max_verifications`` Argon2id checks run at
 once in one process; each holds 64 MiB, so forty logins at once wait their turn instead
-of taking gigabytes.
+of taking gigabytes. The address rule counts settled failures, and is asked once an
+attempt holds its turn to be checked: correct logins of many people behind one proxy
+never lock it, and a sprayer's simultaneous guesses overshoot the limit by at most the
+checks that run at once.
 
 The client address is the connection's peer, unless that peer is one of the trusted
 proxies: then it is the right-most address of ``X-Forwarded-For`` that is not a trusted
@@ -32,9 +35,14 @@ from typing import Any
 import sqlalchemy as sa
 from starlette.requests import Request
 
-from myotrial.store.logins import AttemptCounts, record_attempt, settle_attempt
+from myotrial.store.logins import (
+    AttemptCount,
+    address_failures,
+    record_attempt,
+    settle_attempt,
+)
 
-VERIFY_WAIT_SECONDS = 30.0
+VERIFY_WAIT_SECONDS = 60.0
 """How long a login waits for a free password check before being told to retry (503)."""
 
 
@@ -98,32 +106,36 @@ class LoginLimiter:
         verify : callable
             Checks the password of ``username``; returns the user or ``None``.
         """
-        counts = record_attempt(self.engine, username, address, self.window_seconds)
-        if self._locked(counts):
-            settle_attempt(self.engine, counts.attempt_id, "refused", username)
-            return LoginResult(Outcome.LOCKED, retry_after=self._retry_after(counts))
+        by_user = record_attempt(self.engine, username, address, self.window_seconds)
+        if by_user.count >= self.attempts:
+            return self._refuse(by_user, username)
         if not self._verifications.acquire(timeout=VERIFY_WAIT_SECONDS):
-            settle_attempt(self.engine, counts.attempt_id, "refused", username)
+            settle_attempt(self.engine, by_user.attempt_id, "refused", username)
             return LoginResult(Outcome.BUSY, retry_after=1)
         try:
+            by_address = address_failures(
+                self.engine, by_user, username, address, self.window_seconds
+            )
+            if by_address.count >= self.attempts:
+                return self._refuse(by_address, username)
             user = verify(username)
+            # settled before the turn passes on, so the next check counts this failure
+            outcome = "failed" if user is None else "succeeded"
+            settle_attempt(self.engine, by_user.attempt_id, outcome, username)
         finally:
             self._verifications.release()
-        settle_attempt(
-            self.engine, counts.attempt_id, "failed" if user is None else "succeeded", username
-        )
         if user is None:
             return LoginResult(Outcome.WRONG)
         return LoginResult(Outcome.ACCEPTED, user=user)
 
-    def _locked(self, counts: AttemptCounts) -> bool:
-        return counts.user_failures >= self.attempts or counts.address_names >= self.attempts
-
-    def _retry_after(self, counts: AttemptCounts) -> int:
-        if counts.oldest is None:
-            return 1
-        ends = counts.oldest + dt.timedelta(seconds=self.window_seconds)
-        return max(1, math.ceil((ends - dt.datetime.now(dt.UTC)).total_seconds()))
+    def _refuse(self, counted: AttemptCount, username: str) -> LoginResult:
+        """Settle a locked-out attempt as refused and say when to retry."""
+        settle_attempt(self.engine, counted.attempt_id, "refused", username)
+        retry = 1
+        if counted.oldest is not None:
+            ends = counted.oldest + dt.timedelta(seconds=self.window_seconds)
+            retry = max(1, math.ceil((ends - dt.datetime.now(dt.UTC)).total_seconds()))
+        return LoginResult(Outcome.LOCKED, retry_after=retry)
 
 
 def client_address(request: Request, trusted_proxies: frozenset[str]) -> str:

@@ -2,7 +2,8 @@
 
 Each attempt is recorded *before* its password is checked (outcome ``pending``), and
 committed, so that attempts racing each other count one another: of any number of
-simultaneous attempts, the n-th to count sees at least the n - 1 recorded before it.
+simultaneous attempts for one user name, the n-th to count sees at least the n - 1
+recorded before it.
 The outcome becomes ``failed``, ``succeeded``, ``refused`` (turned away by the limiter,
 never checked) or ``cleared`` (a failure forgiven by the user's later success).
 """
@@ -17,35 +18,33 @@ import sqlalchemy as sa
 from myotrial.store.tables import login_attempts
 
 COUNTED = ("pending", "failed")
-"""Outcomes that count against a user name or an address."""
+"""Outcomes that count against a user name: failures and attempts not yet checked."""
 
 
 @dataclass(frozen=True)
-class AttemptCounts:
-    """What the limiter needs to know about one attempt's user name and address.
+class AttemptCount:
+    """The attempts that count against one attempt's user name or address.
 
     Attributes
     ----------
     attempt_id : int
         The recorded attempt.
-    user_failures : int
-        Other counted attempts for the same user name within the window.
-    address_names : int
-        Other user names with counted attempts from the same address within the window.
+    count : int
+        Other counted attempts for the user name, or other user names that failed from
+        the address, within the window.
     oldest : datetime or None
-        When the oldest of those counted attempts was made (the window ends after it).
+        When the oldest of those attempts was made (the window ends after it).
     """
 
     attempt_id: int
-    user_failures: int
-    address_names: int
+    count: int
     oldest: dt.datetime | None
 
 
 def record_attempt(
     engine: sa.Engine, username: str, address: str, window_seconds: float
-) -> AttemptCounts:
-    """Record a pending attempt, then count the attempts that concern it.
+) -> AttemptCount:
+    """Record a pending attempt, then count the user name's other pending and failed ones.
 
     Attempts older than the window are deleted on the way: they no longer count.
     """
@@ -60,27 +59,39 @@ def record_attempt(
         )
         attempt_id = int(result.inserted_primary_key[0])  # type: ignore[index]
     # Counted after the commit above, so that racing attempts see this one.
-    counted = sa.and_(
+    by_user = sa.and_(
         login_attempts.c.id != attempt_id,
         login_attempts.c.attempted_at >= start,
+        login_attempts.c.username == username,
         login_attempts.c.outcome.in_(COUNTED),
     )
-    by_user = sa.and_(counted, login_attempts.c.username == username)
-    by_address = sa.and_(
-        counted, login_attempts.c.address == address, login_attempts.c.username != username
+    query = sa.select(sa.func.count(), sa.func.min(login_attempts.c.attempted_at)).where(by_user)
+    with engine.connect() as connection:
+        count, oldest = connection.execute(query).one()
+    return AttemptCount(attempt_id, int(count), _aware(oldest))
+
+
+def address_failures(
+    engine: sa.Engine, attempt: AttemptCount, username: str, address: str, window_seconds: float
+) -> AttemptCount:
+    """Count the other user names that failed from ``address`` within the window.
+
+    Only settled failures count: a burst of correct logins of different people behind
+    one address (a hospital's proxy) must not lock that address out.
+    """
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=window_seconds)
+    query = sa.select(
+        sa.func.count(sa.distinct(login_attempts.c.username)),
+        sa.func.min(login_attempts.c.attempted_at),
+    ).where(
+        login_attempts.c.address == address,
+        login_attempts.c.username != username,
+        login_attempts.c.attempted_at >= start,
+        login_attempts.c.outcome == "failed",
     )
     with engine.connect() as connection:
-        failures, oldest_user = connection.execute(
-            sa.select(sa.func.count(), sa.func.min(login_attempts.c.attempted_at)).where(by_user)
-        ).one()
-        names, oldest_address = connection.execute(
-            sa.select(
-                sa.func.count(sa.distinct(login_attempts.c.username)),
-                sa.func.min(login_attempts.c.attempted_at),
-            ).where(by_address)
-        ).one()
-    oldest = min((t for t in (oldest_user, oldest_address) if t is not None), default=None)
-    return AttemptCounts(attempt_id, int(failures), int(names), _aware(oldest))
+        count, oldest = connection.execute(query).one()
+    return AttemptCount(attempt.attempt_id, int(count), _aware(oldest))
 
 
 def settle_attempt(engine: sa.Engine, attempt_id: int, outcome: str, username: str) -> None:
