@@ -109,17 +109,11 @@ def build_report(
     step("loading the trial")
     trial = load_trial(path, db_url)
     step("analysing")
-    result = _analyse(trial, options, step, design)
+    result = _analyse(trial, options, step)
     return write_report(trial, result, output, pdf=pdf, design=design, progress=step)
 
 
-def _analyse(
-    trial: TrialData,
-    options: AnalysisOptions | None,
-    step: Progress,
-    plan: dict[str, Any] | None = None,
-) -> AnalysisResult:
+def _analyse(trial: TrialData, options: AnalysisOptions | None, step: Progress) -> AnalysisResult:
     from myotrial.analysis.api import analyze
 
-    # the design is the plan: the between-arm comparison follows its test and alpha
-    return analyze(trial, options, progress=lambda name: step(f"analysing: {name}"), plan=plan)
+    return analyze(trial, options, progress=lambda name: step(f"analysing: {name}"))
