@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from starlette.requests import Request
@@ -19,6 +20,7 @@ from myotrial.server.settings import ServerSettings
 from myotrial.services.passwords import password_hasher
 from myotrial.store import open_store
 from tests.server.conftest import PASSWORD, forget_logins
+from tests.server.live import live_server
 
 WRONG = "not the password"
 LIGHT = password_hasher(light=True)  # unknown names are checked against a light hash
@@ -231,3 +233,28 @@ def test_the_client_address_believes_only_trusted_proxies(
 ) -> None:
     trusted = frozenset({"10.0.0.2", "10.0.0.3"})
     assert client_address(_request(peer, forwarded), trusted) == expected
+
+
+@pytest.mark.slow
+def test_the_served_application_ignores_forwarded_headers_from_loopback(
+    service_url: str,
+) -> None:
+    """``myotrial serve`` itself: its server must not rewrite the client address from
+    X-Forwarded-For sent over loopback (no --trusted-proxy given)."""
+    forget_logins(service_url)
+    with live_server(service_url) as (base, _):
+        for i, name in enumerate(("ghost1", "ghost2", "ghost3", "ghost4", "ghost5")):
+            answer = httpx.post(
+                f"{base}/api/auth/token",
+                json={"username": name, "password": WRONG},
+                headers={"X-Forwarded-For": f"10.8.8.{i}"},
+                timeout=60,
+            )
+            assert answer.status_code == 401
+        answer = httpx.post(
+            f"{base}/api/auth/token",
+            json={"username": "inv_a", "password": PASSWORD},
+            headers={"X-Forwarded-For": "10.8.8.99"},
+            timeout=60,
+        )
+    assert answer.status_code == 429
