@@ -187,3 +187,29 @@ def _relapse_times(trial: TrialData) -> pd.DataFrame:
     times = relapse_times(view, outcomes, population, deaths)
     assert (times["status"] == 2).sum() > 0
     return times
+
+
+def test_safety_by_arm_counts_infusion_reactions_over_infused_patients(
+    trial: TrialData, result: myotrial.AnalysisResult
+) -> None:
+    table = result.safety_by_arm.set_index(["arm", "item"])
+    infused = trial.infusions["patient_id"].nunique()
+    reactions = trial.adverse_events.loc[
+        trial.adverse_events["infusion_reaction"].fillna(False).astype(bool), "patient_id"
+    ].nunique()
+    row = table.loc[("MSCT", "any infusion reaction")]
+    assert (row["patients"], row["denominator"]) == (reactions, infused)
+    assert row["percent"] == pytest.approx(100 * reactions / infused)
+    controls = int((trial.patients["arm"] == "control").sum())
+    assert table.loc[("control", "any adverse event"), "denominator"] == controls
+
+
+def test_table1_gives_the_control_arm_its_own_baseline_values(
+    trial: TrialData, result: myotrial.AnalysisResult
+) -> None:
+    base, _ = _baseline_and_primary(trial)
+    control = base[base["arm"] == "control"]["mmt8"].dropna()
+    table = result.baseline
+    row = table[(table["arm"] == "control") & (table["characteristic"] == "mmt8")].iloc[0]
+    assert row["n"] == len(control)
+    assert row["mean"] == pytest.approx(control.mean(), abs=1e-9)

@@ -34,12 +34,12 @@ STEPS: tuple[str, ...] = (
     "episodes and time points",
     "scores, response and relapse",
     "change from baseline",
+    "between-arm comparison",
     "Table 1",
     "safety",
     "lung and skin",
     "steroids",
     "mixed model",
-    "between-arm comparison",
     "summary",
 )
 Progress = Callable[[str], None]
@@ -122,23 +122,25 @@ def analyze(
         *_with_tis(prep, outcomes.scores), [*prep.measures, "tis"], options, notes
     )
     step(STEPS[3])
-    entry_values = prep.baseline[prep.baseline["episode"] == 1]
-    characteristics = table1(trial.patients, entry_values, prep.measures)
+    minimal = category_thresholds(options.population or trial.config.population)["minimal"]
+    arms = compare_arms(trial, prep.values, options, minimal, notes, plan)
     step(STEPS[4])
+    # Table 1 of a randomised trial: every patient at the randomisation baseline (ITT);
+    # of a one-arm trial: the first course's baseline
+    entry_values = (
+        arms.baseline if arms.baseline is not None else prep.baseline[prep.baseline["episode"] == 1]
+    )
+    characteristics = table1(trial.patients, entry_values, prep.measures)
+    step(STEPS[5])
     ae_table = safety_table(trial.adverse_events)
     ae_summary = safety_summary(trial.patients, trial.adverse_events, trial.events)
-    step(STEPS[5])
+    step(STEPS[6])
     courses_only = prep.followup["episode"] > 0
     lungs = lung_skin(prep.baseline[prep.baseline["episode"] > 0], prep.followup[courses_only])
-    step(STEPS[6])
-    steroid_table = steroids(prep.mapped, prep.baseline, options)
     step(STEPS[7])
-    mixed = longitudinal(prep.baseline, prep.mapped, options.confidence, notes)
+    steroid_table = steroids(prep.mapped, prep.baseline, options)
     step(STEPS[8])
-    minimal = category_thresholds(options.population or trial.config.population)["minimal"]
-    arm_table, incidence, arm_summary = compare_arms(
-        trial, prep.values, options, minimal, notes, plan
-    )
+    mixed = longitudinal(prep.baseline, prep.mapped, options.confidence, notes)
     step(STEPS[9])
     tables = {
         "episodes": outcomes.episodes,
@@ -146,15 +148,16 @@ def analyze(
         "change_from_baseline": change,
         "scores": outcomes.scores,
         "response": outcomes.response,
-        "relapse": combine_relapse(outcomes.relapse, incidence),
+        "relapse": combine_relapse(outcomes.relapse, arms.incidence),
         "safety": ae_table,
         "safety_summary": ae_summary,
         "lung_skin": lungs,
         "steroids": steroid_table,
         "longitudinal": mixed,
-        "arm_comparison": arm_table,
+        "arm_comparison": arms.table,
+        "safety_by_arm": arms.safety,
     }
-    extra = {"relapse": outcomes.relapse_median, "arm_comparison": arm_summary}
+    extra = {"relapse": outcomes.relapse_median, "arm_comparison": arms.summary}
     summary = build_summary(trial, options, prep, tables, notes, extra)
     return AnalysisResult(**tables, summary=summary)
 

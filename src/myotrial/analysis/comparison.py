@@ -15,6 +15,7 @@ One row per endpoint and population at the primary time point (docs/analysis.md,
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ from myotrial.analysis.arms import (
     trial_arms,
 )
 from myotrial.analysis.options import AnalysisOptions, Notes
-from myotrial.analysis.safety import death_dates
+from myotrial.analysis.safety import death_dates, safety_by_arm
 from myotrial.analysis.scoring import episode_outcomes, score_visits
 from myotrial.trialdata import TrialData
 
@@ -285,6 +286,24 @@ def plan_settings(plan: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class ArmAnalysis:
+    """What a two-arm trial adds: the comparison, incidence by arm, safety by arm, the
+    summary for ``summary.json``, and the ITT baseline values (Table 1 by arm)."""
+
+    table: pd.DataFrame
+    incidence: pd.DataFrame
+    safety: pd.DataFrame
+    summary: dict[str, Any]
+    baseline: pd.DataFrame | None = None
+
+
+def _nothing() -> ArmAnalysis:
+    return ArmAnalysis(
+        pd.DataFrame(columns=list(COMPARISON_COLUMNS)), pd.DataFrame(), pd.DataFrame(), {}
+    )
+
+
 def compare_arms(
     trial: TrialData,
     values: pd.DataFrame,
@@ -292,7 +311,7 @@ def compare_arms(
     minimal: float,
     notes: Notes,
     plan: Mapping[str, Any] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+) -> ArmAnalysis:
     """The ``arm_comparison`` table, cumulative incidence of relapse by arm, and a summary.
 
     Parameters
@@ -312,14 +331,15 @@ def compare_arms(
 
     Returns
     -------
-    (DataFrame, DataFrame, dict)
+    ArmAnalysis
         Rows of :data:`COMPARISON_COLUMNS`; :data:`~myotrial.analysis.competing.
-        INCIDENCE_COLUMNS` by arm; arms, primary time point and endpoint, populations.
+        INCIDENCE_COLUMNS` by arm; safety by arm (:func:`~myotrial.analysis.safety.
+        safety_by_arm`); arms, primary time point and endpoint, populations.
     """
     arms = trial_arms(trial.patients, trial.config)
     primary = trial.config.primary
     if arms is None or primary is None:
-        return pd.DataFrame(columns=list(COMPARISON_COLUMNS)), pd.DataFrame(), {}
+        return _nothing()
     undated = missing_randomisation(trial.patients)
     if len(undated):
         notes.add(
@@ -328,7 +348,7 @@ def compare_arms(
             "no between-arm comparison (enter it in patients.csv)",
             undated,
         )
-        return pd.DataFrame(columns=list(COMPARISON_COLUMNS)), pd.DataFrame(), {}
+        return _nothing()
     settings = {
         "endpoint": "tis_response",
         "population": "itt_nri",
@@ -361,7 +381,8 @@ def compare_arms(
     incidence = competing.incidence_by_arm(times, [arms.treatment, arms.control])
     summary = _summary(arms, primary.name, settings, confidence, population, table)
     summary["plan"] = plan_assumptions(plan)
-    return table, incidence, summary
+    safety = safety_by_arm(population, trial.adverse_events, trial.events)
+    return ArmAnalysis(table, incidence, safety, summary, view.baseline)
 
 
 def _summary(

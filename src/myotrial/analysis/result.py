@@ -27,7 +27,7 @@ TABLE_NAMES: tuple[str, ...] = (
     "steroids",
     "longitudinal",
 )
-ARM_TABLES: tuple[str, ...] = ("arm_comparison",)
+ARM_TABLES: tuple[str, ...] = ("arm_comparison", "safety_by_arm")
 """Tables written only for a trial with two arms."""
 
 
@@ -47,6 +47,7 @@ class AnalysisResult:
     steroids: pd.DataFrame
     longitudinal: pd.DataFrame
     arm_comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    safety_by_arm: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: dict[str, Any] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:

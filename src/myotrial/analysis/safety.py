@@ -57,6 +57,46 @@ def safety_summary(
     return table
 
 
+SAFETY_BY_ARM_COLUMNS: tuple[str, ...] = ("arm", "item", "patients", "denominator", "percent")
+
+
+def safety_by_arm(
+    population: pd.DataFrame, adverse_events: pd.DataFrame, events: pd.DataFrame
+) -> pd.DataFrame:
+    """The safety summary per arm of the treatment received (safety population).
+
+    Parameters
+    ----------
+    population
+        ``patient_id``, ``arm_received``, ``infused``
+        (:func:`myotrial.analysis.arms.populations`).
+    adverse_events, events
+        The trial's tables.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`SAFETY_BY_ARM_COLUMNS`: each item of :func:`safety_summary` per
+        arm, ``percent`` of the arm's patients, except infusion reactions: of the
+        patients who received an infusion (the others could not have one).
+    """
+    parts = []
+    for arm, group in population.groupby("arm_received", sort=True):
+        ids = set(group["patient_id"])
+        mine = adverse_events[adverse_events["patient_id"].isin(ids)]
+        table = safety_summary(group, mine, events[events["patient_id"].isin(ids)])
+        table["denominator"] = len(group)
+        reaction = table["item"] == "any infusion reaction"
+        table.loc[reaction, "denominator"] = int(group["infused"].sum())
+        parts.append(table.assign(arm=arm))
+    if not parts:
+        return pd.DataFrame(columns=list(SAFETY_BY_ARM_COLUMNS))
+    out = pd.concat(parts, ignore_index=True)
+    denominator = out["denominator"].astype(float)
+    out["percent"] = (out["patients"] / denominator.where(denominator > 0) * 100.0).astype(float)
+    return out.reindex(columns=list(SAFETY_BY_ARM_COLUMNS))
+
+
 def death_dates(events: pd.DataFrame, adverse_events: pd.DataFrame) -> pd.Series:
     """The date of death of each patient who died, indexed by ``patient_id``.
 
