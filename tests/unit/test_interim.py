@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 from click.testing import CliRunner
 from scipy import stats
 
@@ -24,7 +23,6 @@ from myotrial.design.interim import (
     interim_look,
     predictive_probability,
 )
-from myotrial.design.pilot import pilot_visits
 from myotrial.design.planned import planned_test
 from myotrial.design.sequential import Spending, design_boundaries, efficacy_boundaries
 from myotrial.ingest.writer import write_trial_folder
@@ -129,19 +127,35 @@ def plan_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_planned_ancova_on_the_data_equals_statsmodels(registry) -> None:
+def _comparison_row(trial, endpoint: str, population: str):
+    """The row of `myotrial analyze`'s arm_comparison table (its own tests check it
+    against statsmodels, lifelines and R) for the data cut."""
+    from myotrial.analysis.api import analyze
+    from myotrial.design.planned import with_primary
+
+    table = analyze(with_primary(trial)).arm_comparison
+    return table[(table["endpoint"] == endpoint) & (table["population"] == population)].iloc[0]
+
+
+def test_planned_ancova_z_is_the_comparison_p_value_as_a_signed_z(registry, plan_file) -> None:
     cut = data_as_of(registry, pd.Timestamp("2016-06-30"))
-    _, baseline, week24 = pilot_visits(cut)
-    known = baseline["mmt8"].notna() & week24["mmt8"].notna()
-    baseline, week24 = baseline[known], week24[known]
-    arm = baseline["patient_id"].map(cut.patients.set_index("patient_id")["arm"])
-    x = np.column_stack([np.ones(len(arm)), (arm == "MSCT").to_numpy(float), baseline["mmt8"]])
-    fit = sm.OLS(week24["mmt8"].to_numpy() - baseline["mmt8"].to_numpy(), x).fit()
-    expected = stats.norm.isf(stats.t.sf(fit.tvalues[1], fit.df_resid))
-    test = planned_test(cut, "mmt8_change")
-    assert test.z == pytest.approx(expected, rel=1e-9)
-    assert test.estimate == pytest.approx(fit.params[1], rel=1e-9)
-    assert test.information == len(arm) < len(registry.patients)
+    design = json.loads(plan_file.read_text())
+    test = planned_test(cut, design)
+    row = _comparison_row(cut, "mmt8_change", "complete_case")
+    # two-sided p → one-sided tail p/2 on the side of the estimate (MSCT better: +)
+    expected = math.copysign(stats.norm.isf(row["p_value"] / 2), row["estimate"])
+    assert test.z == pytest.approx(expected, rel=1e-12)
+    assert test.estimate == pytest.approx(row["estimate"], rel=1e-12)
+    assert test.information == row["n_treatment"] + row["n_control"] < len(cut.patients)
+
+
+def test_a_fall_in_ck_and_a_hazard_ratio_below_one_favour_msct() -> None:
+    from myotrial.design.planned import oriented_z
+
+    assert oriented_z("log_ck", -0.5, 0.05) == pytest.approx(stats.norm.isf(0.025))
+    assert oriented_z("relapse", 0.6, 0.05) == pytest.approx(stats.norm.isf(0.025))
+    assert oriented_z("mmt8_change", -3.0, 0.05) == pytest.approx(-stats.norm.isf(0.025))
+    assert oriented_z("relapse", float("nan"), 0.3) == 0.0
 
 
 def test_interim_cli_part_way_through_accrual(registry, plan_file: Path, tmp_path: Path) -> None:
@@ -157,8 +171,8 @@ def test_interim_cli_part_way_through_accrual(registry, plan_file: Path, tmp_pat
     design = json.loads(plan_file.read_text())
     n_max = design["max_n_per_arm"] + design["group_sequential"]["max_n_treatment"]
     cut = data_as_of(registry, pd.Timestamp("2016-03-31"))
-    _, baseline, week24 = pilot_visits(cut)  # patients with baseline and week-24 MMT-8
-    analysed = int((baseline["mmt8"].notna() & week24["mmt8"].notna()).sum())
+    row = _comparison_row(cut, "mmt8_change", "complete_case")  # patients at week 24
+    analysed = int(row["n_treatment"] + row["n_control"])
     assert first["information_fraction"] == pytest.approx(analysed / n_max, abs=1e-12)
     assert 0 < first["information_fraction"] < 1
     # conditional power under the design: the B-value formula by hand with c_K from the

@@ -1,48 +1,36 @@
 """The design's planned test run on a trial's data as they stand (for interim looks).
 
-The same analyses as in every simulated trial (:mod:`myotrial.design.analyses`), on
-the patients of the two arms:
+The between-arm analysis of ``myotrial analyze`` (:func:`myotrial.analysis.comparison.
+compare_arms`, docs/analysis.md) runs on the data cut, and the row the design
+pre-specifies is taken: ``tis_response`` among patients with a scorable primary visit
+(at an interim, a patient still in follow-up is not a non-responder), ANCOVA of the
+MMT-8 or log-CK change, the MMRM, or relapse from randomisation (intention to treat,
+day 0 the randomisation date). The primary time point is the trial's
+``primary_timepoint``, else the time point nearest the design's week 24.
 
-- day 0 is the first infusion (MSCT) or the first visit (standard care); baseline is
-  the last visit in the 30 days up to day 0, week 24 the visit nearest day 168 within
-  days 112-224 (:mod:`myotrial.design.pilot`);
-- response: TIS ≥ 20 at week 24 among patients with a scorable week-24 visit, pooled
-  z-test; MMT-8 change and log CK: ANCOVA on arm and baseline; repeated MMT-8: the
-  sequential-regression MMRM at weeks 4, 8, 12 and 24 (visits nearest days 28, 56, 84
-  within 14 days, and week 24), each patient's visits kept up to the first one
-  missing (monotone); relapse: log-rank of the time from day 0 to the first recorded
-  relapse, censored at the last visit.
-
-The statistic is a z oriented so that positive favours MSCT; a t statistic is turned
-into the z with the same one-sided tail. Information is the number of patients with
-the primary time point (week 24), or of relapses.
+The statistic is a z oriented so that positive favours MSCT: the two-sided p-value of
+the row turned into the z with the same one-sided tail, signed by the estimate (a fall
+in CK, and a hazard ratio below 1, favour MSCT; without an estimate, for example no
+relapse yet in one arm, z is 0). Information is the number of patients with the
+primary time point (for the MMRM, those of the MMT-8 change row), or of relapses.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
+from typing import Any
 
-import numpy as np
-import pandas as pd
 from scipy import stats
-from scipy.special import ndtri_exp
 
-from myotrial.design import analyses
-from myotrial.design.parameters import MMRM_WEEKS
-from myotrial.design.pilot import (
-    WEEK24_DAY,
-    WINDOW,
-    baseline_visits,
-    nearest_visits,
-    responders,
-    visits_by_day,
-)
 from myotrial.domain.arms import CONTROL_ARM
 from myotrial.errors import AnalysisError
 from myotrial.trialdata import TrialData
 
-EARLY_WINDOW = 14
-"""Days either side of weeks 4, 8 and 12 for the repeated-measures visits."""
+PRIMARY_DAY = 168
+"""Day of the design's primary time point (week 24)."""
+FAVOURS_MSCT = {"response": 1.0, "mmt8_change": 1.0, "log_ck": -1.0, "mmrm": 1.0}
+"""Sign of the estimate (a difference) that favours MSCT; relapse: a ratio below 1."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +40,8 @@ class PlannedTest:
     endpoint: str
     z: float
     estimate: float
-    se: float
+    ci_low: float
+    ci_high: float
     n_control: int
     n_treatment: int
     information: int
@@ -77,170 +66,85 @@ def arm_labels(trial: TrialData, control_arm: str = CONTROL_ARM) -> tuple[str, s
     return control_arm, others[0]
 
 
-def _arm_of(trial: TrialData, ids: pd.Series, treatment: str) -> np.ndarray:
-    arm = trial.patients.set_index("patient_id")["arm"].astype(str)
-    return (ids.map(arm) == treatment).to_numpy()
+def with_primary(trial: TrialData) -> TrialData:
+    """The trial with its primary time point: as configured, else the one nearest day 168."""
+    config = trial.config
+    if config.primary_timepoint is not None or not config.timepoints:
+        return trial
+    nearest = min(config.timepoints, key=lambda t: abs(t.day - PRIMARY_DAY))
+    return replace(trial, config=replace(config, primary_timepoint=nearest.name))
 
 
-def _z_from_t(t: float, df: int) -> float:
-    """The z with the same one-sided tail as ``t`` on ``df`` degrees of freedom.
+def oriented_z(endpoint: str, estimate: float, p_value: float) -> float:
+    """The z with the one-sided tail ``p/2`` on the side the estimate points to.
 
-    Through the log tail, so a large t keeps a finite z.
+    Positive when the estimate favours MSCT; 0 when there is no estimate.
     """
-    return float(-ndtri_exp(stats.t.logsf(t, df)))
+    if not math.isfinite(estimate) or not math.isfinite(p_value):
+        return 0.0
+    if endpoint == "relapse":
+        favours = 1.0 if estimate < 1.0 else -1.0  # a hazard ratio below 1
+    else:
+        favours = math.copysign(1.0, FAVOURS_MSCT[endpoint] * estimate)
+    return favours * float(stats.norm.isf(max(p_value, 1e-300) / 2))
 
 
-def _ordered(values: np.ndarray, treated: np.ndarray) -> tuple[np.ndarray, int]:
-    """One trial's patients as a ``(1, n)`` row, control first (the batched layout)."""
-    order = np.argsort(treated, kind="stable")
-    return values[order][None, ...], int((~treated).sum())
+def comparison(trial: TrialData, design: dict[str, Any]) -> tuple[Any, Any]:
+    """The ``arm_comparison`` table and the relapse incidence by arm of the trial."""
+    from myotrial.analysis.comparison import compare_arms
+    from myotrial.analysis.options import AnalysisOptions, Notes
+    from myotrial.analysis.values import visit_values
+    from myotrial.measures.tis import category_thresholds
+
+    values, _ = visit_values(trial.visits, trial.config)
+    minimal = category_thresholds(trial.config.population)["minimal"]
+    table, incidence, _ = compare_arms(trial, values, AnalysisOptions(), minimal, Notes(), design)
+    return table, incidence
 
 
-def _check_sizes(endpoint: str, treated: np.ndarray, minimum: int = 2) -> None:
-    n1, n0 = int(treated.sum()), int((~treated).sum())
-    if min(n0, n1) < minimum:
-        raise AnalysisError(
-            f"the {endpoint} analysis has {n0} control and {n1} MSCT patients with the "
-            f"data it needs; at least {minimum} per arm are needed for an interim look"
-        )
-
-
-def _ancova(
-    endpoint: str, y: np.ndarray, x: np.ndarray, treated: np.ndarray, sign: float
+def planned_test(
+    trial: TrialData, design: dict[str, Any], control_arm: str = CONTROL_ARM
 ) -> PlannedTest:
-    _check_sizes(endpoint, treated)
-    yy, n0 = _ordered(y, treated)
-    xx, _ = _ordered(x, treated)
-    d = analyses.ancova(yy, xx, n0, 0.05)
-    n = len(y)
-    return PlannedTest(
-        endpoint,
-        sign * _z_from_t(float(d.statistic[0]), n - 3),
-        float(d.estimate[0]),
-        float(d.se[0]),
-        n0,
-        n - n0,
-        n,
-        "ANCOVA: change ~ arm + baseline (t on n − 3 df, as z)",
-    )
-
-
-def planned_test(trial: TrialData, endpoint: str, control_arm: str = CONTROL_ARM) -> PlannedTest:
-    """Run the design's planned analysis of ``endpoint`` on the trial's data.
+    """Run the design's planned analysis on the trial's data.
 
     Raises
     ------
     AnalysisError
-        If the trial has not two arms or too few patients with the data needed.
+        If the trial has not two arms or randomisation dates, or the planned row
+        cannot be estimated on these data.
     """
-    _, treatment = arm_labels(trial, control_arm)
-    if endpoint == "relapse":
-        return _relapse(trial, treatment)
-    visits = visits_by_day(trial)
-    base = baseline_visits(visits).set_index("patient_id")
-    if endpoint == "mmrm":
-        return _repeated(trial, visits, base, treatment)
-    week24 = nearest_visits(visits, WEEK24_DAY, WINDOW).set_index("patient_id")
-    both = base.index.intersection(week24.index)
-    base, week24 = base.loc[both], week24.loc[both]
-    treated = _arm_of(trial, pd.Series(both), treatment)
+    from myotrial.analysis.comparison import PLAN_ENDPOINTS
+
+    arm_labels(trial, control_arm)
+    endpoint = str(design["endpoint"])
+    trial = with_primary(trial)
+    table, incidence = comparison(trial, design)
+    name, population = PLAN_ENDPOINTS[endpoint]
     if endpoint == "response":
-        return _response(trial, base.reset_index(), week24.reset_index(), treated)
-    if endpoint == "log_ck":
-        ok = (base["ck"] > 0).to_numpy() & (week24["ck"] > 0).to_numpy()
-        log0 = np.log(base["ck"].to_numpy(float)[ok])
-        log1 = np.log(week24["ck"].to_numpy(float)[ok])
-        return _ancova(endpoint, log1 - log0, log0, treated[ok], -1.0)  # a fall favours MSCT
-    x0, x1 = base["mmt8"].to_numpy(float), week24["mmt8"].to_numpy(float)
-    ok = ~np.isnan(x0) & ~np.isnan(x1)
-    return _ancova(endpoint, x1[ok] - x0[ok], x0[ok], treated[ok], 1.0)
-
-
-def _response(
-    trial: TrialData, base: pd.DataFrame, week24: pd.DataFrame, treated: np.ndarray
-) -> PlannedTest:
-    response = responders(trial, base, week24)
-    ok = ~np.isnan(response)
-    treated = treated[ok]
-    _check_sizes("response", treated)
-    row, n0 = _ordered(response[ok], treated)
-    d = analyses.two_proportion_z(row, n0, 0.05)
-    return PlannedTest(
-        "response",
-        float(d.statistic[0]),
-        float(d.estimate[0]),
-        float(d.se[0]),
-        n0,
-        int(ok.sum()) - n0,
-        int(ok.sum()),
-        "pooled z-test of TIS ≥ 20 at week 24 (MSCT minus control)",
-    )
-
-
-def _repeated(
-    trial: TrialData, visits: pd.DataFrame, base: pd.DataFrame, treatment: str
-) -> PlannedTest:
-    ids = base.index[base["mmt8"].notna()]
-    columns = []
-    for week in MMRM_WEEKS:
-        day = int(week * 7)
-        window = WINDOW if day == WEEK24_DAY else (day - EARLY_WINDOW, day + EARLY_WINDOW)
-        near = nearest_visits(visits, day, window).set_index("patient_id")["mmt8"]
-        columns.append(near.reindex(ids).to_numpy(float) - base.loc[ids, "mmt8"].to_numpy(float))
-    change = np.stack(columns, axis=1)
-    observed = np.logical_and.accumulate(~np.isnan(change), axis=1)  # monotone: up to a gap
-    keep = observed[:, 0]
-    treated = _arm_of(trial, pd.Series(ids), treatment)[keep]
-    _check_sizes("mmrm", treated, 3)
-    order = np.argsort(treated, kind="stable")
-    n0 = int((~treated).sum())
-    d = analyses.mmrm_monotone(
-        np.nan_to_num(change[keep][order])[None],
-        base.loc[ids, "mmt8"].to_numpy(float)[keep][order][None],
-        observed[keep][order][None],
-        n0,
-        0.05,
-    )
-    if not bool(d.valid[0]):
-        raise AnalysisError("the repeated-measures model could not be fitted to these visits")
-    n = int(keep.sum())
-    return PlannedTest(
-        "mmrm",
-        _z_from_t(float(d.statistic[0]), n - 3),
-        float(d.estimate[0]),
-        float(d.se[0]),
-        n0,
-        n - n0,
-        int(observed[keep][:, -1].sum()),
-        "MMRM by sequential regressions, week-24 contrast (t on n − 3 df, as z)",
-    )
-
-
-def _relapse(trial: TrialData, treatment: str) -> PlannedTest:
-    visits = visits_by_day(trial)
-    day_zero = visits["visit_date"] - pd.to_timedelta(visits["day"], unit="D")
-    zero = day_zero.groupby(visits["patient_id"]).first()
-    last = visits.groupby("patient_id")["visit_date"].max()
-    events = trial.events
-    relapses = events.loc[events["type"] == "relapse"].merge(zero.rename("zero"), on="patient_id")
-    relapses = relapses[relapses["event_date"] > relapses["zero"]]
-    first = relapses.groupby("patient_id")["event_date"].min()
-    ids = zero.index
-    end = first.reindex(ids).fillna(last.reindex(ids))
-    time = (end - zero).dt.days.to_numpy(float) / 7.0
-    event = first.reindex(ids).notna().to_numpy()
-    ok = time > 0
-    treated = _arm_of(trial, pd.Series(ids), treatment)[ok]
-    _check_sizes("relapse", treated)
-    arm = treated.astype(float)
-    d = analyses.logrank(time[ok][None], event[ok][None], arm, 0.05)
-    return PlannedTest(
-        "relapse",
-        -float(d.statistic[0]),  # fewer MSCT relapses than expected: positive
-        float(d.estimate[0]),
-        float(d.se[0]),
-        int((~treated).sum()),
-        int(treated.sum()),
-        int(event[ok].sum()),
-        "log-rank test of time from day 0 to first relapse (Cox log HR as estimate)",
-    )
+        # at an interim, a patient still in follow-up is no non-responder: only the
+        # patients with a scorable primary visit are analysed
+        population = "complete_case"
+    rows = table[(table["endpoint"] == name) & (table["population"] == population)]
+    if rows.empty:
+        raise AnalysisError(
+            f"the planned {name} comparison ({population}) could not be made: the trial "
+            "needs two arms and a randomisation_date for every patient (patients.csv)"
+        )
+    row = rows.iloc[0]
+    estimate, p_value = float(row["estimate"]), float(row["p_value"])
+    if not math.isfinite(p_value):
+        raise AnalysisError(
+            f"the planned {name} comparison has no p-value on these data "
+            f"({int(row['n_treatment'])} MSCT and {int(row['n_control'])} control patients)"
+        )
+    z = oriented_z(endpoint, estimate, p_value)
+    n0, n1 = int(row["n_control"]), int(row["n_treatment"])
+    information = n0 + n1
+    if endpoint == "relapse":
+        information = int(incidence["events"].sum())
+    elif endpoint == "mmrm":
+        # patients with the primary time point (the MMRM also uses those still on the way)
+        complete = table[table["endpoint"] == "mmt8_change"].iloc[0]
+        information = int(complete["n_treatment"]) + int(complete["n_control"])
+    low, high = float(row["ci_low"]), float(row["ci_high"])
+    return PlannedTest(endpoint, z, estimate, low, high, n0, n1, information, str(row["method"]))

@@ -21,7 +21,7 @@ import pandas as pd
 from jinja2 import Environment
 from markupsafe import Markup
 
-from myotrial.report.formatting import num, text
+from myotrial.report.formatting import interval, num, text
 from myotrial.trialdata import TrialData
 
 
@@ -331,7 +331,10 @@ def render_closed(
         [
             ("method", str(test["method"])),
             ("estimate (MSCT vs control)", num(test["estimate"])),
-            ("standard error", num(test["se"])),
+            (
+                "confidence interval (level 1 − the design's two-sided alpha)",
+                interval(test["ci_low"], test["ci_high"], 3),
+            ),
             ("patients (control / MSCT)", f"{test['n_control']} / {test['n_treatment']}"),
             ("z (positive favours MSCT)", num(result["z"], 3)),
         ],

@@ -164,22 +164,34 @@ def compute_look(
         If the planned test cannot run on these data.
     """
     data = data_as_of(trial, cut)
-    test = planned_test(data, design["endpoint"], control_arm)
+    test = planned_test(data, design, control_arm)
     fraction = test.information / maximum_information(design)
     result, rates, efficacy, futility = interim_look(plan, test.z, fraction, earlier, *prior)
     return Look(data, cut, result.to_dict(), test, rates, efficacy, futility)
+
+
+def _visit_clock(data: TrialData) -> tuple[pd.DataFrame, pd.Series]:
+    """Visits with their study day, and each patient's day-0 date.
+
+    Day 0 is the randomisation date (docs/trial-format.md), else the first infusion or
+    the first visit.
+    """
+    visits = visits_by_day(data)
+    days = pd.to_timedelta(visits["day"], unit="D")
+    zero = (visits["visit_date"] - days).groupby(visits["patient_id"]).first()
+    if "randomisation_date" in data.patients:
+        randomised = data.patients.set_index("patient_id")["randomisation_date"]
+        zero = pd.to_datetime(randomised).reindex(zero.index).fillna(zero)
+        day = (visits["visit_date"] - visits["patient_id"].map(zero)).dt.days
+        visits = visits.assign(day=day)
+    return visits, zero
 
 
 def open_page(look: Look, held: int) -> str:
     """The open-session report of ``look`` (pooled across arms)."""
     from myotrial.report.interim import render_open
 
-    visits = visits_by_day(look.data)
-    zero = (
-        (visits["visit_date"] - pd.to_timedelta(visits["day"], unit="D"))
-        .groupby(visits["patient_id"])
-        .first()
-    )
+    visits, zero = _visit_clock(look.data)
     fraction = look.result["information_fraction"]
     return render_open(look.data, look.cut, held, fraction, visits, zero)
 
@@ -192,7 +204,8 @@ def closed_page(look: Look, looks: list[dict[str, Any]], control_arm: str = CONT
     summary = {
         "method": test.method,
         "estimate": _finite(test.estimate),
-        "se": _finite(test.se),
+        "ci_low": _finite(test.ci_low),
+        "ci_high": _finite(test.ci_high),
         "n_control": test.n_control,
         "n_treatment": test.n_treatment,
     }
