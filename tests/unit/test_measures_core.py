@@ -88,9 +88,13 @@ def test_doi_core_counts_improved_and_worsened_measures() -> None:
     assert bool(scores.met[0]) and bool(scores.complete[0])
 
 
-def test_doi_face_leaves_the_result_unknown_where_a_measure_is_absent() -> None:
-    result = score_doi(_pairs([PAIR, dict(PAIR, haq_1=np.nan)]))
-    assert result["doi"].tolist() == [True, pd.NA]
+def test_doi_face_is_unknown_only_where_the_absent_measure_decides() -> None:
+    # phga and ck improve; haq absent. With extramuscular improved (25 %) three measures
+    # improved whatever haq did: met. With extramuscular only 12.5 % better, haq decides.
+    decided = dict(PAIR, haq_1=np.nan)
+    open_case = dict(decided, extramuscular_1=3.5)
+    result = score_doi(_pairs([PAIR, decided, open_case]))
+    assert result["doi"].tolist() == [True, True, pd.NA]
     assert result["doi"].dtype == "boolean"
 
 

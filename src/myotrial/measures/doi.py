@@ -152,8 +152,9 @@ def score_doi(
     pairs : DataFrame
         One row per pair in the PAIRS layout (see :func:`myotrial.score_tis`).
     missing : {"strict", "zero"}
-        "strict" (default): ``doi`` is missing (NA) when a CSM is absent. "zero": an
-        absent CSM counts as neither improved nor worsened.
+        "strict" (default): ``doi`` is missing (NA) when an absent CSM could change
+        the answer (met or not met otherwise). "zero": an absent CSM counts as
+        neither improved nor worsened.
     mmt_max, vas_unit, enzyme_units, uln, source
         As for :func:`myotrial.score_tis`.
 
@@ -169,8 +170,8 @@ def score_doi(
         * ``'n_improved'``: int, measures improved.
         * ``'n_worsened'``: int, measures worsened.
         * ``'doi'``: nullable boolean, the definition is met (at least 3 improved, at
-          most 2 worsened, MMT-8 not worsened); NA when a measure is absent in strict
-          mode.
+          most 2 worsened, MMT-8 not worsened); in strict mode NA when an absent
+          measure could change the answer.
 
         The options are in ``attrs["options"]``.
 

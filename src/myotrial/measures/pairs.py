@@ -184,8 +184,9 @@ def _enzyme(
     enzyme_0, enzyme_1 = np.full(n, np.nan), np.full(n, np.nan)
     chosen = np.empty(n, dtype=bool)
     for j in range(len(names)):
+        # np.where beats a masked copy when the chosen enzyme changes from row to row.
         np.equal(choice, j, out=chosen)
-        np.copyto(enzyme_0, base[j], where=chosen)
-        np.copyto(enzyme_1, follow[j], where=chosen)
+        enzyme_0 = np.where(chosen, base[j], enzyme_0)
+        enzyme_1 = np.where(chosen, follow[j], enzyme_1)
     codes = np.array([*(TIS_ENZYMES.index(name) for name in names), -1])
     return enzyme_0, enzyme_1, codes.take(choice)  # choice -1 takes the last code, -1
