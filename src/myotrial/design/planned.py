@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+import pandas as pd
 from scipy import stats
 
 from myotrial.domain.arms import CONTROL_ARM
@@ -89,7 +90,7 @@ def oriented_z(endpoint: str, estimate: float, p_value: float) -> float:
     return favours * float(stats.norm.isf(max(p_value, 1e-300) / 2))
 
 
-def comparison(trial: TrialData, design: dict[str, Any]) -> tuple[Any, Any]:
+def comparison(trial: TrialData, design: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``arm_comparison`` table and the relapse incidence by arm of the trial."""
     from myotrial.analysis.comparison import compare_arms
     from myotrial.analysis.options import AnalysisOptions, Notes
@@ -98,8 +99,8 @@ def comparison(trial: TrialData, design: dict[str, Any]) -> tuple[Any, Any]:
 
     values, _ = visit_values(trial.visits, trial.config)
     minimal = category_thresholds(trial.config.population)["minimal"]
-    table, incidence, _ = compare_arms(trial, values, AnalysisOptions(), minimal, Notes(), design)
-    return table, incidence
+    result = compare_arms(trial, values, AnalysisOptions(), minimal, Notes(), design)
+    return result.table, result.incidence
 
 
 def planned_test(
