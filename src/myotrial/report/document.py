@@ -18,8 +18,10 @@ import pandas as pd
 
 from myotrial.analysis.methods import conventions, from_records
 from myotrial.analysis.options import AnalysisOptions
+from myotrial.analysis.relapse import RELAPSE_FREE
 from myotrial.analysis.result import AnalysisResult
 from myotrial.measures.tis import category_thresholds
+from myotrial.report import arms as report_arms
 from myotrial.report import figures, narrative, sections
 from myotrial.report.swimmer import swimmer
 from myotrial.report.tables import first_course, mean_points
@@ -132,6 +134,7 @@ def _context(
     }
     step("building tables")
     context.update(sections.all_sections(trial, result, pilot))
+    context["arms"] = _arm_context(trial, result)
     context["design_html"] = sections.design_html(design)
     # the methods the analysis wrote; rebuilt from its options only for an older result
     context["conventions"] = from_records(result.summary.get("conventions")) or conventions(
@@ -139,6 +142,28 @@ def _context(
     )
     context["provenance"] = _provenance(trial, result)
     return context
+
+
+def _arm_context(trial: TrialData, result: AnalysisResult) -> dict[str, Any] | None:
+    """The controlled-trial sections (``None`` for a one-arm trial)."""
+    table = report_arms.comparison_table(result)
+    if table is None:
+        return None
+    return {
+        "consort": report_arms.consort_svg(trial, result),
+        "table": table,
+        "forest": report_arms.forest_plot(result),
+        "safety": report_arms.safety_table(result),
+        "plan": report_arms.plan_rows(result),
+    }
+
+
+def _relapse_free(relapse: pd.DataFrame) -> pd.DataFrame:
+    """The Kaplan-Meier rows of the ``relapse`` table (not the incidence by arm)."""
+    if "curve" not in relapse:
+        return relapse
+    rows: pd.DataFrame = relapse[relapse["curve"] == RELAPSE_FREE]
+    return rows
 
 
 def reported_options(result: AnalysisResult) -> AnalysisOptions:
@@ -166,7 +191,9 @@ def _figures(
         ),
         "swimmer": swimmer(trial, result.episodes),
         "waterfall": figures.waterfall(best.astype("float64"), thresholds),
-        "km": figures.kaplan_meier(result.relapse, sections.relapse_median_text(result)),
+        "km": figures.kaplan_meier(
+            _relapse_free(result.relapse), sections.relapse_median_text(result)
+        ),
     }
 
 

@@ -1,0 +1,73 @@
+"""The report of a controlled trial: CONSORT, Table 1 by arm, the comparison and forest
+plot, safety by arm; the numbers are those of the analysis tables."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import myotrial
+from myotrial.report import render_report
+from myotrial.report.arms import flow_counts
+from myotrial.synthetic import make_registry
+from myotrial.trialdata import TrialData
+
+
+@pytest.fixture(scope="module")
+def trial() -> TrialData:
+    return make_registry(300, seed=8)
+
+
+@pytest.fixture(scope="module")
+def result(trial: TrialData) -> myotrial.AnalysisResult:
+    return myotrial.analyze(trial)
+
+
+@pytest.fixture(scope="module")
+def html(trial: TrialData, result: myotrial.AnalysisResult) -> str:
+    return render_report(trial, result)
+
+
+def _section(html: str, key: str) -> str:
+    match = re.search(rf'<section id="{key}".*?</section>', html, re.S)
+    assert match is not None, key
+    return match.group(0)
+
+
+def test_consort_section_holds_an_inline_svg_with_the_allocation(
+    html: str, trial: TrialData
+) -> None:
+    consort = _section(html, "consort")
+    assert "<svg" in consort
+    controls = int((trial.patients["arm"] == "control").sum())
+    assert f"Allocated to control: {controls}" in consort
+    assert f"Randomised: {len(trial.patients)}" in consort
+
+
+def test_flow_counts_lost_patients_with_their_reasons(
+    trial: TrialData, result: myotrial.AnalysisResult
+) -> None:
+    counts = flow_counts(trial, result)
+    lost = trial.events[trial.events["type"] == "lost_to_follow_up"]
+    msct = set(trial.patients.loc[trial.patients["arm"] == "MSCT", "patient_id"])
+    assert counts["arms"]["MSCT"]["left"] == lost["patient_id"].isin(msct).sum()
+    assert counts["arms"]["MSCT"]["received"] == trial.infusions["patient_id"].nunique()
+
+
+def test_arm_comparison_section_has_the_table_and_forest_plot(
+    html: str, result: myotrial.AnalysisResult
+) -> None:
+    section = _section(html, "arm-comparison")
+    assert 'id="table-arm-comparison"' in section and 'id="figure-forest-arms"' in section
+    assert section.count("<tr>") >= len(result.arm_comparison) + 1
+    assert "Safety by arm" in section
+
+
+def test_table1_shows_each_arm_and_overall_with_control_values(html: str) -> None:
+    table = re.search(r'id="table-table1".*?</table>', html, re.S)
+    assert table is not None
+    header = table.group(0).split("</thead>")[0]
+    assert "MSCT" in header and "control" in header and "Overall" in header
+    mmt = re.search(r"<tr><th scope=\"row\">MMT-8[^<]*</th>(.*?)</tr>", table.group(0), re.S)
+    assert mmt is not None and "–" not in mmt.group(1)
