@@ -15,6 +15,13 @@ def plural(count: int, noun: str, plural_form: str | None = None) -> str:
     return f"{count} {word}"
 
 
+#: How the CSV tables write a number: 12 significant digits, the shortest form.
+#: Every computed value is kept at full precision until written; at the edge, a sum such
+#: as 8 + 18 = 25.999999999999996 (binary floating point, error ~1e-15) is written 26.
+#: 12 digits keep six more than any measure is entered with (at most 6 significant
+#: digits), so nothing a reader could use is lost, and "%.12g" formats in C, per column.
+CSV_FLOAT_FORMAT = "%.12g"
+
 _DIGITS = re.compile(r"(\d+)")
 
 

@@ -73,7 +73,8 @@ def test_correct_then_audit_shows_old_new_and_reason(
         "--db", db_url, "--user", "monitor",
     )  # fmt: skip
     assert code == 0, output
-    assert f"'{old}' -> '1300.0'" in output
+    # shown as a trial file writes it: 1300, not 1300.0 (docs/store.md)
+    assert f"'{old:g}' -> '1300' (audited)" in output
     csv = tmp_path / "audit.csv"
     code, output = _run("audit", "--patient", "P01", "--db", db_url, "--csv", str(csv))
     assert code == 0

@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from myotrial.text import CSV_FLOAT_FORMAT
+
 TABLE_NAMES: tuple[str, ...] = (
     "episodes",
     "baseline",
@@ -62,7 +64,7 @@ class AnalysisResult:
             if name in ARM_TABLES and table.empty:
                 continue
             path = folder / f"{name}.csv"
-            table.to_csv(path, index=False, date_format="%Y-%m-%d")
+            table.to_csv(path, index=False, date_format="%Y-%m-%d", float_format=CSV_FLOAT_FORMAT)
             written.append(path)
         path = folder / "summary.json"
         path.write_text(json.dumps(self.summary, indent=2, default=str) + "\n", encoding="utf-8")

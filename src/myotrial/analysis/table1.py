@@ -9,6 +9,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from myotrial.domain import TREATED_ARM
+from myotrial.text import natural_key
 
 BASELINE_COLUMNS: tuple[str, ...] = (
     "arm",
@@ -94,6 +95,11 @@ def _categorical(frame: pd.DataFrame) -> pd.DataFrame:
     long["level"] = np.array([_level_text(u) for u in uniques], dtype=object)[codes]
     grouped = long.groupby(["arm", "characteristic", "level"], sort=True)
     counts: pd.DataFrame = grouped.size().rename("count").reset_index()
+    # Levels in natural order (site 1, 2, 10, 11), not as text sorts them (1, 10, 11, 2).
+    levels = sorted(counts["level"].unique(), key=natural_key)
+    counts["rank"] = counts["level"].map({level: i for i, level in enumerate(levels)})
+    counts = counts.sort_values(["arm", "characteristic", "rank"], kind="stable")
+    counts = counts.drop(columns="rank").reset_index(drop=True)
     counts["n"] = counts.groupby(["arm", "characteristic"])["count"].transform("sum")
     counts["percent"] = counts["count"] / counts["n"] * 100.0
     counts["value"] = [

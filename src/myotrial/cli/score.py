@@ -18,7 +18,7 @@ from myotrial.domain import POPULATIONS
 from myotrial.errors import ConfigError, Problem
 from myotrial.files import READ_ERRORS, reading
 from myotrial.measures.tis import describe_thresholds
-from myotrial.text import plural
+from myotrial.text import CSV_FLOAT_FORMAT, plural
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
@@ -41,7 +41,7 @@ def read_table(path: Path) -> pd.DataFrame:
 def _run(path: Path, out: Path, scorer: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
     with writing(out):
         result = scorer(read_table(path))
-        result.to_csv(out, index=False)
+        result.to_csv(out, index=False, float_format=CSV_FLOAT_FORMAT)
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -221,9 +222,26 @@ def correct_command(
     done = correct_value(url, patient, date, field, value, reason, user or _login())
     where = f"{done.patient_id} {done.visit_date} {done.field}"
     if not done.changed:
-        console.print(f"{where} already holds {done.new_value!r}: nothing written", markup=False)
+        console.print(
+            f"{where} already holds {_as_written(done.new_value)}: nothing written", markup=False
+        )
         return
-    console.print(f"{where}: {done.old_value!r} -> {done.new_value!r} (audited)", markup=False)
+    old, new = _as_written(done.old_value), _as_written(done.new_value)
+    console.print(f"{where}: {old} -> {new} (audited)", markup=False)
+
+
+_WHOLE_FLOAT = re.compile(r"-?\d+\.0")
+
+
+def _as_written(value: str | None) -> str:
+    """A stored value quoted as a trial file writes it: ``'785'``, not ``'785.0'``.
+
+    The store keeps numbers as Python writes floats; a whole number loses the ``.0``
+    that the user never typed (docs/trial-format.md: numbers as written). Missing: empty.
+    """
+    if value is None:
+        return "(empty)"
+    return repr(value[:-2] if _WHOLE_FLOAT.fullmatch(value) else value)
 
 
 @click.command("audit")

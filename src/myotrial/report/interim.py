@@ -22,6 +22,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from myotrial.report.formatting import interval, num, text
+from myotrial.text import natural_key
 from myotrial.trialdata import TrialData
 
 
@@ -81,17 +82,9 @@ def _page(title: str, banner: str, intro: str, sections: Sequence[Section]) -> s
     )
 
 
-def _natural(label: str) -> tuple[int, float, str]:
-    """Sort numbers as numbers (site 2 before site 10), then text."""
-    try:
-        return (0, float(label), "")
-    except ValueError:
-        return (1, 0.0, label)
-
-
 def _counts(frame: pd.DataFrame, column: str, label: str) -> Table:
     counts = frame[column].astype(str).value_counts()
-    counts = counts.loc[sorted(counts.index, key=_natural)]
+    counts = counts.loc[sorted(counts.index, key=natural_key)]  # site 2 before site 10
     rows = [(str(k), str(int(v))) for k, v in counts.items()]
     rows.append(("total", str(int(counts.sum()))))
     return Table(label, (column, "patients"), rows)

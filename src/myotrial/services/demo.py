@@ -18,7 +18,7 @@ from myotrial.services.loading import load_trial
 from myotrial.services.trial import import_trial
 from myotrial.store import ImportSummary
 from myotrial.synthetic import make_pilot, synthetic_readme
-from myotrial.text import plural
+from myotrial.text import CSV_FLOAT_FORMAT, plural
 from myotrial.trialdata import TrialData
 
 DEMO_SEED = 2011
@@ -83,6 +83,7 @@ def run_demo(
     result = run_analysis(trial, out_dir / "analysis")
     done(analysis_step(result, out_dir / "analysis"))
     done(report_step(trial, result, out_dir / "report.html"))
+    done(pairs_step(trial, out_dir / "pairs.csv"))
     return steps
 
 
@@ -130,6 +131,29 @@ def report_step(trial: TrialData, result: AnalysisResult, path: Path) -> DemoSte
     """Write the HTML report of the trial and its analysis."""
     written = write_report(trial, result, path)
     return DemoStep("report", f"report {path} (open it in a web browser)", tuple(written))
+
+
+SAMPLE_TIMEPOINT = "month3"
+
+
+def pairs_step(trial: TrialData, path: Path) -> DemoStep:
+    """A sample PAIRS file for ``myotrial score``: each first course's baseline and
+    month-3 visit side by side (docs/measures.md §2, "Input and output")."""
+    from myotrial import measures
+    from myotrial.analysis.options import AnalysisOptions, Notes
+    from myotrial.analysis.prepared import prepare
+
+    prep = prepare(trial, AnalysisOptions(), Notes())
+    keys = ["patient_id", "episode"]
+    # episode 1 is the first course; episode 0 is the since-entry view of the same visits
+    mapped = prep.mapped
+    chosen = mapped[(mapped["episode"] == 1) & (mapped["timepoint"] == SAMPLE_TIMEPOINT)]
+    followup = chosen.reset_index(drop=True)
+    reference = followup[keys].merge(prep.baseline, on=keys, how="left", validate="1:1")
+    pairs = measures.make_pairs(reference, followup, trial.config)
+    pairs.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT, date_format="%Y-%m-%d")
+    summary = f"{plural(len(pairs), 'pair')} (baseline and {SAMPLE_TIMEPOINT}) for myotrial score"
+    return DemoStep("pairs", summary, (path,))
 
 
 def _counts(trial: TrialData) -> str:
