@@ -21,7 +21,8 @@ from myotrial.analysis.episodes import map_timepoints
 from myotrial.analysis.paired import paired_summary
 from myotrial.synthetic import make_registry
 
-LIMIT_SECONDS = 60.0
+LIMIT_SECONDS = 20.0
+"""Two-arm registry of 10,000 patients, between-arm comparison included."""
 LIMIT_MB = 2048.0
 
 
@@ -31,14 +32,17 @@ def peak_mb() -> float:
 
 
 def run_analysis(trial: myotrial.TrialData) -> tuple[myotrial.AnalysisResult, float]:
-    marks: list[tuple[str, float]] = []
-    start = time.perf_counter()
+    marks: list[tuple[str, float, float]] = []
+    start, cpu = time.perf_counter(), time.process_time()
     result = myotrial.analyze(
-        trial, progress=lambda name: marks.append((name, time.perf_counter()))
+        trial,
+        progress=lambda name: marks.append((name, time.perf_counter(), time.process_time())),
     )
-    end = time.perf_counter()
-    for (name, t0), (_, t1) in zip(marks, [*marks[1:], ("end", end)], strict=True):
-        print(f"  {name:32s} {t1 - t0:7.2f} s")
+    end, cpu_end = time.perf_counter(), time.process_time()
+    ends = [*marks[1:], ("end", end, cpu_end)]
+    for (name, t0, c0), (_, t1, c1) in zip(marks, ends, strict=True):
+        print(f"  {name:32s} {t1 - t0:7.2f} s wall {c1 - c0:7.2f} s CPU")
+    print(f"  CPU time of the whole analysis: {cpu_end - cpu:.1f} s")
     return result, end - start
 
 

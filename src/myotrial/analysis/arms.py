@@ -146,6 +146,16 @@ def _check_dates(frame: pd.DataFrame) -> None:
     raise InvalidInputError(problems)
 
 
+def _after_day0(values: pd.DataFrame, courses: pd.DataFrame) -> pd.DataFrame:
+    """Every visit after the randomisation date, with its study day (one start per
+    patient, so a plain join replaces the as-of join of the courses)."""
+    starts = courses[["patient_id", "episode", "first_infusion"]]
+    merged = values.dropna(subset=["visit_date"]).merge(starts, on="patient_id")
+    merged = merged[merged["visit_date"] > merged["first_infusion"]].copy()
+    merged["day"] = (merged["visit_date"] - merged["first_infusion"]).dt.days.astype(int)
+    return merged.sort_values(["patient_id", "episode", "visit_date"]).reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class IttView:
     """Visits of every randomised patient against the randomisation baseline."""
@@ -182,7 +192,7 @@ def itt_view(
         episode=ITT_EPISODE, first_infusion=population["randomisation_date"]
     )
     courses = ep.attach_baselines(starts, values, options.baseline_window_days)
-    followup = ep.followup_visits(values, courses)
+    followup = _after_day0(values, courses)
     last = followup.groupby("patient_id")["visit_date"].max().rename("end_date")
     courses = courses.join(last, on="patient_id")
     mapped = ep.map_timepoints(followup, trial.config.timepoints, Notes())
