@@ -11,7 +11,8 @@ read these two attributes and nothing else, so the mapping is written only here:
     class                          exit  HTTP  meaning
     MyotrialError                    1   400   base class: the request cannot be done
     ├── InvalidInputError            2   422   bad user input; carries every problem found
-    │   └── ConfigError              2   422   trial.toml or an option is wrong
+    │   ├── ConfigError              2   422   trial.toml or an option is wrong
+    │   └── ConflictError            2   409   the input clashes with what is stored
     ├── AnalysisError                1   422   an analysis cannot be computed from the data
     ├── ExportError                  1   422   the data break a limit of the export format
     ├── AccessDeniedError            1   403   the caller's role does not allow the action
@@ -130,6 +131,16 @@ class InvalidInputError(MyotrialError):
 
 class ConfigError(InvalidInputError):
     """trial.toml, a settings value or a command-line option is invalid."""
+
+
+class ConflictError(InvalidInputError):
+    """The input clashes with what is stored: a visit that already exists, or an
+    import that would delete rows or overwrite values entered through the service.
+
+    Nothing is written; ``problems`` name the keys concerned.
+    """
+
+    http_status = 409
 
 
 class AnalysisError(MyotrialError):

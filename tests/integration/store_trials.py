@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -98,13 +96,15 @@ def small_trial() -> TrialData:
 
 
 def database_snapshot(url: str) -> object:
-    """Everything the database holds: the file's bytes (SQLite) or every table's rows."""
+    """Everything the database holds: every table's rows.
+
+    Rows rather than a SQLite file's bytes: in WAL mode a committed change can sit in
+    the ``-wal`` file, leaving the main file's bytes as they were.
+    """
     import sqlalchemy as sa
 
     from myotrial.store import sqlalchemy_url
 
-    if url.startswith("sqlite:///"):
-        return Path(url.removeprefix("sqlite:///")).read_bytes()
     engine = sa.create_engine(sqlalchemy_url(url))
     dump: dict[str, list[tuple[object, ...]]] = {}
     with engine.connect() as connection:

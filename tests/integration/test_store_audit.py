@@ -74,7 +74,9 @@ def _changed_trial() -> object:
 def test_changed_trial_audits_each_changed_value_with_old_and_new(db_url: str) -> None:
     store = open_store(db_url)
     store.save_trial(small_trial(), user="tester", reason="first import")
-    summary = store.save_trial(_changed_trial(), user="monitor", reason="source data check")
+    summary = store.save_trial(
+        _changed_trial(), user="monitor", reason="source data check", allow_deletions=True
+    )
     trail = store.audit()
     store.close()
     latest = trail[trail["import_id"] == summary.import_id]
@@ -109,7 +111,7 @@ def test_changed_trial_is_loaded_as_imported(db_url: str) -> None:
     changed = _changed_trial()
     store = open_store(db_url)
     store.save_trial(small_trial(), user="tester", reason="first import")
-    store.save_trial(changed, user="monitor", reason="source data check")
+    store.save_trial(changed, user="monitor", reason="source data check", allow_deletions=True)
     loaded = store.load_trial()
     store.close()
     pd.testing.assert_frame_equal(loaded.visits, changed.visits)  # type: ignore[attr-defined]

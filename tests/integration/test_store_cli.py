@@ -12,6 +12,7 @@ from store_trials import database_snapshot
 from myotrial.cli import main
 from myotrial.ingest.writer import write_trial_folder
 from myotrial.synthetic import make_pilot
+from myotrial.trialdata import TABLES
 
 
 @pytest.fixture
@@ -86,3 +87,55 @@ def test_correct_without_reason_is_a_usage_error(db_url: str) -> None:
     code, output = _run("correct", "P01", "2009-03-14", "ck", "1300", "--db", db_url)
     assert code == 2
     assert "--reason" in output
+
+
+def _only_first_patient(folder: Path, tmp_path: Path) -> Path:
+    from myotrial.ingest import read_trial
+
+    trial = read_trial(folder)
+    first = trial.patients["patient_id"].iloc[0]
+    kept = {t: trial.table(t)[trial.table(t)["patient_id"] == first] for t in TABLES}
+    out = tmp_path / "one-patient"
+    write_trial_folder(trial.with_tables(**kept), out)
+    return out
+
+
+def test_import_that_would_delete_exits_2_naming_counts_and_keys(
+    db_url: str, pilot_folder: Path, tmp_path: Path
+) -> None:
+    assert _run("import", str(pilot_folder), "--db", db_url)[0] == 0
+    before = database_snapshot(db_url)
+    code, output = _run("import", str(_only_first_patient(pilot_folder, tmp_path)), "--db", db_url)
+    assert code == 2
+    assert database_snapshot(db_url) == before
+    assert "refused, nothing written" in output
+    assert "would delete 9 rows of patients" in output
+    assert "P02, P03, P04, P05, P06, ..." in output
+    assert "--allow-deletions" in output
+
+
+def test_import_with_allow_deletions_deletes_and_reports_it(
+    db_url: str, pilot_folder: Path, tmp_path: Path
+) -> None:
+    assert _run("import", str(pilot_folder), "--db", db_url)[0] == 0
+    folder = _only_first_patient(pilot_folder, tmp_path)
+    code, output = _run("import", str(folder), "--db", db_url, "--allow-deletions")
+    assert code == 0, output
+    assert "import 2 recorded" in output
+    _run("audit", "--db", db_url, "--csv", str(tmp_path / "audit.csv"))
+    audit = pd.read_csv(tmp_path / "audit.csv")
+    deleted = audit[(audit["import_id"] == 2) & (audit["action"] == "delete")]
+    assert (deleted["table"] == "patients").sum() == 9
+
+
+def test_dry_run_prints_each_change_and_writes_nothing(
+    db_url: str, pilot_folder: Path, tmp_path: Path
+) -> None:
+    assert _run("import", str(pilot_folder), "--db", db_url)[0] == 0
+    before = database_snapshot(db_url)
+    folder = _only_first_patient(pilot_folder, tmp_path)
+    code, output = _run("import", str(folder), "--db", db_url, "--dry-run")
+    assert code == 0, output
+    assert database_snapshot(db_url) == before
+    assert "delete\tpatients\tP02\t" in output  # tab-separated off a terminal
+    assert "dry run: nothing written" in output

@@ -32,7 +32,7 @@ CHILD = textwrap.dedent(
 
     SqlTrialRepository.insert_rows = announcing
     store = open_store(sys.argv[1])
-    store.save_trial(trial, user="killed", reason="interrupted import")
+    store.save_trial(trial, user="killed", reason="interrupted import", allow_deletions=True)
     print("FINISHED", flush=True)
     """
 )

@@ -124,14 +124,16 @@ def test_bad_visit_gets_422_naming_each_field(client: TestClient) -> None:
     assert {"visit_date", "phga", "ck"} <= columns
 
 
-def test_duplicate_visit_date_gets_422(client: TestClient) -> None:
+def test_duplicate_visit_date_gets_409_naming_the_key(client: TestClient) -> None:
     response = client.post(
         "/api/patients/A-01/visits",
         headers=token(client, "inv_a"),
         json={"visit_date": "2025-01-08", "phga": 5},
     )
-    assert response.status_code == 422
-    assert any("visit_date" in p["column"] for p in response.json()["detail"])
+    assert response.status_code == 409
+    [problem] = response.json()["detail"]
+    assert (problem["column"], problem["value"]) == ("visit_date", "2025-01-08")
+    assert "A-01" in problem["hint"]
 
 
 def test_correction_is_audited_with_old_new_and_reason(client: TestClient) -> None:

@@ -150,6 +150,10 @@ class FakePatients(AbstractPatientRepository):
         rows = [r for r in self.audit_rows if patient_id in (None, r["patient_id"])]
         return pd.DataFrame(rows, columns=["patient_id", "action", "user", "reason"])
 
+    def has_visit(self, patient_id: str, day: dt.date) -> bool:
+        visits = self._of("visits", patient_id)
+        return bool((visits["visit_date"] == pd.Timestamp(day)).any())
+
     def add_visit(self, visit: pd.DataFrame, user: str, reason: str) -> None:
         visits = pd.concat([self.trial_data.visits, visit], ignore_index=True)
         self.trial_data = self.trial_data.with_tables(visits=visits)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -31,9 +32,12 @@ from myotrial.cli._output import (
     print_problems,
     print_records,
 )
-from myotrial.errors import InvalidInputError, Problem
+from myotrial.errors import ConflictError, InvalidInputError, Problem
 from myotrial.services.demo import DEMO_SEED, DemoStep, run_demo
 from myotrial.text import plural
+
+if TYPE_CHECKING:
+    from myotrial.store import ImportSummary
 
 COMMANDS: list[click.Command] = []
 
@@ -135,6 +139,15 @@ COMMANDS.append(validate)
     metavar="FILE",
     help="With --format redcap: mapping file (TOML or CSV) for other field/event names.",
 )
+@click.option(
+    "--allow-deletions",
+    is_flag=True,
+    help="Delete stored rows the input lacks and overwrite rows entered or corrected "
+    "through the service (refused otherwise).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the inserts, updates and deletions; write nothing."
+)
 @problems_csv_option("On invalid input, also write every problem to FILE as CSV.")
 @format_option("--output-format")
 @report_errors
@@ -145,12 +158,16 @@ def import_command(
     reason: str,
     format_: str,
     mapping: Path | None,
+    allow_deletions: bool,
+    dry_run: bool,
     problems_csv: Path | None,
     output_format: str | None,
 ) -> None:
     """Validate a trial and store it: all-or-nothing, every change audited.
 
-    Exit status 2, with every problem listed and nothing written, on invalid input.
+    Exit status 2, with every problem listed and nothing written, on invalid input, and
+    when the import would delete rows or overwrite rows entered or corrected through
+    the service without --allow-deletions.
     """
     from myotrial.services.trial import import_trial
 
@@ -159,7 +176,9 @@ def import_command(
     url = database_url(db)
     notes: list[Problem] = []
     try:
-        summary = import_trial(path, url, user or _login(), reason, format_, mapping, notes)
+        summary = import_trial(
+            path, url, user or _login(), reason, format_, mapping, notes, allow_deletions, dry_run
+        )
     except InvalidInputError as exc:
         if problems_csv is not None:
             write_problems_csv(exc.problems, problems_csv)
@@ -168,14 +187,29 @@ def import_command(
     _print_notes(notes)
     fmt = chosen_format(output_format)
     rows = [(r.table, r.inserted, r.updated, r.deleted, r.unchanged) for r in summary.tables]
-    print_records(IMPORT_COLUMNS, rows, fmt, title=str(path))
-    if summary.changed:
+    title = f"{path} (dry run: nothing written)" if dry_run else str(path)
+    print_records(IMPORT_COLUMNS, rows, fmt, title=title)
+    if dry_run:
+        _print_changes(summary, fmt)
+    elif summary.changed:
         note(f"import {summary.import_id} recorded in {url}", fmt)
     else:
         note(f"nothing changed: {url} already holds this trial", fmt)
 
 
 IMPORT_COLUMNS = ("table", "inserted", "updated", "deleted", "unchanged")
+CHANGE_COLUMNS = ("action", "table_name", "record_key", "field", "old_value", "new_value")
+
+
+def _print_changes(summary: ImportSummary, fmt: str) -> None:
+    """Every insert, update and deletion a dry run found, then what would be refused."""
+    changes = summary.changes.astype(object).where(summary.changes.notna(), "")
+    rows = changes[list(CHANGE_COLUMNS)].itertuples(index=False, name=None)
+    headers = ("action", "table", "key", "field", "old value", "new value")
+    print_records(CHANGE_COLUMNS, rows, fmt, headers=headers, title="changes")
+    for problem in summary.refused:
+        err_console.print(f"would be refused: {problem}", markup=False, soft_wrap=True)
+    note("dry run: nothing written", fmt)
 
 
 def _print_notes(notes: list[Problem]) -> None:
@@ -189,8 +223,9 @@ def _print_notes(notes: list[Problem]) -> None:
 
 
 def _print_problems(error: InvalidInputError) -> None:
+    what = "refused" if isinstance(error, ConflictError) else "invalid input"
     err_console.print(
-        f"invalid input, nothing written: {plural(len(error.problems), 'problem')}",
+        f"{what}, nothing written: {plural(len(error.problems), 'problem')}",
         markup=False,
     )
     for line in grouped_problem_lines(error.problems):

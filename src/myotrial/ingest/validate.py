@@ -58,6 +58,46 @@ def validate_trial(trial: TrialData, files: Mapping[str, str] | None = None) -> 
     return sort_problems(problems, names)
 
 
+def visit_problems(
+    config: TrialConfig, patient: pd.DataFrame, visits: pd.DataFrame, file: str
+) -> list[Problem]:
+    """Every problem of some visits of one patient, without the rest of the trial.
+
+    The rules :func:`validate_trial` applies that concern these visits: their table's
+    rules (values, ranges, key, MMT-8 total) and the rules across tables (the patient
+    exists, no visit before enrolment). A form entering or correcting one visit checks
+    it with these, so its cost does not grow with the patient's history or the trial.
+
+    Parameters
+    ----------
+    config : TrialConfig
+        The trial's configuration (ranges, MMT-8 maximum).
+    patient : pandas.DataFrame
+        The patient's row of patients (typed).
+    visits : pandas.DataFrame
+        The visits to check (typed).
+    file : str
+        Name the problems are reported under.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the visits keep every rule.
+    """
+    none = pd.DataFrame({"patient_id": pd.Series(dtype=object)})
+    trial = TrialData(
+        config=config,
+        patients=patient,
+        infusions=none,
+        visits=visits,
+        adverse_events=none,
+        events=none,
+        medications=none,
+    )
+    files = {t: file for t in TABLES}
+    return table_problems("visits", visits, file, config) + cross_table_problems(trial, files)
+
+
 def table_files(source: str) -> dict[str, str]:
     """The name each table is reported under for a trial read from ``source``."""
     if source.lower().endswith(".xlsx"):

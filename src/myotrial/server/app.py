@@ -14,11 +14,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 
-from myotrial.errors import InvalidInputError, LoginRequiredError, MyotrialError, Problem
+from myotrial.errors import (
+    InvalidInputError,
+    LoginRequiredError,
+    MyotrialError,
+    Problem,
+    StoreError,
+)
 from myotrial.server import api, pages
 from myotrial.server.answers import REQUEST, error_response, problems_detail
 from myotrial.server.guards import RequestLimits, SecurityHeaders
@@ -109,6 +116,13 @@ def _error_handlers(app: FastAPI) -> None:
             for error in exc.errors()
         ]
         return error_response(request.url.path, 422, problems_detail(problems))
+
+    @app.exception_handler(sa.exc.SQLAlchemyError)
+    async def database_error(request: Request, exc: sa.exc.SQLAlchemyError) -> Response:
+        # a driver error nothing translated (a dropped connection mid-request): its text
+        # holds SQL and parameters, so it is logged and answered as a StoreError
+        _log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
+        return _answer(request, StoreError(str(exc)))
 
 
 def _answer(request: Request, exc: MyotrialError) -> Response:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from myotrial.errors import InvalidInputError, NotFoundError, Problem
+from myotrial.errors import ConflictError, InvalidInputError, NotFoundError, Problem
 from myotrial.services.access import Caller
 from myotrial.services.patients import visit_scores
 from myotrial.services.uow import UnitOfWorkFactory, UseCases
@@ -20,12 +20,12 @@ from myotrial.services.visibility import writable_site
 from myotrial.services.visit_rules import check_entry, corrected_visit, patient_trial
 from myotrial.store import Correction
 from myotrial.store.correction import parse_day
+from myotrial.store.records import DUPLICATE_RULE, duplicate_visit
 from myotrial.store.trial_store import require_filled
 from myotrial.store.unit_of_work import AbstractUnitOfWork
-from myotrial.trialdata import TrialData
 
-ENTRY_TABLES: tuple[str, ...] = ("patients", "infusions", "visits")
-"""The tables a visit's checks need (the rules across tables read no others)."""
+SCORING_TABLES: tuple[str, ...] = ("patients", "infusions", "visits")
+"""The tables a preview's TIS needs (episodes from infusions, baselines from visits)."""
 
 
 class DataEntry(UseCases):
@@ -47,14 +47,16 @@ class DataEntry(UseCases):
             If there is no such patient or the caller may not see it.
         AccessDeniedError
             If the caller may not change the patient's data.
+        ConflictError
+            If the patient has a visit on that date (also when another entry of that
+            date is stored first).
         InvalidInputError
-            Listing every problem of the visit (also: a visit on that date exists).
+            Listing every problem of the visit.
         """
-        # Checked in one transaction and written in another: validation takes a while
-        # and needs no lock, because the unique key on (patient_id, visit_date) settles
-        # two entries racing for one date.
-        combined = self._checked(caller, patient_id, values)
-        new = combined.visits.iloc[[-1]]
+        # Checked in one transaction and written in another: validation needs no lock,
+        # because the unique key on (patient_id, visit_date) settles two entries racing
+        # for one date.
+        new = self._checked(caller, patient_id, values)
         with self.uow() as uow:
             uow.patients.add_visit(new, caller.username, reason or "data entry")
             uow.commit()
@@ -73,7 +75,9 @@ class DataEntry(UseCases):
             ``tis`` and ``category`` (``None`` when not computable) and a ``note``.
         """
         with self.uow() as uow:
-            combined, problems = self._check(uow, caller, patient_id, values)
+            visit, problems = self._check(uow, caller, patient_id, values)
+            trial = patient_trial(uow, patient_id, SCORING_TABLES)
+        combined = trial.with_tables(visits=pd.concat([trial.visits, visit], ignore_index=True))
         result: dict[str, Any] = {
             "problems": [asdict(p) for p in problems],
             "tis": None,
@@ -115,21 +119,30 @@ class DataEntry(UseCases):
             "reason": reason,
         }
 
-    def _checked(self, caller: Caller, patient_id: str, values: dict[str, Any]) -> TrialData:
+    def _checked(self, caller: Caller, patient_id: str, values: dict[str, Any]) -> pd.DataFrame:
         with self.uow() as uow:
-            combined, problems = self._check(uow, caller, patient_id, values)
+            visit, problems = self._check(uow, caller, patient_id, values)
+        duplicate = [p for p in problems if p.rule == DUPLICATE_RULE]
+        if duplicate:
+            raise ConflictError(duplicate)
         if problems:
             raise InvalidInputError(problems)
-        return combined
+        return visit
 
     def _check(
         self, uow: AbstractUnitOfWork, caller: Caller, patient_id: str, values: dict[str, Any]
-    ) -> tuple[TrialData, list[Problem]]:
+    ) -> tuple[pd.DataFrame, list[Problem]]:
+        """The visit and its problems, reading the patient's row and one key only."""
         writable_site(uow, caller, patient_id)
-        trial = patient_trial(uow, patient_id, ENTRY_TABLES)
-        if trial.patients.empty:
+        config, frames = uow.patients.tables(patient_id, ("patients",))
+        if frames["patients"].empty:
             raise NotFoundError(f"patient {patient_id!r} does not exist")
-        return check_entry(trial, patient_id, _as_text(values))
+        visit, problems = check_entry(config, frames["patients"], _as_text(values))
+        if not problems:
+            day = visit["visit_date"].iloc[0].date()
+            if uow.patients.has_visit(patient_id, day):
+                problems = [duplicate_visit(patient_id, day)]
+        return visit, problems
 
 
 def correct_visit(

@@ -28,6 +28,8 @@ def import_trial(
     format: str = "folder",
     mapping: Path | str | None = None,
     notes: list[Problem] | None = None,
+    allow_deletions: bool = False,
+    dry_run: bool = False,
 ) -> ImportSummary:
     """Validate the trial at ``path`` and store it, all-or-nothing, with its audit trail.
 
@@ -50,23 +52,32 @@ def import_trial(
         REDCap only: mapping file (TOML or CSV) for a project with other names.
     notes : list of Problem, optional
         REDCap only: receives a note per missing-data code read as missing.
+    allow_deletions : bool
+        Delete stored rows the input does not hold, and overwrite rows entered or
+        corrected through the service; without it such an import is refused.
+    dry_run : bool
+        Compare only: report what the import would do, write nothing.
 
     Returns
     -------
     ImportSummary
-        Rows inserted, updated, deleted and unchanged per table.
+        Rows inserted, updated, deleted and unchanged per table, and every change.
 
     Raises
     ------
     InvalidInputError
         Listing every problem of the input; nothing is written.
+    ConflictError
+        If the import would delete or overwrite protected rows without
+        ``allow_deletions``; nothing is written.
     StoreError
         If the database cannot be opened or refuses the write.
     """
     trial = load_trial(path, None, format, mapping, notes)
+    why = reason or f"import of {Path(path).name}"
     return _with_store(
         db_url,
-        lambda store: store.save_trial(trial, user, reason or f"import of {Path(path).name}"),
+        lambda store: store.save_trial(trial, user, why, allow_deletions, dry_run),
     )
 
 

@@ -1,18 +1,23 @@
 """The rules a visit entered on a form or a corrected value must meet: those of an import.
 
 A form's values and a correction are parsed with :func:`myotrial.ingest.parse_records`
-and checked with :func:`myotrial.ingest.validate_trial`, exactly as a row of visits.csv,
+and checked with the rules of :func:`myotrial.ingest.validate_trial` that concern one
+visit (:func:`myotrial.ingest.validate.visit_problems`), exactly as a row of visits.csv,
 so the web service, ``myotrial correct`` and ``myotrial import`` refuse the same values.
-A form has no spreadsheet rows, so the problems name the field only.
+The check reads the patient's row only, never the patient's other visits: its cost does
+not grow with the history. A form has no spreadsheet rows, so the problems name the
+field only.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from myotrial.config import TrialConfig
 from myotrial.errors import InvalidInputError, Problem
-from myotrial.ingest import parse_records, validate_trial
+from myotrial.ingest import parse_records
 from myotrial.ingest.raw import empty_table
+from myotrial.ingest.validate import visit_problems
 from myotrial.ingest.writer import as_text
 from myotrial.store.columns import kinds
 from myotrial.store.correction import SOURCE as CORRECTION
@@ -41,27 +46,29 @@ def patient_trial(
 
 
 def check_entry(
-    trial: TrialData, patient_id: str, values: dict[str, str]
-) -> tuple[TrialData, list[Problem]]:
-    """The patient's trial with the visit added, and every problem the visit has.
+    config: TrialConfig, patient: pd.DataFrame, values: dict[str, str]
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The visit parsed as a one-row visits table, and every problem it has.
 
     Parameters
     ----------
-    trial : TrialData
-        The patient's trial (:func:`patient_trial` with patients, infusions and visits).
-    patient_id : str
-        The patient the visit belongs to.
+    config : TrialConfig
+        The trial's configuration.
+    patient : pandas.DataFrame
+        The patient's row of patients (one row).
     values : dict of str to str
         The form's fields as text, as they would be written in visits.csv.
 
     Returns
     -------
-    combined : TrialData
-        ``trial`` with the parsed visit appended as the last row of visits.
+    visit : pandas.DataFrame
+        The parsed visit (typed as an import types it).
     problems : list of Problem
         Unknown fields, values that break a rule of the trial format, and rules across
-        tables (a visit before enrolment, a duplicate date); empty when it may be stored.
+        tables (a visit before enrolment); empty when it may be stored. Whether the date
+        is taken is the caller's question (one lookup of the key).
     """
+    patient_id = str(patient["patient_id"].iloc[0])
     unknown = [
         Problem(
             FORM,
@@ -74,18 +81,12 @@ def check_entry(
         for name, value in values.items()
         if name not in kinds("visits")
     ]
-    raw = pd.DataFrame(
-        [{**values, "patient_id": patient_id}], dtype=object, index=[len(trial.visits)]
-    )
-    typed, problems = parse_records("visits", raw, FORM, trial.config)
+    raw = pd.DataFrame([{**values, "patient_id": patient_id}], dtype=object)
+    typed, problems = parse_records("visits", raw, FORM, config)
     problems = unknown + problems
-    combined = trial.with_tables(visits=pd.concat([trial.visits, typed], ignore_index=True))
     if not problems:
-        new_row = len(trial.visits) + 2  # as a spreadsheet numbers it: header is row 1
-        problems = [
-            p for p in validate_trial(combined, {t: FORM for t in TABLES}) if p.row == new_row
-        ]
-    return combined, [_unrowed(p) for p in problems]
+        problems = visit_problems(config, patient, typed, FORM)
+    return typed, [_unrowed(p) for p in problems]
 
 
 def corrected_visit(visit: VisitToCorrect, field: str, value: str) -> pd.DataFrame:
@@ -107,19 +108,8 @@ def corrected_visit(visit: VisitToCorrect, field: str, value: str) -> pd.DataFra
 
 
 def _check_against_patient(visit: VisitToCorrect, typed: pd.DataFrame) -> None:
-    """The rules across tables (visit before enrolment, ...), as at import."""
-    config = visit.config
-    empty = {t: parse_records(t, empty_table(t), CORRECTION, config)[0] for t in TABLES}
-    trial = TrialData(
-        config=config,
-        patients=visit.patient,
-        infusions=empty["infusions"],
-        visits=typed,
-        adverse_events=empty["adverse_events"],
-        events=empty["events"],
-        medications=empty["medications"],
-    )
-    problems = [p for p in validate_trial(trial) if p.file.startswith("visits")]
+    """The visit's rules, those across tables included (visit before enrolment, ...)."""
+    problems = visit_problems(visit.config, visit.patient, typed, "visits.csv")
     if problems:
         raise InvalidInputError([_unrowed(p, CORRECTION) for p in problems])
 

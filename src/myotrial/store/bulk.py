@@ -97,6 +97,12 @@ def _copy_in(connection: sa.Connection, table: str, frame: pd.DataFrame) -> None
     try:
         with cursor.copy(sql) as copy:
             copy.write(text.encode("utf-8"))
+    except connection.dialect.loaded_dbapi.Error as exc:
+        # the driver's own error (a unique key, a dropped connection): give callers the
+        # SQLAlchemy error they catch everywhere else
+        raise sa.exc.DBAPIError.instance(
+            sql, None, exc, connection.dialect.loaded_dbapi.Error
+        ) from exc
     finally:
         cursor.close()
 

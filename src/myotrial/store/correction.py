@@ -140,7 +140,7 @@ def write_correction(
         changeset, at = repository.add_changeset("correction", user, reason)
         repository.update_rows("visits", change.updates, change.compared)
         repository.add_audit(change.audit, changeset, user, at, reason)
-        repository.write_layout(codec.dumps(layout))
+        repository.add_layout_columns("visits", layout["tables"]["visits"])
     except sa.exc.SQLAlchemyError as exc:
         raise StoreError(f"the database refused the correction: {exc}") from exc
     return found

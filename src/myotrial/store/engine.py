@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +16,11 @@ from myotrial.errors import StoreError
 
 MIGRATIONS = "myotrial.store:migrations"
 _POSTGRES_PREFIXES = ("postgresql+psycopg://", "postgresql://", "postgres://")
+WRITE_OPTION = "myotrial_write"
+"""Execution option marking a connection whose transaction will write (SQLite: IMMEDIATE)."""
+SQLITE_BUSY_SECONDS = 60.0
+"""How long a SQLite writer waits for another process's write to finish before failing."""
+_write_locks: weakref.WeakKeyDictionary[sa.Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -33,7 +40,9 @@ def create_engine(url: str) -> sa.Engine:
         If the URL is malformed or names a database driver that is not installed.
     """
     try:
-        engine = sa.create_engine(sqlalchemy_url(url))
+        # pre-ping: a pooled connection the server dropped (restart, idle timeout,
+        # pg_terminate_backend) is replaced on checkout instead of failing a request
+        engine = sa.create_engine(sqlalchemy_url(url), pool_pre_ping=True)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise StoreError(
             f"cannot use database URL {url!r}: {exc} "
@@ -41,7 +50,17 @@ def create_engine(url: str) -> sa.Engine:
         ) from exc
     if engine.dialect.name == "sqlite":
         _sqlite_transactions(engine)
+        _write_locks[engine] = threading.Lock()
     return engine
+
+
+def write_lock(engine: sa.Engine) -> threading.Lock | None:
+    """The lock queueing this process's SQLite writers (``None`` for PostgreSQL).
+
+    SQLite allows one writer at a time; waiting in line in the process is fair and
+    immediate, where SQLite's own busy handler polls with growing sleeps.
+    """
+    return _write_locks.get(engine)
 
 
 def _sqlite_transactions(engine: sa.Engine) -> None:
@@ -49,6 +68,10 @@ def _sqlite_transactions(engine: sa.Engine) -> None:
 
     The Python sqlite3 driver otherwise commits before DDL and begins lazily, which
     would break all-or-nothing imports and migrations; foreign keys are off by default.
+    A file database runs in WAL mode (readers never wait for the writer); a transaction
+    that will write begins IMMEDIATE, taking the write lock first and waiting up to
+    :data:`SQLITE_BUSY_SECONDS` for it: a deferred one that read first could not
+    upgrade once another writer committed, and would fail with "database is locked".
     """
 
     @sa.event.listens_for(engine, "connect")
@@ -56,13 +79,17 @@ def _sqlite_transactions(engine: sa.Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_SECONDS * 1000)}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
         # 64 MB page cache: a 200,000-visit import keeps its indexes in memory
         cursor.execute("PRAGMA cache_size = -65536")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        write = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def _config() -> Config:

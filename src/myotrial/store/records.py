@@ -3,11 +3,13 @@
 The visit arrives parsed and checked by the use case (:mod:`myotrial.services.entry`);
 this module writes it with the same audit rows as an import
 (:func:`myotrial.store.diff.diff_table`) inside the caller's transaction. The database's
-unique key on (patient_id, visit_date) settles two sites racing for one date.
+unique key on (patient_id, visit_date) settles two sites racing for one date: one is
+stored, the other gets a :class:`~myotrial.errors.ConflictError` naming the key.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -15,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from myotrial.config import TrialConfig
-from myotrial.errors import InvalidInputError, NotFoundError, Problem, StoreError
+from myotrial.errors import ConflictError, NotFoundError, Problem, StoreError
 from myotrial.store import codec
 from myotrial.store.diff import diff_table
 from myotrial.store.repository import SqlTrialRepository
@@ -90,26 +92,17 @@ def write_visit(repository: SqlTrialRepository, new: pd.DataFrame, user: str, re
 
     Raises
     ------
-    InvalidInputError
-        If the patient already has a visit on that date (the unique key refused it).
+    ConflictError
+        If the patient already has a visit on that date (the unique key refused it,
+        also when another entry of that date committed first).
     StoreError
         If the database refuses the write for another reason.
     """
     try:
         _insert_visit(repository, new, user, reason)
     except sa.exc.IntegrityError as exc:
-        raise InvalidInputError(
-            [
-                Problem(
-                    FORM,
-                    None,
-                    "visit_date",
-                    str(new["visit_date"].iloc[0].date()),
-                    "is already a visit of this patient",
-                    "correct the existing visit instead",
-                )
-            ]
-        ) from exc
+        day = new["visit_date"].iloc[0].date()
+        raise ConflictError([duplicate_visit(str(new["patient_id"].iloc[0]), day)]) from exc
     except sa.exc.SQLAlchemyError as exc:
         raise StoreError(f"the database refused the visit, nothing was written: {exc}") from exc
 
@@ -118,15 +111,35 @@ def _insert_visit(
     repository: SqlTrialRepository, new: pd.DataFrame, user: str, reason: str
 ) -> None:
     stored, entries = codec.encode_table("visits", new.reset_index(drop=True))
-    visits = trial_tables["visits"]
-    top = repository.connection.execute(sa.select(sa.func.max(visits.c.row_number))).scalar()
-    stored["row_number"] = (top if top is not None else -1) + 1
     nothing = stored.iloc[0:0].assign(id=pd.Series(dtype="int64"))
     diff = diff_table("visits", stored, nothing)
+    # the visit first: a second entry of the same key fails here, before other writes
+    repository.append_row("visits", diff.inserts)
     changeset, at = repository.add_changeset("entry", user, reason, FORM, "")
-    repository.insert_rows("visits", diff.inserts)
     repository.add_audit(diff.audit, changeset, user, at, reason)
-    _extend_layout(repository, entries)
+    repository.add_layout_columns("visits", entries)
+
+
+DUPLICATE_RULE = "is already a visit of this patient (patient_id, visit_date must be unique)"
+
+
+def duplicate_visit(patient_id: str, day: dt.date) -> Problem:
+    """The problem of a visit whose patient and date a stored visit has already."""
+    return Problem(
+        FORM,
+        None,
+        "visit_date",
+        day.isoformat(),
+        DUPLICATE_RULE,
+        f"patient {patient_id} has a visit on that date: correct it instead",
+    )
+
+
+def has_visit(connection: sa.Connection, patient_id: str, day: dt.date) -> bool:
+    """Whether the patient has a visit on ``day`` (one lookup of the unique key)."""
+    return SqlTrialRepository(connection).has_row(
+        "visits", {"patient_id": patient_id, "visit_date": day}
+    )
 
 
 def _config(repository: SqlTrialRepository) -> TrialConfig:
@@ -150,16 +163,3 @@ def _decoded(
     return codec.decode_table(
         repository.read_table(table, patient_id=patient_id), layout["tables"][table]
     )
-
-
-def _extend_layout(repository: SqlTrialRepository, entries: list[codec.LayoutEntry]) -> None:
-    """Record columns the visit filled that the imported layout did not have."""
-    meta = repository.read_meta()
-    if meta is None:
-        return
-    layout = json.loads(meta["layout"])
-    known = {entry[0] for entry in layout["tables"]["visits"]}
-    added = [list(e) for e in entries if e[0] not in known]
-    if added:
-        layout["tables"]["visits"] += added
-        repository.write_layout(codec.dumps(layout))

@@ -7,6 +7,7 @@ commits; the unit of work owns the transaction.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +18,13 @@ import sqlalchemy as sa
 from myotrial.errors import StoreError
 from myotrial.store import bulk, codec
 from myotrial.store.columns import COLUMNS, REPEATABLE, kinds, match_keys
-from myotrial.store.tables import audit_trail, changesets, trial_meta, trial_tables
+from myotrial.store.tables import (
+    audit_trail,
+    changesets,
+    row_number_sequence,
+    trial_meta,
+    trial_tables,
+)
 
 _CHUNK = 5_000  # ids per DELETE ... IN (...): below every backend's parameter limit
 
@@ -71,9 +78,67 @@ class SqlTrialRepository:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
         return pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
 
+    def has_row(self, table: str, key: dict[str, Any]) -> bool:
+        """Whether a row with these natural-key values is stored (an index lookup)."""
+        sql_table = trial_tables[table]
+        query = sa.select(sql_table.c.id).where(
+            *(sql_table.c[column] == value for column, value in key.items())
+        )
+        return self.connection.execute(query.limit(1)).first() is not None
+
     def insert_rows(self, table: str, stored: pd.DataFrame) -> None:
         """Insert rows given in the stored form, in bulk."""
         bulk.insert_frame(self.connection, table, _db_frame(table, stored))
+
+    def append_row(self, table: str, stored: pd.DataFrame) -> None:
+        """Insert one row after every stored row, whatever other writers do meanwhile.
+
+        The row number is taken inside the INSERT: from the table's sequence on
+        PostgreSQL (unique however many entries run at once, and after the table lock
+        of an import), as the largest plus one on SQLite (one writer at a time).
+
+        Raises
+        ------
+        sqlalchemy.exc.IntegrityError
+            If a row with the same natural key exists (the unique key decides a race).
+        """
+        frame = _db_frame(table, stored).drop(columns="row_number")
+        row = frame.astype(object).where(frame.notna(), None).iloc[0]
+        values: dict[str, Any] = {str(k): v for k, v in row.items()}
+        dates = [c for c, kind in kinds(table).items() if kind == "date" and values.get(c)]
+        values.update({c: dt.date.fromisoformat(values[c]) for c in dates})
+        sql_table = trial_tables[table]
+        self.connection.execute(
+            sql_table.insert().values(**values, row_number=self._next_row_number(table))
+        )
+
+    def _next_row_number(self, table: str) -> sa.ColumnElement[Any]:
+        sql_table = trial_tables[table]
+        if self._sqlite:
+            top = sa.func.coalesce(sa.func.max(sql_table.c.row_number), -1) + 1
+            return sa.select(top).scalar_subquery()
+        return sa.literal_column(f"nextval('{row_number_sequence(table)}')")
+
+    def lock_tables(self) -> None:
+        """Hold off other writers of the trial tables until this transaction ends.
+
+        PostgreSQL only (SQLite has one writer at a time anyway): an import compares
+        the whole trial with what is stored, so no entry may slip in between.
+        """
+        if self._sqlite:
+            return
+        names = ", ".join(f'"{t}"' for t in trial_tables)
+        self.connection.exec_driver_sql(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
+
+    def sync_row_numbers(self) -> None:
+        """Let entries number their rows after the last row an import wrote (PostgreSQL)."""
+        if self._sqlite:
+            return
+        for table in trial_tables:
+            self.connection.exec_driver_sql(
+                f"SELECT setval('{row_number_sequence(table)}', "
+                f'(SELECT coalesce(max(row_number), -1) + 1 FROM "{table}"), false)'
+            )
 
     def update_rows(self, table: str, stored: pd.DataFrame, columns: Sequence[str]) -> None:
         """Rewrite ``columns`` (and the row order) of rows matched on ``id``, in bulk."""
@@ -87,9 +152,17 @@ class SqlTrialRepository:
             chunk = [int(i) for i in ids[start : start + _CHUNK]]
             self.connection.execute(sql_table.delete().where(sql_table.c.id.in_(chunk)))
 
-    def read_meta(self) -> dict[str, Any] | None:
-        """The stored configuration, layout, source and checksum (``None`` if empty)."""
-        row = self.connection.execute(sa.select(trial_meta)).mappings().first()
+    def read_meta(self, lock: bool = False) -> dict[str, Any] | None:
+        """The stored configuration, layout, source and checksum (``None`` if empty).
+
+        ``lock`` holds the row until the transaction ends (``SELECT ... FOR UPDATE`` on
+        PostgreSQL; SQLite's write transactions hold the whole database already), so a
+        read-change-write of the layout cannot lose another writer's change.
+        """
+        query = sa.select(trial_meta)
+        if lock:
+            query = query.with_for_update()
+        row = self.connection.execute(query).mappings().first()
         return None if row is None else dict(row)
 
     def write_meta(self, meta: dict[str, Any]) -> None:
@@ -100,9 +173,32 @@ class SqlTrialRepository:
         else:
             self.connection.execute(trial_meta.insert().values(id=1, **meta))
 
-    def write_layout(self, layout: str) -> None:
-        """Replace the stored column layout (a correction may add a column)."""
-        self.connection.execute(trial_meta.update().values(layout=layout))
+    def add_layout_columns(self, table: str, entries: Sequence[Sequence[str]]) -> None:
+        """Add to the stored layout of ``table`` the columns it does not list yet.
+
+        An entry or a correction may fill a column the imported trial did not have; the
+        layout is re-read under a row lock and extended, never replaced, so two writers
+        adding different columns at once both keep theirs (a value whose column is
+        missing from the layout would be stored but never shown).
+        """
+        known = self._layout_columns(table, self.read_meta())
+        if all(entry[0] in known for entry in entries):
+            return
+        meta = self.read_meta(lock=True)
+        if meta is None:
+            return
+        layout = json.loads(meta["layout"])
+        known = self._layout_columns(table, meta)
+        added = [list(e) for e in entries if e[0] not in known]
+        if added:
+            layout["tables"][table] += added
+            self.connection.execute(trial_meta.update().values(layout=codec.dumps(layout)))
+
+    @staticmethod
+    def _layout_columns(table: str, meta: dict[str, Any] | None) -> set[str]:
+        if meta is None:
+            return set()
+        return {entry[0] for entry in json.loads(meta["layout"])["tables"][table]}
 
     def add_changeset(
         self, kind: str, user: str, reason: str, source: str = "", checksum: str = ""

@@ -13,6 +13,7 @@ Rows are plain dicts and DataFrames as the trial format names them (dates as
 from __future__ import annotations
 
 import abc
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -118,11 +119,15 @@ class AbstractPatientRepository(abc.ABC):
         """Audit rows, oldest first (of one patient if given; no rows is an empty frame)."""
 
     @abc.abstractmethod
+    def has_visit(self, patient_id: str, day: dt.date) -> bool:
+        """Whether the patient has a visit on ``day``."""
+
+    @abc.abstractmethod
     def add_visit(self, visit: pd.DataFrame, user: str, reason: str) -> None:
         """Insert one checked visit (a one-row typed frame) with its audit rows.
 
         A second visit of the patient on the same date raises
-        :class:`~myotrial.errors.InvalidInputError` naming ``visit_date``.
+        :class:`~myotrial.errors.ConflictError` naming ``visit_date``.
         """
 
     @abc.abstractmethod
@@ -212,6 +217,9 @@ class SqlPatientRepository(AbstractPatientRepository):
 
     def audit(self, patient_id: str | None) -> pd.DataFrame:
         return audit_frame(self.trials.read_audit(patient_id))
+
+    def has_visit(self, patient_id: str, day: dt.date) -> bool:
+        return records.has_visit(self.connection, patient_id, day)
 
     def add_visit(self, visit: pd.DataFrame, user: str, reason: str) -> None:
         records.write_visit(self.trials, visit, user, reason)

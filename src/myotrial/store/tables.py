@@ -3,7 +3,8 @@
 Six trial tables mirror the trial format: one typed column per known column, plus
 ``row_number`` (the row's position in the imported table, so a round trip keeps the
 order) and ``extra`` (the row's unknown columns as JSON text). ``trial_meta`` keeps the
-configuration and the column layout of the last import; ``changesets`` and
+configuration and the column layout of the last import (extended, under a row lock,
+when an entry or correction fills a new column); ``changesets`` and
 ``audit_trail`` record who changed what, when and why. The audit tables are
 append-only: database triggers (see the migrations) refuse UPDATE and DELETE.
 """
@@ -42,7 +43,17 @@ def _trial_table(name: str) -> sa.Table:
         columns.append(sa.Column("occurrence", sa.Integer, nullable=False))
     columns.append(sa.Column("extra", sa.Text))
     unique = sa.UniqueConstraint(*match_keys(name), name=f"uq_{name}_key")
-    return sa.Table(name, metadata, *columns, unique)
+    # the next row number of an entry is the largest plus one (SQLite): an index read
+    order = sa.Index(f"ix_{name}_row_number", "row_number")
+    return sa.Table(name, metadata, *columns, unique, order)
+
+
+def row_number_sequence(table: str) -> str:
+    """The PostgreSQL sequence numbering the rows entered one at a time into ``table``.
+
+    Created by the migrations (PostgreSQL only); an import moves it past its last row.
+    """
+    return f"{table}_row_number_seq"
 
 
 trial_tables: dict[str, sa.Table] = {name: _trial_table(name) for name in TABLES}
@@ -86,6 +97,10 @@ audit_trail = sa.Table(
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Index("ix_audit_trail_patient_id", "patient_id"),
+    # the audit pages filter by these and walk back from the newest id
+    sa.Index("ix_audit_trail_changed_at", "changed_at"),
+    sa.Index("ix_audit_trail_user_name", "user_name"),
+    sa.Index("ix_audit_trail_table_record", "table_name", "record_key"),
 )
 
 # The web service: its users (Argon2 hashes only) and monitors' data queries.

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
-from myotrial.errors import InvalidInputError, NotFoundError, Problem, StoreError
+from myotrial.errors import ConflictError, InvalidInputError, NotFoundError, Problem, StoreError
 from myotrial.store import codec
 from myotrial.store.diff import AUDIT_COLUMNS, TableDiff, diff_table, key_problems
+from myotrial.store.guard import refusals
 from myotrial.store.reading import audit_frame, read_stored_trial, typed_columns
 from myotrial.store.unit_of_work import AbstractUnitOfWork, SqlUnitOfWork
 from myotrial.trialdata import TABLES, TrialData
@@ -31,11 +32,20 @@ class TableSummary:
 
 @dataclass(frozen=True)
 class ImportSummary:
-    """What one import did; ``import_id`` is ``None`` when nothing was written."""
+    """What one import did (or, as a dry run, would do).
+
+    ``import_id`` is ``None`` when nothing was written. ``changes`` lists every insert,
+    update and deletion as audit rows (columns of
+    :data:`myotrial.store.diff.AUDIT_COLUMNS`). ``refused`` names what a dry run would
+    refuse without ``allow_deletions`` (empty for a real import, which raises instead).
+    """
 
     tables: tuple[TableSummary, ...]
     import_id: int | None
     config_changed: bool
+    changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=AUDIT_COLUMNS))
+    refused: tuple[Problem, ...] = ()
+    dry_run: bool = False
 
     @property
     def changed(self) -> bool:
@@ -67,12 +77,23 @@ class TrialStore:
         """A new transaction on this store, for the use cases of :mod:`myotrial.services`."""
         return self._unit_of_work()
 
-    def save_trial(self, trial: TrialData, user: str, reason: str = "") -> ImportSummary:
+    def save_trial(
+        self,
+        trial: TrialData,
+        user: str,
+        reason: str = "",
+        allow_deletions: bool = False,
+        dry_run: bool = False,
+    ) -> ImportSummary:
         """Store ``trial``, writing only what differs from what is stored.
 
         Rows are matched on their natural keys. Each changed value, new row and removed
         row gets an audit row (who, when, old value, new value, reason); an unchanged
         trial writes nothing. All-or-nothing: on any error nothing is written.
+
+        An import never deletes a stored row, nor overwrites a row last entered or
+        corrected through the service (web entry, ``myotrial correct``), unless
+        ``allow_deletions`` is given: it refuses instead, naming the rows.
 
         Parameters
         ----------
@@ -82,16 +103,25 @@ class TrialStore:
             Who imports (recorded in the audit trail).
         reason : str
             Why (recorded in the audit trail).
+        allow_deletions : bool
+            Delete the stored rows the trial does not hold, and overwrite rows entered
+            or corrected through the service.
+        dry_run : bool
+            Compare only: return what the import would do and write nothing.
 
         Returns
         -------
         ImportSummary
-            Rows inserted, updated, deleted and unchanged per table, and the import id.
+            Rows inserted, updated, deleted and unchanged per table, the changes, and
+            the import id.
 
         Raises
         ------
         InvalidInputError
             If a row has no patient_id or two rows share a natural key.
+        ConflictError
+            If the import would delete rows or overwrite entered or corrected ones and
+            ``allow_deletions`` is not given (never for a dry run).
         StoreError
             If the database refuses the write.
         """
@@ -99,7 +129,7 @@ class TrialStore:
         incoming, layout = _encode(trial)
         meta = _meta(trial, layout)
         try:
-            return self._save(incoming, meta, user, reason, trial)
+            return self._save(incoming, meta, user, reason, trial, allow_deletions, dry_run)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(
                 f"the database refused the import, nothing was written: {exc}"
@@ -112,15 +142,25 @@ class TrialStore:
         user: str,
         reason: str,
         trial: TrialData,
+        allow_deletions: bool,
+        dry_run: bool,
     ) -> ImportSummary:
         with self._unit_of_work() as uow:
-            old_meta = uow.trials.read_meta()
+            # no entry may slip in between the comparison and the writes
+            uow.trials.lock_tables()
+            old_meta = uow.trials.read_meta(lock=True)
             typed = typed_columns(old_meta)
             diffs = {
                 t: diff_table(t, incoming[t], uow.trials.read_table(t, typed.get(t, [])))
                 for t in TABLES
             }
             config_audit = _config_audit(old_meta, meta)
+            audit = pd.concat([config_audit, *(d.audit for d in diffs.values())], ignore_index=True)
+            refused = () if allow_deletions else tuple(refusals(uow.trials.connection, diffs))
+            if dry_run:
+                return _summary(diffs, None, not config_audit.empty, audit, refused, True)
+            if refused:
+                raise ConflictError(refused)
             meta_changed = old_meta is None or any(
                 old_meta[k] != v for k, v in meta.items() if k not in ("source", "checksum")
             )
@@ -130,11 +170,11 @@ class TrialStore:
                 "import", user, reason, trial.source, trial.checksum
             )
             _apply(uow, diffs)
-            audit = pd.concat([config_audit, *(d.audit for d in diffs.values())], ignore_index=True)
             uow.trials.add_audit(audit, changeset, user, at, reason)
             uow.trials.write_meta(meta)
+            uow.trials.sync_row_numbers()
             uow.commit()
-        return _summary(diffs, changeset, not config_audit.empty)
+        return _summary(diffs, changeset, not config_audit.empty, audit)
 
     def load_trial(self) -> TrialData:
         """The stored trial, exactly as it was imported (and since corrected).
@@ -267,10 +307,17 @@ def _config_audit(old_meta: Mapping[str, Any] | None, meta: Mapping[str, str]) -
 
 
 def _summary(
-    diffs: Mapping[str, TableDiff], changeset: int | None, config_changed: bool
+    diffs: Mapping[str, TableDiff],
+    changeset: int | None,
+    config_changed: bool,
+    changes: pd.DataFrame | None = None,
+    refused: tuple[Problem, ...] = (),
+    dry_run: bool = False,
 ) -> ImportSummary:
     tables = tuple(
         TableSummary(t, len(d.inserts), d.updated, len(d.deleted_ids), d.unchanged)
         for t, d in diffs.items()
     )
-    return ImportSummary(tables, changeset, config_changed)
+    if changes is None:
+        changes = pd.DataFrame(columns=list(AUDIT_COLUMNS))
+    return ImportSummary(tables, changeset, config_changed, changes, refused, dry_run)

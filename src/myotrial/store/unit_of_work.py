@@ -16,6 +16,7 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from myotrial.errors import StoreError
+from myotrial.store.engine import WRITE_OPTION, write_lock
 from myotrial.store.repository import SqlTrialRepository
 from myotrial.store.site_repositories import (
     AbstractPatientRepository,
@@ -56,16 +57,25 @@ class AbstractUnitOfWork(abc.ABC):
 
 
 class SqlUnitOfWork(AbstractUnitOfWork):
-    """A unit of work on one SQLAlchemy connection and transaction."""
+    """A unit of work on one SQLAlchemy connection and transaction.
+
+    On SQLite it is a write transaction: it waits its turn behind this process's other
+    writers, then begins IMMEDIATE (see :func:`myotrial.store.engine.write_lock`), so
+    writes queue instead of failing with "database is locked".
+    """
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        self._lock = write_lock(engine)
 
     def __enter__(self) -> SqlUnitOfWork:
+        if self._lock is not None:
+            self._lock.acquire()
         try:
-            self.connection = self.engine.connect()
+            self.connection = self.engine.connect().execution_options(**{WRITE_OPTION: True})
             self.transaction = self.connection.begin()
         except sa.exc.SQLAlchemyError as exc:
+            self._release()
             raise StoreError(f"cannot open the database {self.engine.url!r}: {exc}") from exc
         self.trials = SqlTrialRepository(self.connection)
         self.users = SqlUserRepository(self.connection)
@@ -83,6 +93,11 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             super().__exit__(exc_type, exc, traceback)
         finally:
             self.connection.close()
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
 
     def commit(self) -> None:
         """Commit the transaction."""
