@@ -19,11 +19,12 @@ import sqlalchemy as sa
 from store_trials import database_snapshot
 from tests.server.conftest import small_trial
 
-from myotrial.errors import ConflictError
+from myotrial.errors import ConflictError, InvalidInputError
 from myotrial.services.access import Caller
 from myotrial.services.entry import DataEntry
 from myotrial.store import TrialStore, open_store, sqlalchemy_url
 from myotrial.store.repository import SqlTrialRepository
+from myotrial.trialdata import TrialData
 
 NEW_COLUMNS = ("aldolase_uln", "mmt_deltoid", "mmt_neck_flexors", "ldh", "ast", "alt")
 
@@ -97,13 +98,13 @@ def test_a_correction_filling_a_new_column_keeps_a_concurrent_entrys_column(
     _gate_layout_writes(monkeypatch, 2)
     entry = DataEntry(store.unit_of_work)
     correction = lambda: entry.correct(  # noqa: E731
-        INVESTIGATOR, "A-01", "2025-01-08", "ldh", "240", reason="source check"
+        INVESTIGATOR, "A-01", "2025-01-08", "fvc_pct", "85", reason="source check"
     )
     results = _all_at_once([correction, _entry(store, "2025-03-01", aldolase_uln="7")])
     assert not [r for r in results if isinstance(r, Exception)], results
     visits = store.load_trial().visits.set_index("visit_date")
     store.close()
-    assert visits.loc[pd.Timestamp("2025-01-08"), "ldh"] == 240.0
+    assert visits.loc[pd.Timestamp("2025-01-08"), "fvc_pct"] == 85.0
     assert visits.loc[pd.Timestamp("2025-03-01"), "aldolase_uln"] == 7.0
 
 
@@ -286,3 +287,37 @@ def test_upgrading_shows_hidden_values_again_and_numbers_rows_uniquely(
         "2025-03-01",
         "2025-03-02",
     ]
+
+
+def test_an_entry_on_another_mmt8_form_than_the_first_visit_is_refused(store: TrialStore) -> None:
+    # ingest rule: every visit of a patient uses the MMT-8 form of the first (0-80 here)
+    entry = DataEntry(store.unit_of_work)
+    with pytest.raises(InvalidInputError) as refused:
+        entry.add_visit(INVESTIGATOR, "A-01", {"visit_date": "2025-03-01", "mmt_max": "150"}, "")
+    store.close()
+    assert [p.column for p in refused.value.problems] == ["mmt_max"]
+    assert "MMT-8 form" in refused.value.problems[0].rule
+
+
+def _with_history(visits: int) -> TrialData:
+    """small_trial with A-01 seen ``visits`` times in all (daily from its first visit)."""
+    trial = small_trial()
+    days = pd.date_range("2025-01-08", periods=visits, freq="D")
+    history = pd.DataFrame({"patient_id": "A-01", "visit_date": days, "phga": 4.0, "ck": 500.0})
+    others = trial.visits[trial.visits["patient_id"] != "A-01"]
+    return trial.with_tables(visits=pd.concat([history, others], ignore_index=True))
+
+
+@pytest.mark.parametrize("history", [10, 1000])
+def test_an_entry_reads_no_visit_rows_beyond_single_keys(db_url: str, history: int) -> None:
+    store = open_store(db_url)
+    store.save_trial(_with_history(history), user="setup", reason="history")
+    statements: list[str] = []
+    sa.event.listen(
+        store.engine, "before_cursor_execute", lambda *a: statements.append(a[2].upper())
+    )
+    _entry(store, "2030-01-01", phga="3")()
+    store.close()
+    reads = [s for s in statements if s.lstrip().startswith("SELECT") and "VISITS" in s]
+    # each read of visits is bounded: one key or the first visit, never the history
+    assert reads and all("LIMIT" in s for s in reads), reads

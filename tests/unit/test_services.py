@@ -150,6 +150,11 @@ class FakePatients(AbstractPatientRepository):
         rows = [r for r in self.audit_rows if patient_id in (None, r["patient_id"])]
         return pd.DataFrame(rows, columns=["patient_id", "action", "user", "reason"])
 
+    def first_visit(self, patient_id: str) -> pd.DataFrame:
+        visits = self._of("visits", patient_id).sort_values("visit_date")
+        columns = [c for c in ("patient_id", "visit_date", "mmt_max") if c in visits.columns]
+        return visits[columns].head(1)
+
     def has_visit(self, patient_id: str, day: dt.date) -> bool:
         visits = self._of("visits", patient_id)
         return bool((visits["visit_date"] == pd.Timestamp(day)).any())

@@ -137,7 +137,8 @@ class DataEntry(UseCases):
         config, frames = uow.patients.tables(patient_id, ("patients",))
         if frames["patients"].empty:
             raise NotFoundError(f"patient {patient_id!r} does not exist")
-        visit, problems = check_entry(config, frames["patients"], _as_text(values))
+        first = uow.patients.first_visit(patient_id)
+        visit, problems = check_entry(config, frames["patients"], _as_text(values), first)
         if not problems:
             day = visit["visit_date"].iloc[0].date()
             if uow.patients.has_visit(patient_id, day):

@@ -46,7 +46,10 @@ def patient_trial(
 
 
 def check_entry(
-    config: TrialConfig, patient: pd.DataFrame, values: dict[str, str]
+    config: TrialConfig,
+    patient: pd.DataFrame,
+    values: dict[str, str],
+    first_visit: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """The visit parsed as a one-row visits table, and every problem it has.
 
@@ -58,6 +61,10 @@ def check_entry(
         The patient's row of patients (one row).
     values : dict of str to str
         The form's fields as text, as they would be written in visits.csv.
+    first_visit : pandas.DataFrame, optional
+        The patient's earliest stored visit (``visit_date``, ``mmt_max``), the one rule
+        that looks at another visit needs: every visit of a patient uses the MMT-8
+        form of the first.
 
     Returns
     -------
@@ -81,12 +88,18 @@ def check_entry(
         for name, value in values.items()
         if name not in kinds("visits")
     ]
-    raw = pd.DataFrame([{**values, "patient_id": patient_id}], dtype=object)
+    raw = pd.DataFrame([{**values, "patient_id": patient_id}], dtype=object, index=[1])
     typed, problems = parse_records("visits", raw, FORM, config)
     problems = unknown + problems
     if not problems:
-        problems = visit_problems(config, patient, typed, FORM)
-    return typed, [_unrowed(p) for p in problems]
+        earlier = typed.iloc[:0] if first_visit is None else first_visit
+        # a stored visit on the same date is the caller's duplicate, not a repeated row
+        earlier = earlier[earlier["visit_date"] != typed["visit_date"].iloc[0]]
+        earlier = earlier.reindex(columns=typed.columns).astype(typed.dtypes.to_dict())
+        both = pd.concat([earlier.set_axis([0] * len(earlier)), typed])
+        # the entry is row 1 (spreadsheet row 3); the earlier visit only sets the form
+        problems = [p for p in visit_problems(config, patient, both, FORM) if p.row == 3]
+    return typed.reset_index(drop=True), [_unrowed(p) for p in problems]
 
 
 def corrected_visit(visit: VisitToCorrect, field: str, value: str) -> pd.DataFrame:

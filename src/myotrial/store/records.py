@@ -135,6 +135,25 @@ def duplicate_visit(patient_id: str, day: dt.date) -> Problem:
     )
 
 
+def first_visit(connection: sa.Connection, patient_id: str) -> pd.DataFrame:
+    """The patient's earliest visit: patient_id, visit_date, mmt_max (an index read)."""
+    visits = trial_tables["visits"]
+    query = (
+        sa.select(visits.c.patient_id, visits.c.visit_date, visits.c.mmt_max)
+        .where(visits.c.patient_id == patient_id)
+        .order_by(visits.c.visit_date)
+        .limit(1)
+    )
+    rows = connection.execute(query).all()
+    return pd.DataFrame(
+        {
+            "patient_id": pd.Series([r[0] for r in rows], dtype=object),
+            "visit_date": pd.to_datetime(pd.Series([r[1] for r in rows])).astype("datetime64[ns]"),
+            "mmt_max": pd.Series([r[2] for r in rows], dtype="float64"),
+        }
+    )
+
+
 def has_visit(connection: sa.Connection, patient_id: str, day: dt.date) -> bool:
     """Whether the patient has a visit on ``day`` (one lookup of the unique key)."""
     return SqlTrialRepository(connection).has_row(

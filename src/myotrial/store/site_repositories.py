@@ -123,6 +123,11 @@ class AbstractPatientRepository(abc.ABC):
         """Whether the patient has a visit on ``day``."""
 
     @abc.abstractmethod
+    def first_visit(self, patient_id: str) -> pd.DataFrame:
+        """The patient's earliest visit (``patient_id``, ``visit_date``, ``mmt_max``;
+        no row when the patient has none)."""
+
+    @abc.abstractmethod
     def add_visit(self, visit: pd.DataFrame, user: str, reason: str) -> None:
         """Insert one checked visit (a one-row typed frame) with its audit rows.
 
@@ -220,6 +225,9 @@ class SqlPatientRepository(AbstractPatientRepository):
 
     def has_visit(self, patient_id: str, day: dt.date) -> bool:
         return records.has_visit(self.connection, patient_id, day)
+
+    def first_visit(self, patient_id: str) -> pd.DataFrame:
+        return records.first_visit(self.connection, patient_id)
 
     def add_visit(self, visit: pd.DataFrame, user: str, reason: str) -> None:
         records.write_visit(self.trials, visit, user, reason)
