@@ -247,7 +247,7 @@ def test_a_dry_run_lists_every_change_and_writes_nothing(store: TrialStore, db_u
 
 
 def _hide_column_and_repeat_numbers(db_url: str) -> None:
-    """Put the database in the state the lost-layout race left behind, before revision 0004."""
+    """Put the database in the state the lost-layout race left behind, before revision 0005."""
     from alembic import command
 
     from myotrial.store.engine import _config
@@ -264,7 +264,7 @@ def _hide_column_and_repeat_numbers(db_url: str) -> None:
         connection.execute(sa.text("UPDATE visits SET row_number = 3 WHERE row_number > 3"))
         config = _config()
         config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
+        command.downgrade(config, "0004")
     engine.dispose()
 
 
