@@ -26,9 +26,15 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     base = tmp_path_factory.mktemp("inputs")
     write_trial_folder(make_pilot(2011), base / "pilot")
     (base / "pairs.csv").write_text(PAIRS, encoding="utf-8")
+    (base / "plan.json").write_text("{}\n", encoding="utf-8")  # never read: -o fails first
     db = f"sqlite:///{base / 'trial.db'}"
     assert CliRunner().invoke(main, ["import", str(base / "pilot"), "--db", db]).exit_code == 0
-    return {"pilot": str(base / "pilot"), "pairs": str(base / "pairs.csv"), "db": db}
+    return {
+        "pilot": str(base / "pilot"),
+        "pairs": str(base / "pairs.csv"),
+        "plan": str(base / "plan.json"),
+        "db": db,
+    }
 
 
 @pytest.fixture
@@ -66,6 +72,7 @@ FOLDER_COMMANDS = {
     "export sdtm": ["export", "sdtm", "{pilot}", "-o", "{out}"],
     "export adam": ["export", "adam", "{pilot}", "-o", "{out}"],
     "demo": ["demo", "-o", "{out}"],
+    "interim": ["interim", "--plan", "{plan}", "{pilot}", "-o", "{out}"],
 }
 
 

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
 
-from myotrial.cli._common import console, database_url, db_option, output_option, report_errors
+from myotrial.cli._common import (
+    console,
+    database_url,
+    db_option,
+    output_option,
+    report_errors,
+    writing,
+)
 
 
 @click.command("interim")
@@ -54,17 +62,22 @@ def interim_command(
     from myotrial.services.interim import run_interim
     from myotrial.services.loading import load_trial
 
-    trial = load_trial(path, database_url(db))
-    result = run_interim(
-        plan_path,
-        trial,
-        output,
-        as_of=options["as_of"],
-        record=options["record"],
-        prior_mean=options["prior_mean"],
-        prior_sd=options["prior_sd"],
-        unblinded=not options["open_only"],
-    )
+    with ExitStack() as outputs:
+        # The folder and the record file are checked before the trial is read.
+        outputs.enter_context(writing(output, folder=True))
+        if options["record"] is not None:
+            outputs.enter_context(writing(options["record"]))
+        trial = load_trial(path, database_url(db))
+        result = run_interim(
+            plan_path,
+            trial,
+            output,
+            as_of=options["as_of"],
+            record=options["record"],
+            prior_mean=options["prior_mean"],
+            prior_sd=options["prior_sd"],
+            unblinded=not options["open_only"],
+        )
     keys = (
         "information_fraction",
         "z",
