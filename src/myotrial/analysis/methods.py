@@ -13,7 +13,10 @@ from typing import Any
 
 from myotrial.analysis.options import AnalysisOptions
 from myotrial.analysis.paired import MIN_PAIRS
+from myotrial.analysis.steroids import TAPER_MG
 from myotrial.config import TrialConfig
+from myotrial.measures.doi import IMPROVED_PERCENT, MAX_WORSENED, MIN_IMPROVED, WORSENED_PERCENT
+from myotrial.measures.haq import AID_FLOOR, MIN_ANSWERED
 from myotrial.measures.scales import UKAT_TO_UL
 from myotrial.measures.tis import category_thresholds
 
@@ -109,15 +112,16 @@ def _episode_conventions(config: TrialConfig, options: AnalysisOptions) -> list[
         ),
         Convention(
             "HAQ-DI",
-            "Mean of the answered categories, not computed with fewer than 6 answered; "
-            "an aid or help raises a category to at least 2.",
+            f"Mean of the answered categories, not computed with fewer than {MIN_ANSWERED} "
+            f"answered; an aid or help raises a category to at least {AID_FLOOR:g}.",
             "Stanford HAQ scoring rules",
         ),
         Convention(
             "Definition of improvement",
-            "At least 3 core set measures ≥ 20 % better, at most 2 ≥ 25 % worse, MMT-8 "
-            "not worse; with a measure missing, met or not met when the missing value "
-            "cannot change the answer, otherwise missing.",
+            f"At least {MIN_IMPROVED} core set measures ≥ {IMPROVED_PERCENT:g} % better, at "
+            f"most {MAX_WORSENED} ≥ {WORSENED_PERCENT:g} % worse, MMT-8 not worse; with a "
+            "measure missing, met or not met when the missing value cannot change the "
+            "answer, otherwise missing.",
             IMACS_DOI,
         ),
         Convention(
@@ -143,7 +147,7 @@ def _episode_conventions(config: TrialConfig, options: AnalysisOptions) -> list[
             "Glucocorticoids",
             "Daily prednisone-equivalent dose (prednisone 5 mg = prednisolone 5 = "
             "methylprednisolone 4 = hydrocortisone 20 = dexamethasone 0.75) as change from "
-            "baseline; tapered means below 7.5 mg/day.",
+            f"baseline; tapered means below {TAPER_MG:g} mg/day.",
             "standard equivalence tables (docs/measures.md §7)",
         ),
         Convention(

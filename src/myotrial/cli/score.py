@@ -14,7 +14,7 @@ import click
 import pandas as pd
 
 from myotrial.cli._common import console, err_console, output_option, report_errors, writing
-from myotrial.domain import POPULATIONS
+from myotrial.domain import MMT_SCALES, POPULATIONS, VAS_UNITS
 from myotrial.errors import ConfigError, Problem
 from myotrial.files import READ_ERRORS, reading
 from myotrial.measures.tis import describe_thresholds
@@ -55,13 +55,13 @@ def _pair_options(function: Callable[..., None]) -> Callable[..., None]:
     options = [
         click.option(
             "--mmt-max",
-            type=click.Choice(["80", "150"]),
+            type=click.Choice([str(m) for m in MMT_SCALES]),
             default=None,
             help="MMT-8 scale for rows whose mmt_max is empty (default 80).",
         ),
         click.option(
             "--vas-unit",
-            type=click.Choice(["cm", "mm"]),
+            type=click.Choice(VAS_UNITS),
             default="cm",
             show_default=True,
             help="Unit of the VAS columns.",

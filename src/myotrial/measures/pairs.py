@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from myotrial.domain import ENZYME_UNITS
+from myotrial.domain import ENZYME_UNITS, VAS_UNITS
 from myotrial.errors import ConfigError, InvalidInputError, Problem
 from myotrial.measures import _checks, ranges
 from myotrial.measures.csm import (
@@ -45,7 +45,7 @@ class PairOptions:
     def check(self) -> None:
         """Raise :class:`ConfigError` for an option outside its allowed values."""
         _checks.check_option("mmt_max", self.mmt_max, (None, *MMT_MAXIMA))
-        _checks.check_option("vas_unit", self.vas_unit, ("cm", "mm"))
+        _checks.check_option("vas_unit", self.vas_unit, VAS_UNITS)
         problems = [
             Problem("options", None, f"enzyme_units.{name}", str(unit), "must be U/L or ukat/L")
             for name, unit in self.enzyme_units.items()
