@@ -23,8 +23,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(db_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start ``myotrial serve`` on loopback; yield its base URL and process; stop it."""
+def live_server(db_url: str, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start ``myotrial serve`` on loopback; yield its base URL and process; stop it.
+
+    ``options`` are further options of ``myotrial serve`` (``--workers``, "2").
+    """
     port = free_port()
     env = {**os.environ, "MYOTRIAL_SECRET": SECRET}
     process = subprocess.Popen(
@@ -38,6 +41,7 @@ def live_server(db_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             "--port",
             str(port),
             "--insecure-cookies",
+            *options,
         ],
         env=env,
         stdout=subprocess.DEVNULL,

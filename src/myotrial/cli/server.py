@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import sys
 from contextlib import closing
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,6 +15,14 @@ from myotrial.cli._common import console, database_url, db_option, login_name, r
 from myotrial.cli._output import chosen_format, format_option, print_records
 from myotrial.extras import require
 from myotrial.services.access import ROLES
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from myotrial.server.settings import ServerSettings
+
+WORKER_SETTINGS = "MYOTRIAL_WORKER_SETTINGS"
+"""Environment variable passing ``serve``'s settings (never the secret) to its workers."""
 
 
 @click.command("serve")
@@ -32,6 +43,14 @@ from myotrial.services.access import ROLES
     "header is ignored from every other address.",
 )
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes serving requests at once (about one per core; each opens its "
+    "own database connections).",
+)
+@click.option(
     "--max-body-bytes",
     default=1024 * 1024,
     show_default=True,
@@ -45,13 +64,16 @@ def serve(
     port: int,
     insecure_cookies: bool,
     trusted_proxies: tuple[str, ...],
+    workers: int,
     max_body_bytes: int,
 ) -> None:
     """Serve the trial over HTTP: JSON API under /api, web pages at /.
 
     Tokens are signed with $MYOTRIAL_SECRET (at least 32 bytes) or, when it is unset,
     with a secret made once and kept in the database, so tokens outlive a restart. Use
-    PostgreSQL (--db postgresql://...) for several users at once.
+    PostgreSQL (--db postgresql://...) for several users at once. With --workers N,
+    N processes share the port; the secret, sessions and login limits live in the
+    database, so every worker accepts the same tokens and counts the same failures.
     """
     require("server", needed_for="myotrial serve")
     import uvicorn
@@ -66,14 +88,46 @@ def serve(
         trusted_proxies=trusted_proxies,
         max_body_bytes=max_body_bytes,
     )
+    # built once here, so a bad database or schema stops the command before any worker
     app = create_app(settings)
     console.print(
         f"myotrial serving {settings.db_url.split('@')[-1]} at http://{host}:{port} "
+        f"with {workers} worker{'s' if workers > 1 else ''} "
         f"(API description: http://{host}:{port}/openapi.json)"
     )
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from loopback;
     # the application applies --trusted-proxy itself.
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info"}
+    if workers == 1:
+        uvicorn.run(app, proxy_headers=False, **options)
+        return
+    app.state.sites.close()  # each worker opens its own
+    os.environ[WORKER_SETTINGS] = _worker_settings(settings)
+    uvicorn.run(
+        "myotrial.cli.server:worker_app",
+        factory=True,
+        workers=workers,
+        proxy_headers=False,
+        **options,
+    )
+
+
+def _worker_settings(settings: ServerSettings) -> str:
+    """The settings as JSON for the workers; the secret stays in $MYOTRIAL_SECRET."""
+    values = dataclasses.asdict(settings)
+    values.pop("secret")
+    return json.dumps(values)
+
+
+def worker_app() -> FastAPI:
+    """The application of one worker of ``myotrial serve --workers N``."""
+    from myotrial.server.app import create_app
+    from myotrial.server.settings import ServerSettings
+
+    values = json.loads(os.environ[WORKER_SETTINGS])
+    values["trusted_proxies"] = tuple(values["trusted_proxies"])
+    secret = os.environ.get("MYOTRIAL_SECRET") or None
+    return create_app(ServerSettings(secret=secret, **values))
 
 
 def _require_accounts(command: str) -> None:
