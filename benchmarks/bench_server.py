@@ -1,10 +1,13 @@
 """Load check of ``myotrial serve``: 50 clients entering visits for 30 s on loopback.
 
 Runs the service on PostgreSQL (the multi-user set-up) and, for comparison, on SQLite
-(the single-user default), with the same clients; prints visits per second, p50/p95
-latency, and checks that the database holds exactly the acknowledged visits.
+(the single-user default) with 10; prints visits per second, p50/p95 latency, the
+answers refused with 503, and checks that the database holds exactly the acknowledged
+visits (none lost, none doubled). Every visit goes to one patient, whose history grows
+by thousands of visits during the run.
 
-    python benchmarks/bench_server.py [--clients 50] [--seconds 30]
+    python benchmarks/bench_server.py [--clients 50] [--sqlite-clients 10] [--seconds 30]
+        [--workers 2]
 """
 
 from __future__ import annotations
@@ -30,36 +33,76 @@ from myotrial.store import sqlalchemy_url  # noqa: E402
 POSTGRES = os.environ.get("MYOTRIAL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def stored(db_url: str) -> int:
+def stored(db_url: str) -> list[str]:
+    """Dates of the load's visits in the database, one per stored row."""
     engine = sa.create_engine(sqlalchemy_url(db_url))
     with engine.connect() as connection:
-        count = connection.execute(
-            sa.text("select count(*) from visits where visit_date >= '2030-01-01'")
-        ).scalar_one()
+        rows = connection.execute(
+            sa.text("select visit_date from visits where visit_date >= '2030-01-01'")
+        ).all()
     engine.dispose()
-    return int(count)
+    return sorted(str(row[0]) for row in rows)
 
 
-def run(label: str, db_url: str, clients: int, seconds: float) -> LoadResult:
+def run(label: str, db_url: str, clients: int, seconds: float, workers: int) -> LoadResult:
     prepare_service(db_url)
-    with live_server(db_url) as (base, _):
+    with live_server(db_url, "--workers", str(workers)) as (base, _):
         result = run_visit_load(base, "inv_a", PASSWORD, "A-01", clients=clients, seconds=seconds)
-    count = stored(db_url)
+    dates = stored(db_url)
+    exact = dates == sorted(result.acknowledged)  # none lost, none doubled
+    refused = sum(f.split(": ", 1)[-1].startswith("503") for f in result.failures)
     print(
-        f"{label:>10}: {len(result.acknowledged):6d} visits acknowledged in "
-        f"{result.seconds:5.1f} s = {result.per_second:7.1f}/s; p50 "
+        f"{label:>10}: {clients} writers, {workers} workers: {len(result.acknowledged):6d} "
+        f"visits acknowledged in {result.seconds:5.1f} s = {result.per_second:7.1f}/s; p50 "
         f"{result.percentile(50) * 1000:6.1f} ms, p95 {result.percentile(95) * 1000:6.1f} ms;"
-        f" {len(result.failures)} failures; stored {count} "
-        f"({'exact' if count == len(result.acknowledged) else 'MISMATCH'})"
+        f" {len(result.failures)} failures ({refused} with 503); stored {len(dates)} "
+        f"({'exact' if exact else 'MISMATCH'})"
     )
     return result
 
 
+def entry_cpu_ms(history: int, entries: int = 40) -> float:
+    """CPU milliseconds per visit entry for a patient with ``history`` stored visits."""
+    import time
+
+    import pandas as pd
+    from tests.server.conftest import small_trial
+
+    from myotrial.services.access import Caller
+    from myotrial.services.entry import DataEntry
+    from myotrial.store import open_store
+
+    trial = small_trial()
+    days = pd.date_range("2025-01-08", periods=history, freq="D")
+    visits = pd.DataFrame({"patient_id": "A-01", "visit_date": days, "phga": 4.0, "ck": 500.0})
+    others = trial.visits[trial.visits["patient_id"] != "A-01"]
+    trial = trial.with_tables(visits=pd.concat([visits, others], ignore_index=True))
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(f"sqlite:///{folder}/entry.db")
+        store.save_trial(trial, user="bench", reason="history")
+        entry = DataEntry(store.unit_of_work)
+        caller = Caller("inv_a", "investigator", "A")
+        start = time.process_time()
+        for number in range(entries):
+            day = (pd.Timestamp("2040-01-01") + pd.Timedelta(days=number)).date().isoformat()
+            entry.add_visit(caller, "A-01", {"visit_date": day, "phga": 3, "ck": 310}, "bench")
+        spent = time.process_time() - start
+        store.close()
+    return spent / entries * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--clients", type=int, default=50, help="PostgreSQL writers")
+    parser.add_argument("--sqlite-clients", type=int, default=10, help="SQLite writers")
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
     args = parser.parse_args()
+    small, large = entry_cpu_ms(10), entry_cpu_ms(1000)
+    print(
+        f"entry CPU per visit: {small:.1f} ms with 10 visits of history, {large:.1f} ms "
+        f"with 1,000 ({large / small:.2f}x)"
+    )
     admin = sa.create_engine(sqlalchemy_url(POSTGRES), isolation_level="AUTOCOMMIT")
     name = f"myotrial_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
@@ -70,9 +113,11 @@ def main() -> None:
             str(admin.url.set(database=name).render_as_string(False)),
             args.clients,
             args.seconds,
+            args.workers,
         )
         with tempfile.TemporaryDirectory() as folder:
-            lite = run("SQLite", f"sqlite:///{folder}/bench.db", args.clients, args.seconds)
+            url = f"sqlite:///{folder}/bench.db"
+            lite = run("SQLite", url, args.sqlite_clients, args.seconds, args.workers)
         print(f"PostgreSQL / SQLite throughput: {pg.per_second / lite.per_second:.2f}x")
     finally:
         with admin.connect() as connection:
