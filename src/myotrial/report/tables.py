@@ -79,7 +79,8 @@ def pilot_style(change: pd.DataFrame, measure: str) -> HtmlTable:
         body,
         key=f"measure-{measure}",
         note="Baseline and follow-up means are over the patients with both values "
-        "(n); p-values two-sided.",
+        "(n); p-values two-sided, descriptive and unadjusted for multiple comparisons; no "
+        "test or interval below 3 patients or when every change is the same (–).",
     )
 
 
@@ -116,7 +117,9 @@ def response_table(response: pd.DataFrame, episode: int = 1) -> HtmlTable:
         ["Time point"] + [CRITERIA_LABELS[c] for c in criteria],
         body,
         key=f"response-{episode}",
-        note="Responders/n (%); exact (Clopper-Pearson) 95 % confidence interval.",
+        note="Responders/n (%) among the courses with a score; exact (Clopper-Pearson) 95 % "
+        "confidence interval. \"Any visit\" is the best of all the course's visits, not a "
+        "pre-specified time point. Descriptive.",
     )
 
 
