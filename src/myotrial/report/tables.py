@@ -118,7 +118,7 @@ def response_table(response: pd.DataFrame, episode: int = 1) -> HtmlTable:
         body,
         key=f"response-{episode}",
         note="Responders/n (%) among the courses with a score; exact (Clopper-Pearson) 95 % "
-        "confidence interval. \"Any visit\" is the best of all the course's visits, not a "
+        'confidence interval. "Any visit" is the best of all the course\'s visits, not a '
         "pre-specified time point. Descriptive.",
     )
 
