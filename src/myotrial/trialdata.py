@@ -18,15 +18,31 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from myotrial.domain import TABLE_NAMES, TrialConfig
+from myotrial.domain import TABLE_NAMES, Kind, TrialConfig, table
+
+_DTYPES: dict[Kind, str] = {
+    Kind.TEXT: "object",
+    Kind.NUMBER: "float64",
+    Kind.INTEGER: "float64",
+    Kind.DATE: "datetime64[ns]",
+    Kind.BOOL: "boolean",
+}
 
 TABLES: tuple[str, ...] = TABLE_NAMES
 """The table names of the trial format (:data:`myotrial.domain.TABLES`), in order."""
+PRODUCT_TABLES: tuple[str, ...] = ("donors", "lots")
+"""The cell-product record: optional, and empty in a trial that does not keep it."""
+PATIENT_TABLES: tuple[str, ...] = tuple(t for t in TABLES if t not in PRODUCT_TABLES)
+"""The tables whose rows belong to a patient (what a REDCap patient project holds)."""
 
 
 @dataclass(frozen=True)
 class TrialData:
-    """A whole trial: configuration and the six tables of the trial format."""
+    """A whole trial: configuration and the tables of the trial format.
+
+    ``donors`` and ``lots`` (the cell-product record) are optional: a trial that does not
+    record them has them empty, with every column of the format.
+    """
 
     config: TrialConfig
     patients: pd.DataFrame
@@ -38,6 +54,8 @@ class TrialData:
     source: str = ""
     checksum: str = ""
     extra_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    donors: pd.DataFrame = field(default_factory=lambda: empty_table("donors"))
+    lots: pd.DataFrame = field(default_factory=lambda: empty_table("lots"))
 
     def table(self, name: str) -> pd.DataFrame:
         """The table called ``name`` (one of :data:`TABLES`)."""
@@ -52,3 +70,9 @@ class TrialData:
         if unknown:
             raise ValueError(f"unknown tables {sorted(unknown)}; expected {', '.join(TABLES)}")
         return replace(self, **tables)  # type: ignore[arg-type]
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """Table ``name`` with no rows and every column of the format, typed."""
+    columns = table(name).columns
+    return pd.DataFrame({c.name: pd.Series(dtype=_DTYPES[c.kind]) for c in columns})

@@ -31,6 +31,8 @@ def test_reimporting_an_unchanged_trial_writes_nothing(db_url: str) -> None:
         "adverse_events": 1,
         "events": 1,
         "medications": 2,
+        "donors": 0,
+        "lots": 0,
     }
     assert database_snapshot(db_url) == before
 

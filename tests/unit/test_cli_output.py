@@ -75,7 +75,7 @@ def test_audit_csv_dash_writes_to_standard_output_not_a_file(
 
 def test_audit_json_is_one_object_per_change(pilot_db: str) -> None:
     rows = json.loads(_invoke("audit", "--db", pilot_db, "--format", "json").stdout)
-    assert len(rows) == 130  # the trial's settings and 129 rows of the pilot
+    assert len(rows) == 139  # the settings, 129 rows of the pilot, 2 donors and 7 lots
     assert rows[1]["table"] == "patients" and rows[1]["key"] == "P01"
 
 

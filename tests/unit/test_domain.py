@@ -28,8 +28,9 @@ DOMAIN = Path(domain.__file__).parent
 TABLE_NAMES = [t.name for t in TABLES]
 
 
-def test_the_trial_has_the_six_tables_of_the_trial_format() -> None:
-    # docs/trial-format.md: patients, infusions, visits, adverse events, events, medications
+def test_the_trial_has_the_tables_of_the_trial_format() -> None:
+    # docs/trial-format.md: patients, infusions, visits, adverse events, events,
+    # medications, and the optional cell-product record (donors, lots)
     assert TABLE_NAMES == [
         "patients",
         "infusions",
@@ -37,6 +38,8 @@ def test_the_trial_has_the_six_tables_of_the_trial_format() -> None:
         "adverse_events",
         "events",
         "medications",
+        "donors",
+        "lots",
     ]
     assert list(TRIAL_TABLES) == TABLE_NAMES
 
@@ -135,6 +138,9 @@ def test_every_domain_column_has_a_redcap_field() -> None:
     # The record ID carries patient_id of every instrument; the neck is axial, graded once.
     allowed = {(t, "patient_id") for t in TABLE_NAMES if t != "patients"}
     allowed |= {("visits", f"mmt_{MMT_GROUPS[0]}_{s}") for s in ("r", "l")}
+    # The cell-product record (donors, lots) is not a patient's: the patient project
+    # carries the lot code of each infusion only.
+    allowed |= {(t.name, c.name) for t in TABLES if t.name in ("donors", "lots") for c in t.columns}
     assert missing <= allowed
 
 

@@ -51,6 +51,22 @@ SOURCES: tuple[str, ...] = ("BM", "UC", "AT", "other")
 DONORS: tuple[str, ...] = ("allogeneic", "autologous")
 RELATEDNESS: tuple[str, ...] = ("not related", "unlikely", "possible", "probable", "definite")
 EVENT_TYPES: tuple[str, ...] = ("relapse", "withdrawal", "lost_to_follow_up", "death")
+SCREENING_RESULTS: tuple[str, ...] = ("pass", "fail")
+STERILITY_RESULTS: tuple[str, ...] = ("pass", "fail")
+MYCOPLASMA_RESULTS: tuple[str, ...] = ("negative", "positive")
+LOT_MARKERS: tuple[str, ...] = (
+    "cd73",
+    "cd90",
+    "cd105",
+    "cd45",
+    "cd34",
+    "cd14",
+    "cd11b",
+    "cd19",
+    "cd79a",
+    "hla_dr",
+)
+"""Surface markers of a lot's release (ISCT 2006); columns are ``<marker>_pct``."""
 
 _TEXT, _NUMBER, _INTEGER, _DATE, _BOOL = Kind.TEXT, Kind.NUMBER, Kind.INTEGER, Kind.DATE, Kind.BOOL
 
@@ -195,6 +211,50 @@ _MEDICATIONS = (
     Column("stop_date", _DATE),
 )
 
+_DONORS = (
+    _needed("donor", meaning="donor code (never a name)"),
+    Column("source", allowed=SOURCES),
+    Column("age", _NUMBER, unit="years", minimum=0, maximum=100, meaning="donor's age in years"),
+    Column("sex", allowed=SEXES),
+    Column("screening", allowed=SCREENING_RESULTS),
+    Column("screening_date", _DATE),
+)
+
+
+def _lot_columns() -> tuple[Column, ...]:
+    percent = {"kind": _NUMBER, "unit": "%", "minimum": 0, "maximum": 100}
+    markers = tuple(
+        Column(f"{m}_pct", meaning=f"% of cells {m.upper().replace('_', '-')}+", **percent)  # type: ignore[arg-type]
+        for m in LOT_MARKERS
+    )
+    return (
+        _needed("lot", meaning="product lot code"),
+        _needed("donor", meaning="donor code of donors.csv"),
+        Column("passage", _INTEGER, minimum=0, maximum=50, meaning="culture passage"),
+        Column("manufacture_date", _DATE),
+        Column("expiry_date", _DATE),
+        Column(
+            "cells_total",
+            _NUMBER,
+            unit="cells",
+            minimum=0,
+            above_minimum=True,
+            meaning="cells in the lot",
+        ),
+        Column("viability_pct", meaning="% viable cells", **percent),  # type: ignore[arg-type]
+        *markers,
+        Column("sterility", allowed=STERILITY_RESULTS),
+        Column("mycoplasma", allowed=MYCOPLASMA_RESULTS),
+        Column("endotoxin_eu_per_ml", _NUMBER, unit="EU/mL", minimum=0, meaning="endotoxin"),
+        Column("released", _BOOL),
+        Column("released_by"),
+        Column("released_date", _DATE),
+        Column("recalled", _BOOL),
+        Column("recalled_date", _DATE),
+        Column("recall_reason"),
+    )
+
+
 TABLES: tuple[Table, ...] = (
     Table("patients", _PATIENTS, ("patient_id",), required_file=True),
     Table("infusions", _INFUSIONS, ("patient_id", "infusion_date", "lot"), repeatable=True),
@@ -208,6 +268,8 @@ TABLES: tuple[Table, ...] = (
     Table("adverse_events", _ADVERSE_EVENTS, ("patient_id", "onset_date", "term"), repeatable=True),
     Table("events", _EVENTS, ("patient_id", "event_date", "type"), repeatable=True),
     Table("medications", _MEDICATIONS, ("patient_id", "drug", "start_date"), repeatable=True),
+    Table("donors", _DONORS, ("donor",)),
+    Table("lots", _lot_columns(), ("lot",)),
 )
 """Every table of the trial, in the order of the trial format."""
 

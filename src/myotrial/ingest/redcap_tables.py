@@ -15,7 +15,7 @@ import pandas as pd
 from myotrial.errors import Problem
 from myotrial.exchange.redcap.dictionary import FORM_TABLES, shipped_fields
 from myotrial.ingest.redcap_fields import RECORDS, ReadField, cell_problems, parse_column
-from myotrial.trialdata import TABLES
+from myotrial.trialdata import PATIENT_TABLES
 
 TABLE_FORM: dict[str, str] = {table: form for form, table in FORM_TABLES.items()}
 MISSING_CHECKBOX_CODES = ("ni", "unk", "na", "asku", "nask", "nav", "inv", "msk")
@@ -96,7 +96,7 @@ def assemble_tables(
     source_rows: dict[str, pd.Series] = {}
     extras: dict[str, tuple[str, ...]] = {}
     problems: list[Problem] = []
-    for table in TABLES:
+    for table in PATIENT_TABLES:  # a REDCap patient project holds no product record
         pairs = _table_columns(fields, table, records.columns)
         frame = pd.DataFrame(
             {

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from myotrial.trialdata import TABLES, TrialData
+from myotrial.trialdata import PRODUCT_TABLES, TABLES, TrialData
 
 CONFIG_SHEET = "trial"
 """Name of the workbook sheet holding the configuration as ``key | value`` rows."""
@@ -47,7 +47,7 @@ def write_trial_folder(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for name in TABLES:
+    for name in written_tables(trial):
         path = folder / f"{name}.csv"
         path.write_text(csv_text(trial.table(name)), encoding="utf-8", newline="")
         written.append(path)
@@ -59,6 +59,11 @@ def write_trial_folder(
         readme_path.write_text(readme, encoding="utf-8")
         written.append(readme_path)
     return written
+
+
+def written_tables(trial: TrialData) -> list[str]:
+    """The tables a folder or workbook of ``trial`` holds: the product record only if kept."""
+    return [t for t in TABLES if t not in PRODUCT_TABLES or not trial.table(t).empty]
 
 
 def write_workbook(trial: TrialData, path: Path | str) -> Path:
@@ -88,7 +93,7 @@ def write_workbook(trial: TrialData, path: Path | str) -> Path:
     with pd.ExcelWriter(
         path, engine="openpyxl", date_format="YYYY-MM-DD", datetime_format="YYYY-MM-DD"
     ) as workbook:
-        for name in TABLES:
+        for name in written_tables(trial):
             as_cells(trial.table(name)).to_excel(workbook, sheet_name=name, index=False)
         config = pd.DataFrame(
             list(config_rows(trial.config.to_dict())), columns=["key", "value"], dtype=object

@@ -54,13 +54,12 @@ class TableDiff:
 
 
 def key_problems(table: str, stored: pd.DataFrame, file: str) -> list[Problem]:
-    """Rows the store cannot identify: no patient_id, or a natural key seen before."""
+    """Rows the store cannot identify: no patient_id (donor, lot), or a key seen before."""
     keys = list(match_keys(table))
-    missing = stored.index[stored["patient_id"].isna()]
+    owner = keys[0]  # patient_id, or the donor or lot code of the product record
+    missing = stored.index[stored[owner].isna()]
     problems = [
-        Problem(
-            file, int(row) + 2, "patient_id", None, "is required", "every row must name its patient"
-        )
+        Problem(file, int(row) + 2, owner, None, "is required", f"every row must name its {owner}")
         for row in missing
     ]
     repeated = stored.duplicated(keys, keep="first")
@@ -188,7 +187,7 @@ def _audit_rows(
         {
             "table_name": table,
             "record_key": record_keys(rows, keys),
-            "patient_id": rows["patient_id"].astype(object),
+            "patient_id": _patients(rows),
             "action": action,
             "field": none,
             "old_value": none if old is None else records_json(_present(old)),
@@ -196,6 +195,13 @@ def _audit_rows(
         },
         columns=list(AUDIT_COLUMNS),
     )
+
+
+def _patients(rows: pd.DataFrame) -> pd.Series:
+    """The patient of each row; none for the product record (donors, lots)."""
+    if "patient_id" in rows.columns:
+        return rows["patient_id"].astype(object)
+    return pd.Series([None] * len(rows), index=rows.index, dtype=object)
 
 
 def _present(frame: pd.DataFrame) -> pd.DataFrame:
@@ -219,7 +225,7 @@ def _audit_changes(
                 {
                     "table_name": table,
                     "record_key": record_key[rows],
-                    "patient_id": both["patient_id"][rows].astype(object),
+                    "patient_id": _patients(both)[rows],
                     "action": "update",
                     "field": field_name(str(column)),
                     "old_value": as_text(both[column + OLD][rows]),

@@ -1,6 +1,7 @@
 """The database tables (SQLAlchemy Core), mapped from outside the trial's data.
 
-Six trial tables mirror the trial format: one typed column per known column, plus
+The trial tables mirror the trial format (the six of every trial, and the optional
+cell-product record, donors and lots): one typed column per known column, plus
 ``row_number`` (the row's position in the imported table, so a round trip keeps the
 order) and ``extra`` (the row's unknown columns as JSON text). ``trial_meta`` keeps the
 configuration and the column layout of the last import (extended, under a row lock,
@@ -15,8 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from myotrial.store.columns import COLUMNS, REPEATABLE, Kind, match_keys
-from myotrial.trialdata import TABLES
+from myotrial.store.columns import COLUMNS, KEYS, REPEATABLE, Kind, match_keys
+from myotrial.trialdata import PRODUCT_TABLES, TABLES
 
 metadata = sa.MetaData()
 
@@ -37,6 +38,9 @@ def _trial_table(name: str) -> sa.Table:
         if column == "patient_id":
             foreign = [] if name == "patients" else [sa.ForeignKey("patients.patient_id")]
             columns.append(sa.Column(column, sa.Text, *foreign, nullable=False))
+        elif name in PRODUCT_TABLES and (column,) == KEYS[name]:
+            # a donor or lot is known by its code alone
+            columns.append(sa.Column(column, sa.Text, nullable=False))
         else:
             columns.append(sa.Column(column, SQL_TYPES[kind]()))
     if name in REPEATABLE:

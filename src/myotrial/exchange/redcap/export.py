@@ -32,7 +32,7 @@ from myotrial.exchange.redcap.events import (
     repeating_table,
 )
 from myotrial.exchange.text import format_dates, format_numbers
-from myotrial.trialdata import TABLES, TrialData
+from myotrial.trialdata import PATIENT_TABLES, TrialData
 
 KEY_COLUMNS: tuple[str, ...] = (
     "record_id",
@@ -51,7 +51,7 @@ def project_fields(trial: TrialData) -> list[Field]:
         ("visits", f.checkbox_column(c)) for f in fields if f.kind == "checkbox" for c in f.codes
     }
     names = {f.name for f in fields}
-    for table in TABLES:
+    for table in PATIENT_TABLES:  # the product record is not a patient's: not in REDCap
         frame = trial.table(table)
         for column in frame.columns:
             if (table, column) in known or column == "patient_id":
@@ -150,7 +150,7 @@ def redcap_records(trial: TrialData, fields: list[Field]) -> pd.DataFrame:
     problems = _choice_problems(trial, fields)
     if problems:
         raise InvalidInputError(problems)
-    by_table = {t: [f for f in fields if f.table == t] for t in TABLES}
+    by_table = {t: [f for f in fields if f.table == t] for t in PATIENT_TABLES}
     visits = table_records(trial.visits, by_table["visits"]).join(place_visits(trial))
     patients = table_records(trial.patients, by_table["patients"]).assign(
         redcap_event_name="baseline" + ARM_SUFFIX,
