@@ -131,18 +131,25 @@ def test_a_changed_isct_limit_becomes_the_trials() -> None:
 def test_bad_release_keys_are_all_reported() -> None:
     with pytest.raises(ConfigError) as info:
         TrialConfig.from_dict(
-            {"release": {"cd105_min": 95, "passage_max": 2.5, "dose_per_kg": [2e6, 1e6]}}
+            {
+                "release": {
+                    "cd105_min": 95,
+                    "passage_max": 2.5,
+                    "dose_per_kg_min": 2e6,
+                    "dose_per_kg_max": 1e6,
+                }
+            }
         )
     assert {p.column for p in info.value.problems} == {
         "release.cd105_min",
         "release.passage_max",
-        "release.dose_per_kg",
+        "release.dose_per_kg_min",
     }
 
 
 def test_release_round_trips_through_the_config_mapping() -> None:
     config = TrialConfig.from_dict(
-        {"release": {"viability_pct_min": 80, "dose_per_kg": [5e5, 2e6]}}
+        {"release": {"viability_pct_min": 80, "dose_per_kg_min": 5e5, "dose_per_kg_max": 2e6}}
     )
     again = TrialConfig.from_dict(config.to_dict())
     assert again.release == config.release
@@ -196,10 +203,17 @@ def test_recall_refuses_infusions_from_its_date() -> None:
 
 
 def test_dose_range_is_inclusive() -> None:
-    spec = TrialConfig.from_dict({"release": {"dose_per_kg": [5e5, 2e6]}}).release
+    spec = TrialConfig.from_dict({"release": {"dose_per_kg_min": 5e5, "dose_per_kg_max": 2e6}})
+    spec = spec.release
     dose = pd.DataFrame({"cells_per_kg": [4.99e5, 5e5, 2e6, 2.01e6, np.nan]})
     assert dose_outside(dose, spec).tolist() == [True, False, False, True, False]
     assert not dose_outside(dose, SPEC).any()
+
+
+def test_a_dose_range_needs_both_ends() -> None:
+    with pytest.raises(ConfigError) as info:
+        TrialConfig.from_dict({"release": {"dose_per_kg_max": 2e6}})
+    assert [p.rule for p in info.value.problems] == ["needs its other end"]
 
 
 def test_infusion_before_the_release_date_is_refused() -> None:

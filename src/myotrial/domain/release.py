@@ -6,7 +6,8 @@ CD73, CD90 and CD105 on at least 95 % of the cells; CD45, CD34, CD14 or CD11b, C
 CD79a and HLA-DR on at most 2 %. The ISCT sets no limit on viability, sterility,
 mycoplasma, endotoxin, passage or dose; those are the trial's, with the defaults below
 (viability at least 70 %, sterile, mycoplasma negative, endotoxin at most 0.5 EU/mL,
-passage at most 5, no dose range unless the protocol gives one).
+passage at most 5, no dose range unless the protocol gives one in
+``dose_per_kg_min`` and ``dose_per_kg_max``).
 
 Every threshold is configurable. A rule keeps the source ``ISCT 2006`` only while it
 keeps the ISCT's value; a trial that changes it owns it (``trial specification``).
@@ -86,7 +87,8 @@ DEFAULT_LIMITS: tuple[ReleaseLimit, ...] = (
 
 SPECIFICATION_KEYS: tuple[str, ...] = (
     *(limit.key for limit in DEFAULT_LIMITS),
-    "dose_per_kg",
+    "dose_per_kg_min",
+    "dose_per_kg_max",
 )
 """Every key ``[release]`` accepts."""
 
@@ -130,8 +132,8 @@ def release_spec(given: Mapping[str, Any]) -> ReleaseSpec:
     ----------
     given : mapping
         Keys of :data:`SPECIFICATION_KEYS` with values already checked
-        (:func:`myotrial.config.load_config` checks them): a number for each limit, two
-        numbers for ``dose_per_kg``.
+        (:func:`myotrial.config.load_config` checks them): a number for each limit, and
+        ``dose_per_kg_min`` with ``dose_per_kg_max`` together.
     """
     limits = tuple(
         replace(limit, limit=float(given[limit.key]), source=_source(limit, given[limit.key]))
@@ -139,10 +141,11 @@ def release_spec(given: Mapping[str, Any]) -> ReleaseSpec:
         else limit
         for limit in DEFAULT_LIMITS
     )
-    dose = given.get("dose_per_kg")
+    dosed = "dose_per_kg_min" in given and "dose_per_kg_max" in given
+    dose = (float(given["dose_per_kg_min"]), float(given["dose_per_kg_max"])) if dosed else None
     return ReleaseSpec(
         limits=limits,
-        dose_per_kg=None if dose is None else (float(dose[0]), float(dose[1])),
+        dose_per_kg=dose,
         given=dict(given),
     )
 
@@ -164,8 +167,9 @@ def parse_release(table: Mapping[str, Any], source: str, problems: list[Problem]
     """The ``[release]`` table of ``trial.toml`` as a specification; problems appended.
 
     Each limit must be a number in its range (a percentage 0-100, endotoxin >= 0, passage
-    a whole number >= 0) and ``dose_per_kg`` two ascending numbers above 0. A key that
-    breaks its rule is left at its default and reported in ``problems``.
+    a whole number >= 0); ``dose_per_kg_min`` and ``dose_per_kg_max`` come together,
+    above 0, the lower first. A key that breaks its rule is left at its default and
+    reported in ``problems``.
     """
     given: dict[str, Any] = {}
     columns = {limit.key: limit.columns[0] for limit in DEFAULT_LIMITS}
@@ -181,35 +185,41 @@ def parse_release(table: Mapping[str, Any], source: str, problems: list[Problem]
                     f"keys are {', '.join(SPECIFICATION_KEYS)} (docs/trial-format.md)",
                 )
             )
-        elif key == "dose_per_kg":
-            if _dose_range(value):
-                given[key] = [float(v) for v in value]
+        elif key.startswith("dose_per_kg"):
+            if _number(value) and float(value) > 0:
+                given[key] = value
             else:
                 problems.append(
-                    _problem(
-                        source,
-                        key,
-                        value,
-                        "must be [lowest, highest] cells per kg, 0 < lowest <= highest",
-                        "e.g. dose_per_kg = [0.5e6, 2e6]",
-                    )
+                    _problem(source, key, value, "must be a number above 0", "cells per kg")
                 )
         elif _limit_value(columns[key], value):
             given[key] = value
         else:
             rule, hint = _limit_rule(columns[key])
             problems.append(_problem(source, key, value, rule, hint))
+    _check_dose_range(given, source, problems)
     return release_spec(given)
+
+
+def _check_dose_range(given: dict[str, Any], source: str, problems: list[Problem]) -> None:
+    """The protocol's dose range needs both ends, the lower first; else it is dropped."""
+    ends = [given.get("dose_per_kg_min"), given.get("dose_per_kg_max")]
+    if ends == [None, None]:
+        return
+    if None in ends:
+        rule, hint = "needs its other end", "give dose_per_kg_min and dose_per_kg_max"
+    elif float(ends[0]) > float(ends[1]):  # type: ignore[arg-type]
+        rule, hint = "is above dose_per_kg_max", "the lowest dose comes first"
+    else:
+        return
+    key = "dose_per_kg_min" if ends[0] is not None else "dose_per_kg_max"
+    problems.append(_problem(source, key, given[key], rule, hint))
+    given.pop("dose_per_kg_min", None)
+    given.pop("dose_per_kg_max", None)
 
 
 def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _dose_range(value: object) -> bool:
-    if not isinstance(value, list) or len(value) != 2 or not all(map(_number, value)):
-        return False
-    return 0 < float(value[0]) <= float(value[1])
 
 
 def _limit_value(column: str, value: object) -> bool:

@@ -15,6 +15,7 @@ from myotrial.config import TrialConfig
 from myotrial.domain.arms import TREATED_ARM
 from myotrial.errors import Problem
 from myotrial.ingest.cells import cell_problems, format_value
+from myotrial.ingest.product_checks import product_problems
 from myotrial.measures.csm import TIS_ENZYMES
 from myotrial.measures.mmt import grade_columns, mmt_total
 from myotrial.trialdata import TrialData
@@ -204,10 +205,11 @@ def _uln_hint(enzyme: str, file: str) -> str:
 
 
 def cross_table_problems(trial: TrialData, files: Mapping[str, str]) -> list[Problem]:
-    """References to unknown patients and dates before the patient's enrolment."""
+    """References to unknown patients, dates before enrolment, and release gating."""
+    product = product_problems(trial, files)
     patients = trial.patients
     if "patient_id" not in patients.columns:
-        return []
+        return product
     known = patients.dropna(subset=["patient_id"]).drop_duplicates("patient_id")
     enrolment = (
         known.set_index("patient_id")["enrolment_date"]
@@ -222,7 +224,7 @@ def cross_table_problems(trial: TrialData, files: Mapping[str, str]) -> list[Pro
             problems += _enrolment_problems(frame, date_column, enrolment, files[table])
     problems += _reference_problems(trial.medications, known["patient_id"], files["medications"])
     problems += randomisation_problems(patients, files["patients"])
-    return problems
+    return problems + product
 
 
 def randomisation_problems(patients: pd.DataFrame, file: str) -> list[Problem]:

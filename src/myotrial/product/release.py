@@ -131,7 +131,7 @@ def infusion_reasons(
 
 
 def dose_outside(infusions: pd.DataFrame, spec: ReleaseSpec) -> pd.Series:
-    """Infusions whose ``cells_per_kg`` lies outside ``[release] dose_per_kg``.
+    """Infusions whose ``cells_per_kg`` lies outside the protocol's dose range.
 
     The range is inclusive; a missing dose is not flagged here (whether a dose is
     required is the importer's rule). All false when the protocol gives no range.

@@ -17,8 +17,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from myotrial.config import Timepoint, TrialConfig
+from myotrial.domain.release import release_spec
 from myotrial.synthetic import model
 from myotrial.synthetic.frames import Columns, blank_to_missing, typed_table
+from myotrial.synthetic.product import product_record
 from myotrial.synthetic.safety import (
     background_medication,
     infusion_reactions,
@@ -39,13 +41,20 @@ PILOT_NAME = "SYNTHETIC DATA: MSCT pilot in refractory PM/DM (simulated patients
 FIRST_INFUSION = np.datetime64("2009-03-02", "D")
 LUNG_VISITS = frozenset({"baseline", "month3", "month6", "month12"})
 OPTIONAL_MEASURES = ("ptga", "haq", "ck_mb", "aldolase", "ldh", "extramuscular")
+PILOT_DOSE_RANGE = (0.5e6, 2.0e6)
+"""The protocol's dose range in cells per kg body weight (the pilot gave 1e6/kg)."""
 
 
 def pilot_config(seed: object) -> TrialConfig:
-    """The pilot's ``trial.toml``: defaults plus the laboratory's upper limits of normal."""
+    """The pilot's ``trial.toml``: defaults, the laboratory's upper limits of normal, and
+    the protocol's dose range (1e6 cells/kg, within 0.5-2 x 10^6) on top of the default
+    release specification (ISCT 2006)."""
     return TrialConfig(
         name=PILOT_NAME,
         uln=dict(ULN),
+        release=release_spec(
+            {"dose_per_kg_min": PILOT_DOSE_RANGE[0], "dose_per_kg_max": PILOT_DOSE_RANGE[1]}
+        ),
         extra={
             "synthetic": {
                 "generator": "myotrial.synthetic.make_pilot",
@@ -78,23 +87,27 @@ def make_pilot(seed: np.random.Generator | int | None = 2011) -> TrialData:
     schedule = _schedule(rng, cohort, config.timepoints)
     visits = _visits(rng, cohort, levels, schedule)
     infusions = _infusions(rng, cohort)
+    patients = _patients(rng, cohort)
+    adverse_events = _adverse_events(rng, cohort, infusions)
+    medications = background_medication(
+        rng,
+        cohort["patient_id"].to_numpy(),
+        cohort["enrolment"].to_numpy(),
+        cohort["diagnosis"].to_numpy(),
+        cohort["ild"].to_numpy(),
+    )
+    # Drawn last, so the product record leaves every other value of a seed unchanged.
+    donors, lots, given = product_record(typed_table("infusions", infusions), rng)
     return TrialData(
         config=config,
-        patients=_patients(rng, cohort),
-        infusions=typed_table("infusions", infusions),
+        patients=patients,
+        infusions=given,
         visits=typed_table("visits", visits),
-        adverse_events=_adverse_events(rng, cohort, infusions),
+        adverse_events=adverse_events,
         events=_relapse_events(cohort, schedule),
-        medications=typed_table(
-            "medications",
-            background_medication(
-                rng,
-                cohort["patient_id"].to_numpy(),
-                cohort["enrolment"].to_numpy(),
-                cohort["diagnosis"].to_numpy(),
-                cohort["ild"].to_numpy(),
-            ),
-        ),
+        medications=typed_table("medications", medications),
+        donors=donors,
+        lots=lots,
     )
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from myotrial.trialdata import empty_table
+
 DONOR_COLUMNS: tuple[str, ...] = (
     "donor",
     "source",
@@ -93,7 +95,18 @@ def product_record(
     donor_index = lot_source * donors_per_source + lot_rank % donors_per_source
     lots = _lots(rng, names, donors["donor"].to_numpy()[donor_index], span)
     lots = pd.concat([lots, _failed_lot(lots, donors)], ignore_index=True)
-    return donors, lots, used.drop(columns="_lot").loc[infusions.index]
+    infused = used.drop(columns="_lot").loc[infusions.index]
+    return _in_format("donors", donors), _in_format("lots", lots), infused
+
+
+def _in_format(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column of the trial format's table, in its order and dtype (missing if not drawn)."""
+    empty = empty_table(name)
+    columns = {
+        c: frame[c].astype(empty[c].dtype) if c in frame else empty[c].reindex(frame.index)
+        for c in empty.columns
+    }
+    return pd.DataFrame(columns, index=frame.index)
 
 
 def _donors(
