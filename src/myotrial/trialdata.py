@@ -15,6 +15,7 @@ database) and the analyses. Conventions every producer keeps:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import PurePath
 
 import pandas as pd
 
@@ -76,3 +77,14 @@ def empty_table(name: str) -> pd.DataFrame:
     """Table ``name`` with no rows and every column of the format, typed."""
     columns = table(name).columns
     return pd.DataFrame({c.name: pd.Series(dtype=_DTYPES[c.kind]) for c in columns})
+
+
+def table_files(source: str) -> dict[str, str]:
+    """The name each table is reported under for a trial read from ``source``.
+
+    ``<table>.csv`` for a folder, ``<workbook> sheet <table>`` for an ``.xlsx`` workbook.
+    """
+    if source.lower().endswith(".xlsx"):
+        book = PurePath(source).name
+        return {t: f"{book} sheet {t}" for t in TABLES}
+    return {t: f"{t}.csv" for t in TABLES}

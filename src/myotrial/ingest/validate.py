@@ -19,7 +19,6 @@ part of the schema.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,7 +29,7 @@ from myotrial.errors import Problem
 from myotrial.ingest.cells import cell_problems, format_value
 from myotrial.ingest.crosscheck import cross_table_problems, row_rule_problems
 from myotrial.ingest.schema import TABLE_SPECS, ColumnSpec, range_rule, value_range
-from myotrial.trialdata import TABLES, TrialData
+from myotrial.trialdata import TABLES, TrialData, table_files
 
 
 def validate_trial(trial: TrialData, files: Mapping[str, str] | None = None) -> list[Problem]:
@@ -96,14 +95,6 @@ def visit_problems(
     )
     files = {t: file for t in TABLES}
     return table_problems("visits", visits, file, config) + cross_table_problems(trial, files)
-
-
-def table_files(source: str) -> dict[str, str]:
-    """The name each table is reported under for a trial read from ``source``."""
-    if source.lower().endswith(".xlsx"):
-        book = Path(source).name
-        return {t: f"{book} sheet {t}" for t in TABLES}
-    return {t: f"{t}.csv" for t in TABLES}
 
 
 def table_problems(

@@ -6,6 +6,10 @@
 | investigator  | own site only    | own site only        | answer (own site)    |        |
 | monitor       | all              | no                   | open, close          |        |
 | statistician  | pseudonymised    | no                   | no                   |        |
+| release       | none             | no                   | no                   |        |
+
+Lots: only the release role records a release (the qualified person's sign-off); the
+release role, monitors and admins may trace a lot to its patients.
 
 Results by arm (the closed interim report) are for the unblinded roles only: admin
 and statistician; the open (pooled) report also for monitors.
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 
 from myotrial.errors import AccessDeniedError, Problem
 
-ROLES: tuple[str, ...] = ("admin", "investigator", "monitor", "statistician")
+ROLES: tuple[str, ...] = ("admin", "investigator", "monitor", "statistician", "release")
 """Every role an account can have (see the table above)."""
 
 PASSWORD_MIN_LENGTH = 8
@@ -107,6 +111,16 @@ class Caller:
     def reads_unblinded(self) -> bool:
         """Whether the caller may read results by arm (the closed interim report)."""
         return self.role in _UNBLINDED
+
+    @property
+    def releases_lots(self) -> bool:
+        """Whether the caller may record the release of a lot (the release role only)."""
+        return self.role == "release"
+
+    @property
+    def traces_lots(self) -> bool:
+        """Whether the caller may trace a lot to its patients and recall it."""
+        return self.role in ("release", *_ALL_SITES)
 
     @property
     def reads_pseudonymised(self) -> bool:

@@ -12,7 +12,7 @@ from myotrial.config import TrialConfig
 from myotrial.errors import NotFoundError
 from myotrial.store import codec
 from myotrial.store.repository import SqlTrialRepository
-from myotrial.trialdata import TABLES, TrialData
+from myotrial.trialdata import TABLES, TrialData, empty_table
 
 AUDIT_FRAME_COLUMNS: tuple[str, ...] = (
     "changed_at",
@@ -46,7 +46,7 @@ def read_stored_trial(repository: SqlTrialRepository) -> TrialData:
     typed = typed_columns(meta)
     stored = {t: repository.read_table(t, typed[t]) for t in TABLES}
     layout = json.loads(meta["layout"])
-    frames = {t: codec.decode_table(stored[t], layout["tables"][t]) for t in TABLES}
+    frames = {t: _decoded(t, stored[t], layout["tables"]) for t in TABLES}
     return TrialData(
         config=TrialConfig.from_dict(json.loads(meta["config"]), source="database"),
         source=meta["source"],
@@ -61,7 +61,14 @@ def typed_columns(meta: Mapping[str, Any] | None) -> dict[str, list[str]]:
     if meta is None:
         return {}
     tables = json.loads(meta["layout"])["tables"]
-    return {t: [c for c, _, where in tables[t] if where == "typed"] for t in TABLES}
+    return {t: [c for c, _, where in tables.get(t, []) if where == "typed"] for t in TABLES}
+
+
+def _decoded(table: str, stored: pd.DataFrame, layouts: Mapping[str, Any]) -> pd.DataFrame:
+    """A stored table as imported; a table the stored layout predates comes back empty."""
+    if table not in layouts:  # a trial stored before the product record existed
+        return empty_table(table)
+    return codec.decode_table(stored, layouts[table])
 
 
 def audit_frame(rows: pd.DataFrame) -> pd.DataFrame:

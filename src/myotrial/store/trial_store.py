@@ -14,6 +14,7 @@ from myotrial.errors import ConflictError, InvalidInputError, NotFoundError, Pro
 from myotrial.store import codec
 from myotrial.store.diff import AUDIT_COLUMNS, TableDiff, diff_table, key_problems
 from myotrial.store.guard import refusals
+from myotrial.store.product_records import with_recorded_lots
 from myotrial.store.reading import audit_frame, read_stored_trial, typed_columns
 from myotrial.store.unit_of_work import AbstractUnitOfWork, SqlUnitOfWork
 from myotrial.trialdata import TABLES, TrialData
@@ -150,6 +151,8 @@ class TrialStore:
             uow.trials.lock_tables()
             old_meta = uow.trials.read_meta(lock=True)
             typed = typed_columns(old_meta)
+            # the recorded releases and recalls are kept, and gate the infusions
+            incoming = with_recorded_lots(uow, incoming, json.loads(meta["layout"]), trial, typed)
             diffs = {
                 t: diff_table(t, incoming[t], uow.trials.read_table(t, typed.get(t, [])))
                 for t in TABLES

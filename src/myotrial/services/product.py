@@ -1,0 +1,172 @@
+"""Use cases of the cell product: trace a lot, record its release, recall it.
+
+The command line (``myotrial lots``) and the web service both call these, so the rules
+(who may release, what a release needs, what a recall refuses) are written once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from myotrial.domain.release import ReleaseSpec
+from myotrial.errors import AccessDeniedError, InvalidInputError, Problem
+from myotrial.product.release import release_failures
+from myotrial.product.trace import LotTrace, trace_lot
+from myotrial.services.access import Caller, require
+from myotrial.trialdata import TrialData
+
+
+@dataclass(frozen=True)
+class RecallSummary:
+    """What a recall touched: the patients who received the lot and later infusions."""
+
+    lot: str
+    recalled_date: str
+    reason: str
+    patients: list[str]
+    later_infusions: pd.DataFrame
+
+
+def trace(trial: TrialData, lot: str, caller: Caller | None = None) -> LotTrace:
+    """Donor, release record, infusions and adverse events of ``lot``.
+
+    ``caller`` ``None`` is the command line; a web caller needs the release role, or to
+    be a monitor or admin.
+
+    Raises
+    ------
+    NotFoundError
+        If the trial has no such lot.
+    AccessDeniedError
+        If the caller may not trace lots.
+    """
+    if caller is not None:
+        require(caller.traces_lots, "only the release role, monitors and admins may trace lots")
+    return trace_lot(
+        lot, trial.lots, trial.donors, trial.infusions, trial.adverse_events, trial.config.release
+    )
+
+
+def release(db_url: str, lot: str, user: str, today: dt.date | None = None) -> pd.Series:
+    """Record that ``user`` released ``lot`` today, audited.
+
+    The user must be an active account with the release role; the lot must meet its
+    release specification and be neither released nor recalled.
+
+    Returns
+    -------
+    pandas.Series
+        The lot before its release.
+
+    Raises
+    ------
+    AccessDeniedError
+        If ``user`` has no active account with the release role.
+    InvalidInputError
+        If the lot fails its specification (every failed rule) or is already released
+        or recalled.
+    """
+    from myotrial.store import open_store
+    from myotrial.store.accounts import find_user
+    from myotrial.store.product_records import update_lot
+
+    day = today or dt.date.today()
+    store = open_store(db_url)
+    try:
+        with store.engine.connect() as connection:
+            account = find_user(connection, user)
+        if account is None or account["role"] != "release":
+            raise AccessDeniedError(
+                f"only an active account with the release role may release a lot ({user!r} "
+                "has none; myotrial user add NAME --role release)"
+            )
+        spec = store.load_trial().config.release
+        return update_lot(
+            store.unit_of_work,
+            lot,
+            {"released": True, "released_by": user, "released_date": pd.Timestamp(day)},
+            (user, f"release of lot {lot}", "release"),
+            lambda stored: _check_release(stored, spec),
+        )
+    finally:
+        store.close()
+
+
+def recall(
+    db_url: str, lot: str, reason: str, user: str, today: dt.date | None = None
+) -> RecallSummary:
+    """Mark ``lot`` recalled today, audited; later imports refuse infusions of it.
+
+    Returns
+    -------
+    RecallSummary
+        The patients who received the lot and its infusions dated after the recall.
+
+    Raises
+    ------
+    NotFoundError
+        If no trial or no such lot is stored.
+    InvalidInputError
+        If the reason is empty or the lot is already recalled.
+    """
+    from myotrial.store import open_store
+    from myotrial.store.product_records import update_lot
+    from myotrial.store.trial_store import require_filled
+
+    require_filled(user, "user", "the name of the person recalling")
+    require_filled(reason, "reason", "say why, e.g. --reason 'sterility failure'")
+    day = pd.Timestamp(today or dt.date.today())
+    store = open_store(db_url)
+    try:
+        update_lot(
+            store.unit_of_work,
+            lot,
+            {"recalled": True, "recalled_date": day, "recall_reason": reason},
+            (user, reason, "recall"),
+            _check_recall,
+        )
+        infusions = store.load_trial().infusions
+    finally:
+        store.close()
+    given = infusions[infusions["lot"] == lot]
+    later = given[given["infusion_date"] > day].sort_values("infusion_date")
+    return RecallSummary(
+        lot,
+        day.date().isoformat(),
+        reason,
+        sorted(given["patient_id"].astype(str).unique()),
+        later[["patient_id", "infusion_date", "cells_per_kg"]].reset_index(drop=True),
+    )
+
+
+def _check_release(stored: pd.Series, spec: ReleaseSpec) -> None:
+    problems = []
+    if _flag(stored.get("recalled")):
+        problems.append(_lot_problem(stored, "recalled", "is recalled and cannot be released"))
+    if _flag(stored.get("released")):
+        problems.append(_lot_problem(stored, "released", "is already released"))
+    failures = release_failures(stored.to_frame().T, spec)
+    if len(failures):
+        rule = "fails its release specification: " + "; ".join(failures["reason"])
+        problems.append(_lot_problem(stored, "lot", rule))
+    if problems:
+        raise InvalidInputError(problems)
+
+
+def _check_recall(stored: pd.Series) -> None:
+    if _flag(stored.get("recalled")):
+        day = stored.get("recalled_date")
+        when = f" on {pd.Timestamp(day).date().isoformat()}" if pd.notna(day) else ""
+        raise InvalidInputError([_lot_problem(stored, "recalled", f"was already recalled{when}")])
+
+
+def _flag(value: object) -> bool:
+    return isinstance(value, bool | np.bool_) and bool(value)
+
+
+def _lot_problem(stored: pd.Series, column: str, rule: str) -> Problem:
+    return Problem("lots", None, column, str(stored["lot"]), rule)
