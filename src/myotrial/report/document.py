@@ -23,6 +23,7 @@ from myotrial.analysis.result import AnalysisResult
 from myotrial.measures.tis import category_thresholds
 from myotrial.report import arms as report_arms
 from myotrial.report import figures, narrative, sections
+from myotrial.report.product_section import product_section
 from myotrial.report.swimmer import swimmer
 from myotrial.report.tables import first_course, mean_points
 from myotrial.trialdata import TABLES, TrialData
@@ -136,6 +137,7 @@ def _context(
     context.update(sections.all_sections(trial, result, pilot))
     context["arms"] = _arm_context(trial, result)
     context["design_html"] = sections.design_html(design)
+    context["product"] = product_section(trial, result)
     # the methods the analysis wrote; rebuilt from its options only for an older result
     context["conventions"] = from_records(result.summary.get("conventions")) or conventions(
         trial.config, options

@@ -40,12 +40,20 @@ def run_analysis(
     Returns
     -------
     AnalysisResult
-        The tables that were written.
+        The tables that were written; a trial with lots also gets the ``product_*``
+        tables of :func:`myotrial.analysis.product_api.analyze_product`.
     """
     result = analyze(trial, options, progress, plan)
     if progress is not None:
         progress("writing tables")
     result.write(out_dir)
+    if not trial.lots.empty:
+        # a trial that records its lots also gets the lot-aware tables (product_*.csv)
+        from myotrial.analysis.product_api import analyze_product
+
+        if progress is not None:
+            progress("lot-aware tables")
+        analyze_product(trial, result, options).write(out_dir)
     return result
 
 
