@@ -303,8 +303,20 @@ def suppdm(trial: TrialData, demographics: Dataset) -> Dataset:
 
 
 def suppex(trial: TrialData, exposure: Dataset) -> Dataset:
-    """Viability of each infused product."""
+    """Viability of each infused product and, when the trial records its lots, the
+    lot's donor, passage, release and expiry dates (ISO 8601)."""
     infusions = trial.infusions.sort_values(["patient_id", "infusion_date"], kind="mergesort")
-    return supp(
-        exposure, infusions, {"VIABPCT": ("Cell Viability (%)", "viability_pct")}, idvar="EXSEQ"
-    )
+    lots = trial.lots.drop_duplicates("lot").set_index("lot")
+    for column in ("donor", "passage", "released_date", "expiry_date"):
+        values = infusions["lot"].map(lots[column]) if len(lots) else pd.Series(dtype=object)
+        if column.endswith("_date"):
+            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+        infusions = infusions.assign(**{f"lot_{column}": values.reindex(infusions.index)})
+    qualifiers = {
+        "VIABPCT": ("Cell Viability (%)", "viability_pct"),
+        "DONORID": ("Donor Identifier of the Lot", "lot_donor"),
+        "LOTPASS": ("Culture Passage of the Lot", "lot_passage"),
+        "LOTRELDT": ("Release Date of the Lot", "lot_released_date"),
+        "LOTEXPDT": ("Expiry Date of the Lot", "lot_expiry_date"),
+    }
+    return supp(exposure, infusions, qualifiers, idvar="EXSEQ")
