@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from myotrial.cli._common import console, database_url, db_option, report_errors
 from myotrial.cli._output import chosen_format, format_option, note, print_records
@@ -41,12 +40,12 @@ def trace_command(lot: str, path: Path | None, db: str | None, output_format: st
     """Trace LOT: its donor, release record, every infusion and the adverse events that
     began within 7 days of them. Reads PATH (a trial folder or workbook) or the database."""
     from myotrial.services.loading import load_trial
-    from myotrial.services.product import trace
+    from myotrial.services.product import trace, trace_record
 
     found = trace(load_trial(path, database_url(db)), lot)
     fmt = chosen_format(output_format)
     if fmt == "json":
-        click.echo(json.dumps(trace_json(found), indent=1))
+        click.echo(json.dumps(trace_record(found), indent=1))
         return
     note(_release_line(found), fmt)
     rows = trace_rows(found)
@@ -121,17 +120,6 @@ def trace_rows(found: LotTrace) -> list[tuple[str | None, ...]]:
     ]
 
 
-def trace_json(found: LotTrace) -> dict[str, object]:
-    """The whole trace as one JSON object (values as the trial format writes them)."""
-    return {
-        "lot": _record(found.lot),
-        "donor": None if found.donor is None else _record(found.donor),
-        "release_failures": found.failures["reason"].tolist(),
-        "infusions": _records(found.infusions),
-        "adverse_events": _records(found.adverse_events),
-    }
-
-
 def _release_line(found: LotTrace) -> str:
     lot = found.lot
     released = format_value(lot.get("released")) == "true"
@@ -146,14 +134,6 @@ def _release_line(found: LotTrace) -> str:
     if format_value(lot.get("recalled")) == "true":
         line += f"; recalled {format_value(lot.get('recalled_date'))}: {lot.get('recall_reason')}"
     return line
-
-
-def _record(row: pd.Series) -> dict[str, str | None]:
-    return {str(k): format_value(v) for k, v in row.items()}
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, str | None]]:
-    return [_record(row) for _, row in frame.iterrows()]
 
 
 COMMANDS.append(lots_group)

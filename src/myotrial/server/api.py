@@ -198,6 +198,20 @@ def close_query(query_id: QueryId, caller: ApiCaller, sites: Sites) -> dict[str,
     return jsonable(sites.queries.close_query(caller, query_id))
 
 
+@router.get("/lots/{lot}", tags=["lots"])
+def trace_lot(lot: str, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """A lot's donor, release record, infusions and the adverse events of days 0-7
+    (monitors, admins and the release role)."""
+    return jsonable(sites.lots.trace(caller, lot))
+
+
+@router.post("/lots/{lot}/release", tags=["lots"])
+def release_lot(lot: str, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """Record the release of a lot, audited (release role; the lot must meet its
+    release specification and be neither released nor recalled)."""
+    return jsonable(sites.lots.release(caller, lot))
+
+
 @router.get("/users", tags=["users"])
 def list_users(caller: ApiCaller, sites: Sites) -> list[dict[str, Any]]:
     """Every user (admins)."""

@@ -3,7 +3,8 @@
 :class:`SiteServices` is what the web service and ``myotrial user`` hold: one store and
 the use cases by concern (:mod:`~myotrial.services.accounts`,
 :mod:`~myotrial.services.patients`, :mod:`~myotrial.services.entry`,
-:mod:`~myotrial.services.queries`, :mod:`~myotrial.services.exports`), each making a
+:mod:`~myotrial.services.queries`, :mod:`~myotrial.services.exports`,
+:mod:`~myotrial.services.product`), each making a
 new unit of work per call.
 """
 
@@ -17,6 +18,7 @@ from myotrial.services.exports import PSEUDONYM_KEY, Exports
 from myotrial.services.interim import InterimReports
 from myotrial.services.passwords import PasswordHasher
 from myotrial.services.patients import PatientRecords
+from myotrial.services.product import LotRecords
 from myotrial.services.queries import DataQueries
 from myotrial.store import TrialStore, open_store
 from myotrial.store.sessions import kept_secret
@@ -33,6 +35,7 @@ class SiteServices:
     queries: DataQueries
     exports: Exports
     interim: InterimReports
+    lots: LotRecords
 
     @classmethod
     def over(cls, store: TrialStore, hasher: PasswordHasher | None = None) -> SiteServices:
@@ -46,6 +49,7 @@ class SiteServices:
             DataQueries(uow),
             Exports(uow, lambda: kept_secret(store.engine, PSEUDONYM_KEY).encode()),
             InterimReports(uow),
+            LotRecords(store),
         )
 
     @classmethod

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from myotrial.domain.release import ReleaseSpec
 from myotrial.errors import AccessDeniedError, InvalidInputError, Problem
+from myotrial.ingest.cells import format_value
 from myotrial.product.release import release_failures
 from myotrial.product.trace import LotTrace, trace_lot
 from myotrial.services.access import Caller, require
 from myotrial.trialdata import TrialData
+
+if TYPE_CHECKING:
+    from myotrial.store import TrialStore
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ def trace(trial: TrialData, lot: str, caller: Caller | None = None) -> LotTrace:
 
 
 def release(db_url: str, lot: str, user: str, today: dt.date | None = None) -> pd.Series:
-    """Record that ``user`` released ``lot`` today, audited.
+    """Record that ``user`` released ``lot`` today, audited (the command line).
 
     The user must be an active account with the release role; the lot must meet its
     release specification and be neither released nor recalled.
@@ -72,9 +77,7 @@ def release(db_url: str, lot: str, user: str, today: dt.date | None = None) -> p
     """
     from myotrial.store import open_store
     from myotrial.store.accounts import find_user
-    from myotrial.store.product_records import update_lot
 
-    day = today or dt.date.today()
     store = open_store(db_url)
     try:
         with store.engine.connect() as connection:
@@ -84,16 +87,79 @@ def release(db_url: str, lot: str, user: str, today: dt.date | None = None) -> p
                 f"only an active account with the release role may release a lot ({user!r} "
                 "has none; myotrial user add NAME --role release)"
             )
-        spec = store.load_trial().config.release
-        return update_lot(
-            store.unit_of_work,
-            lot,
-            {"released": True, "released_by": user, "released_date": pd.Timestamp(day)},
-            (user, f"release of lot {lot}", "release"),
-            lambda stored: _check_release(stored, spec),
-        )
+        return release_in(store, lot, user, today)
     finally:
         store.close()
+
+
+def release_in(store: TrialStore, lot: str, user: str, today: dt.date | None = None) -> pd.Series:
+    """Record the release of ``lot`` by ``user`` in ``store`` (the caller checked the role).
+
+    Raises
+    ------
+    InvalidInputError
+        If the lot fails its specification or is already released or recalled.
+    """
+    from myotrial.store.product_records import update_lot
+
+    spec = store.load_trial().config.release
+    day = pd.Timestamp(today or dt.date.today())
+    return update_lot(
+        store.unit_of_work,
+        lot,
+        {"released": True, "released_by": user, "released_date": day},
+        (user, f"release of lot {lot}", "release"),
+        lambda stored: _check_release(stored, spec),
+    )
+
+
+class LotRecords:
+    """The lots in the web service: a trace for monitors, admins and the release role,
+    a release for the release role only (``docs/server.md``)."""
+
+    def __init__(self, store: TrialStore) -> None:
+        self._store = store
+
+    def trace(self, caller: Caller, lot: str) -> dict[str, object]:
+        """The lot's trace as one record (:func:`trace_record`).
+
+        Raises
+        ------
+        AccessDeniedError
+            If the caller may not trace lots.
+        NotFoundError
+            If the trial has no such lot.
+        """
+        return trace_record(trace(self._store.load_trial(), lot, caller))
+
+    def release(self, caller: Caller, lot: str) -> dict[str, object]:
+        """Release ``lot`` for the caller (release role), audited; the lot's trace after.
+
+        Raises
+        ------
+        AccessDeniedError
+            If the caller has not the release role.
+        InvalidInputError
+            If the lot fails its specification or is already released or recalled.
+        """
+        require(caller.releases_lots, "only the release role may release a lot")
+        release_in(self._store, lot, caller.username)
+        return self.trace(caller, lot)
+
+
+def trace_record(found: LotTrace) -> dict[str, object]:
+    """The whole trace as one record, values as the trial format writes them."""
+    return {
+        "lot": _record(found.lot),
+        "donor": None if found.donor is None else _record(found.donor),
+        "release_failures": found.failures["reason"].tolist(),
+        "infusions": [_record(row) for _, row in found.infusions.iterrows()],
+        "adverse_events": [_record(row) for _, row in found.adverse_events.iterrows()],
+    }
+
+
+def _record(row: pd.Series) -> dict[str, str | None]:
+    return {str(k): format_value(v) for k, v in row.items()}
 
 
 def recall(
