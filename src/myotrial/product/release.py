@@ -50,12 +50,10 @@ def release_failures(lots: pd.DataFrame, spec: ReleaseSpec) -> pd.DataFrame:
         (``ISCT 2006`` or ``trial specification``) and the reason in words. Rows follow
         the lots' order, then the rules' order in ``spec``.
     """
-    pieces = [_limit_failures(lots, limit) for limit in spec.limits]
-    pieces += [
-        _result_failures(lots, "sterility", spec.sterility),
-        _result_failures(lots, "mycoplasma", spec.mycoplasma),
-    ]
-    failures = pd.concat([p for p in pieces if not p.empty] or [_empty()], ignore_index=True)
+    pieces = [p for limit in spec.limits for p in _limit_failures(lots, limit)]
+    pieces += _result_failures(lots, "sterility", spec.sterility)
+    pieces += _result_failures(lots, "mycoplasma", spec.mycoplasma)
+    failures = pd.concat(pieces, ignore_index=True) if pieces else _empty()
     # A stable sort on the lot's row keeps the rules' order within each lot.
     return failures.sort_values("row", kind="stable").reset_index(drop=True)
 
@@ -143,7 +141,7 @@ def dose_outside(infusions: pd.DataFrame, spec: ReleaseSpec) -> pd.Series:
     return ((dose < low) | (dose > high)).fillna(False).astype(bool)
 
 
-def _limit_failures(lots: pd.DataFrame, limit: ReleaseLimit) -> pd.DataFrame:
+def _limit_failures(lots: pd.DataFrame, limit: ReleaseLimit) -> list[pd.DataFrame]:
     values = pd.DataFrame(
         {c: _column(lots, c).astype("float64") for c in limit.columns}, index=lots.index
     )
@@ -162,37 +160,35 @@ def _limit_failures(lots: pd.DataFrame, limit: ReleaseLimit) -> pd.DataFrame:
         bad = value < limit.limit if limit.bound == "min" else value > limit.limit
         text = column + " " + _texts(value[bad]) + f" is {word} {_number(limit.limit)}"
         pieces.append(_failures(lots, bad, column, value, bound, limit.source, text))
-    return pd.concat(pieces, ignore_index=True)
+    return [p for p in pieces if p is not None]
 
 
-def _result_failures(lots: pd.DataFrame, column: str, required: str) -> pd.DataFrame:
+def _result_failures(lots: pd.DataFrame, column: str, required: str) -> list[pd.DataFrame]:
     value = _column(lots, column)
     missing = value.isna()
     wrong = value.notna() & (value != required)
     rule = f"= {required}"
-    return pd.concat(
-        [
-            _failures(
-                lots,
-                missing,
-                column,
-                None,
-                rule,
-                TRIAL_SPECIFICATION,
-                f"{column} is missing, needs {required}",
-            ),
-            _failures(
-                lots,
-                wrong,
-                column,
-                value,
-                rule,
-                TRIAL_SPECIFICATION,
-                column + " " + _texts(value[wrong]) + f" is not {required}",
-            ),
-        ],
-        ignore_index=True,
-    )
+    pieces = [
+        _failures(
+            lots,
+            missing,
+            column,
+            None,
+            rule,
+            TRIAL_SPECIFICATION,
+            f"{column} is missing, needs {required}",
+        ),
+        _failures(
+            lots,
+            wrong,
+            column,
+            value,
+            rule,
+            TRIAL_SPECIFICATION,
+            column + " " + _texts(value[wrong]) + f" is not {required}",
+        ),
+    ]
+    return [p for p in pieces if p is not None]
 
 
 def _failures(
@@ -203,10 +199,11 @@ def _failures(
     limit: str,
     source: str,
     text: str | pd.Series,
-) -> pd.DataFrame:
+) -> pd.DataFrame | None:
+    """The failures of one rule; ``None`` when no lot breaks it."""
     mask = mask.fillna(False).astype(bool)
     if not mask.any():
-        return _empty()
+        return None
     rows = lots.index[mask.to_numpy()]
     shown = "" if value is None else _texts(value[mask])
     return pd.DataFrame(
@@ -276,8 +273,10 @@ def _date_reason(
     dates = _dates(lot, by_lot, column)
     bad = dates > day if when == "after" else dates < day
     hit = found & bad.fillna(False).to_numpy(dtype=bool)
-    shown = dates.dt.strftime("%Y-%m-%d").fillna("")
-    text = shown.map(wording.format).to_numpy(dtype=object)
+    if not hit.any():
+        return pd.Series(np.full(len(lot), "", dtype=object))
+    before, after = wording.split("{}")
+    text = (before + dates.dt.strftime("%Y-%m-%d").fillna("") + after).to_numpy(dtype=object)
     return pd.Series(np.where(hit, text, ""), dtype=object)
 
 
