@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from myotrial.errors import ConfigError, Problem
 from myotrial.ingest import read_trial
 from myotrial.ingest.redcap import read_redcap_export
-from myotrial.store import open_store
+from myotrial.store import TrialStore, open_store
 from myotrial.trialdata import TrialData
 
 FORMATS: tuple[str, ...] = ("auto", "folder", "redcap")
@@ -101,11 +101,22 @@ def _stored_trial(db_url: str | None) -> TrialData:
         raise _option_error("db", None, "is needed when no trial path is given")
     store = open_store(db_url)
     try:
-        trial = store.load_trial()
+        trial = trial_in(store)
     finally:
         store.close()
     # an analysis or a report names where the trial came from, never a password
     return replace(trial, source=trial.source or make_url(db_url).render_as_string(True))
+
+
+def trial_in(store: TrialStore) -> TrialData:
+    """The trial an open store holds (for use cases that also write to that store).
+
+    Raises
+    ------
+    NotFoundError
+        If no trial has been imported into the store's database.
+    """
+    return store.load_trial()
 
 
 def _option_error(option: str, value: str | None, rule: str) -> ConfigError:

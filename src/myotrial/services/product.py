@@ -19,6 +19,7 @@ from myotrial.ingest.cells import format_value
 from myotrial.product.release import release_failures
 from myotrial.product.trace import LotTrace, trace_lot
 from myotrial.services.access import Caller, require
+from myotrial.services.loading import trial_in
 from myotrial.trialdata import TrialData
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def release_in(store: TrialStore, lot: str, user: str, today: dt.date | None = N
     """
     from myotrial.store.product_records import update_lot
 
-    spec = store.load_trial().config.release
+    spec = trial_in(store).config.release
     day = pd.Timestamp(today or dt.date.today())
     return update_lot(
         store.unit_of_work,
@@ -130,7 +131,7 @@ class LotRecords:
         NotFoundError
             If the trial has no such lot.
         """
-        return trace_record(trace(self._store.load_trial(), lot, caller))
+        return trace_record(trace(trial_in(self._store), lot, caller))
 
     def release(self, caller: Caller, lot: str) -> dict[str, object]:
         """Release ``lot`` for the caller (release role), audited; the lot's trace after.
@@ -195,7 +196,7 @@ def recall(
             (user, reason, "recall"),
             _check_recall,
         )
-        infusions = store.load_trial().infusions
+        infusions = trial_in(store).infusions
     finally:
         store.close()
     given = infusions[infusions["lot"] == lot]

@@ -24,16 +24,16 @@ from myotrial.store.correction import SOURCE as CORRECTION
 from myotrial.store.correction import VisitToCorrect
 from myotrial.store.records import FORM
 from myotrial.store.unit_of_work import AbstractUnitOfWork
-from myotrial.trialdata import TABLES, TrialData
+from myotrial.trialdata import PATIENT_TABLES, TABLES, TrialData
 
 
 def patient_trial(
-    uow: AbstractUnitOfWork, patient_id: str, tables: tuple[str, ...] = TABLES
+    uow: AbstractUnitOfWork, patient_id: str, tables: tuple[str, ...] = PATIENT_TABLES
 ) -> TrialData:
     """A trial holding one patient only (for scoring and checks of that patient).
 
     Tables not named in ``tables`` are left empty (a visit's checks need only the
-    patient, the infusions and the visits).
+    patient, the infusions and the visits; the product record is no patient's).
 
     Raises
     ------
