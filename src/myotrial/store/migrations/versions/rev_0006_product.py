@@ -46,8 +46,17 @@ def upgrade() -> None:
             sa.Column("extra", sa.Text),
         ]
         op.create_table(table, *columns, sa.UniqueConstraint(key, name=f"uq_{table}_key"))
+        # As revision 0005 gives the trial tables: an index on the row number and, on
+        # PostgreSQL, the sequence entries take their row numbers from.
+        op.create_index(f"ix_{table}_row_number", table, ["row_number"])
+        if op.get_bind().dialect.name == "postgresql":
+            op.execute(f"CREATE SEQUENCE {table}_row_number_seq MINVALUE 0 START 0")
 
 
 def downgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
     for table in reversed(list(_TABLES)):
+        if postgres:
+            op.execute(f"DROP SEQUENCE {table}_row_number_seq")
+        op.drop_index(f"ix_{table}_row_number", table)
         op.drop_table(table)
