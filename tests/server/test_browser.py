@@ -91,9 +91,9 @@ def test_entry_form_validates_and_scores_as_values_are_typed(
     ):
         page.fill(f"#{field}", value)
     tis = page.locator("#tis")
-    page.wait_for_function(
-        "document.getElementById('tis').textContent.includes('72.5')", timeout=10_000
-    )
+    # A locator wait, not wait_for_function: the page's Content-Security-Policy forbids
+    # evaluating strings as script, which is what wait_for_function does.
+    tis.filter(has_text="72.5").wait_for(timeout=10_000)
     assert "major" in tis.inner_text()
     page.click("button:has-text('Save visit')")
     page.wait_for_url("**/patients/A-01")
