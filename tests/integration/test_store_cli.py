@@ -94,7 +94,9 @@ def _only_first_patient(folder: Path, tmp_path: Path) -> Path:
 
     trial = read_trial(folder)
     first = trial.patients["patient_id"].iloc[0]
-    kept = {t: trial.table(t)[trial.table(t)["patient_id"] == first] for t in TABLES}
+    # Patient tables only: the product record (donors, lots) has no patient.
+    tables = {t: trial.table(t) for t in TABLES}
+    kept = {t: f[f["patient_id"] == first] for t, f in tables.items() if "patient_id" in f}
     out = tmp_path / "one-patient"
     write_trial_folder(trial.with_tables(**kept), out)
     return out

@@ -321,11 +321,18 @@ arm under the second."""
 
 
 def arm_trial(trial: TrialData, arm: str) -> TrialData:
-    """The patients of one arm with their rows in every table."""
+    """The patients of one arm with their rows in every patient table.
+
+    The product record (donors, lots) is not per patient and is kept whole.
+    """
     ids = set(trial.patients.loc[trial.patients["arm"].astype(str) == arm, "patient_id"])
     tables = {name: trial.table(name) for name in TABLES}
     return trial.with_tables(
-        **{name: frame[frame["patient_id"].isin(ids)] for name, frame in tables.items()}
+        **{
+            name: frame[frame["patient_id"].isin(ids)]
+            for name, frame in tables.items()
+            if "patient_id" in frame
+        }
     )
 
 
