@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pandas as pd
@@ -60,3 +61,20 @@ def test_ck_spaghetti_is_log_scaled_with_plain_labels():
     assert "3 patients over 11 visits" in figure.alt
     assert "from 2000 at day 0 to 1200 at day 30" in figure.alt
     assert "1,000" in figure.svg
+
+
+def test_courses_over_time_start_at_the_analysis_baseline_window():
+    # P1's first infusion is 2024-01-01: a visit on 2023-11-17 is day -45, outside the
+    # default 30-day window and inside a 60-day one.
+    from myotrial.report.timeline import patient_series
+
+    trial = make_trial()
+    early = trial.visits.iloc[[0]].copy()
+    early["patient_id"] = "P1"
+    early["visit_date"] = pd.Timestamp("2023-11-17")
+    early["ck"] = 999.0
+    trial = dataclasses.replace(trial, visits=pd.concat([trial.visits, early], ignore_index=True))
+    default_days = patient_series(trial, "ck")["day"].tolist()
+    wide_days = patient_series(trial, "ck", baseline_window_days=60)["day"].tolist()
+    assert -45.0 not in default_days
+    assert -45.0 in wide_days

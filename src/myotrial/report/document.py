@@ -186,10 +186,12 @@ def _figures(
         if len(result.episodes)
         else pd.Series(dtype="float64")
     )
+    window = reported_options(result).baseline_window_days
+    mmt8_label = f"MMT-8 (0-{trial.config.mmt_max})"
     return {
-        "ck": figures.spaghetti(trial, mean_points(change, "ck"), "ck", "CK (U/L)", log=True),
+        "ck": figures.spaghetti(trial, mean_points(change, "ck"), "ck", "CK (U/L)", True, window),
         "mmt8": figures.spaghetti(
-            trial, mean_points(change, "mmt8"), "mmt8", f"MMT-8 (0-{trial.config.mmt_max})"
+            trial, mean_points(change, "mmt8"), "mmt8", mmt8_label, False, window
         ),
         "swimmer": swimmer(trial, result.episodes),
         "waterfall": figures.waterfall(best.astype("float64"), thresholds),

@@ -69,7 +69,12 @@ def empty(key: str, title: str, caption: str, message: str) -> ReportFigure:
 
 
 def spaghetti(
-    trial: Any, mean_points: pd.DataFrame, measure: str, label: str, log: bool = False
+    trial: Any,
+    mean_points: pd.DataFrame,
+    measure: str,
+    label: str,
+    log: bool = False,
+    baseline_window_days: int = 30,
 ) -> ReportFigure:
     """Each patient's course of ``measure`` over study days, with the mean at time points.
 
@@ -84,6 +89,8 @@ def spaghetti(
         Visit column and its axis label with unit.
     log
         Draw the value axis on a log scale (enzymes span orders of magnitude).
+    baseline_window_days
+        The analysis's baseline window: earlier visits are not drawn.
     """
     from matplotlib.collections import LineCollection
 
@@ -93,7 +100,7 @@ def spaghetti(
         "the thick line joins the means at baseline and each nominal time point"
         + (" (log scale)." if log else ".")
     )
-    series = patient_series(trial, measure)
+    series = patient_series(trial, measure, baseline_window_days)
     if log:
         series = series[series["value"] > 0]
     if series.empty:

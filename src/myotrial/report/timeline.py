@@ -53,11 +53,12 @@ def measure_in_report_unit(trial: TrialData, measure: str) -> pd.Series:
     return pd.Series(converted, index=values.index, name=values.name)
 
 
-def patient_series(trial: TrialData, measure: str) -> pd.DataFrame:
+def patient_series(trial: TrialData, measure: str, baseline_window_days: int = 30) -> pd.DataFrame:
     """One row per visit with a value: ``patient_id``, ``day``, ``value``, sorted.
 
-    Visits before the 30-day baseline window (docs/measures.md §5) are left out: they have no
-    place on the study-day axis.
+    Visits before the baseline window (docs/measures.md §5; ``baseline_window_days``, the
+    analysis option, 30 days by default) are left out: they have no place on the study-day
+    axis.
     """
     visits = trial.visits
     if visits.empty or measure not in visits:
@@ -69,7 +70,7 @@ def patient_series(trial: TrialData, measure: str) -> pd.DataFrame:
             "value": measure_in_report_unit(trial, measure).to_numpy(),
         }
     )
-    keep = frame["value"].notna() & frame["day"].notna() & (frame["day"] >= -30)
+    keep = frame["value"].notna() & frame["day"].notna() & (frame["day"] >= -baseline_window_days)
     return frame[keep].sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
 
 
