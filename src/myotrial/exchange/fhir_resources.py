@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 
 from myotrial.domain import ENZYMES, TREATED_ARM
+from myotrial.exchange.loinc import LOINC_SYSTEM, lab_loinc
 from myotrial.measures import canonical_visits
 from myotrial.trialdata import TrialData
 
 UCUM = "http://unitsofmeasure.org"
-LOINC = "http://loinc.org"
+LOINC = LOINC_SYSTEM
 SNOMED = "http://snomed.info/sct"
 CSM_SYSTEM = "urn:myotrial:csm"
 PRODUCT_SYSTEM = "urn:myotrial:product"
@@ -21,15 +22,8 @@ PATIENT_SYSTEM = "urn:myotrial:patient"
 LOT_SYSTEM = "urn:myotrial:lot"
 HL7 = "http://terminology.hl7.org/CodeSystem"
 
-# LOINC codes of the enzyme activities in serum or plasma.
-LAB_LOINC: dict[str, tuple[str, str]] = {
-    "ck": ("2157-6", "Creatine kinase [Enzymatic activity/volume] in Serum or Plasma"),
-    "ck_mb": ("32673-6", "Creatine kinase.MB [Enzymatic activity/volume] in Serum or Plasma"),
-    "aldolase": ("1762-0", "Aldolase [Enzymatic activity/volume] in Serum or Plasma"),
-    "ldh": ("2532-0", "Lactate dehydrogenase [Enzymatic activity/volume] in Serum or Plasma"),
-    "ast": ("1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma"),
-    "alt": ("1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma"),
-}
+# LOINC codes of the enzyme activities in serum or plasma (the shipped LOINC table).
+LAB_LOINC: dict[str, tuple[str, str]] = lab_loinc()
 # IMACS core set measures (sponsor codes) with UCUM units of their canonical scale.
 MEASURES: dict[str, tuple[str, str, str]] = {
     "phga": ("Physician global activity (VAS)", "cm", "exam"),

@@ -26,6 +26,7 @@ from myotrial.exchange.cdisc.common import (
     visit_numbers,
 )
 from myotrial.exchange.cdisc.labels import SDTM
+from myotrial.exchange.loinc import lab_loinc
 from myotrial.exchange.text import format_numbers
 from myotrial.measures import canonical_visits
 from myotrial.measures.scales import ENZYME_STANDARD_UNIT, VAS_STANDARD_UNIT
@@ -85,6 +86,7 @@ def lb(trial: TrialData) -> Dataset:
     """Laboratory results: one row per visit and enzyme measured."""
     canon = canonical_visits(trial.visits, trial.config)
     numbers = visit_numbers(trial)
+    loinc = lab_loinc()
     parts = []
     for enzyme in (e for e in ENZYMES if e in trial.visits.columns):
         given = trial.visits[enzyme].notna()
@@ -99,6 +101,7 @@ def lb(trial: TrialData) -> Dataset:
                 LBTESTCD=testcd,
                 LBTEST=test,
                 LBCAT="CHEMISTRY",
+                LBLOINC=loinc[enzyme][0],
                 LBORRES=format_numbers(v[enzyme]),
                 LBORRESU=trial.config.unit(enzyme),
                 LBORNRHI=format_numbers(uln),

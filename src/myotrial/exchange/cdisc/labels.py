@@ -50,6 +50,7 @@ SDTM: dict[str, str] = {
     "LBTESTCD": "Lab Test or Examination Short Name.",
     "LBTEST": "Lab Test or Examination Name",
     "LBCAT": "Category for Lab Test",
+    "LBLOINC": "LOINC Code",
     "LBORRES": "Result or Finding in Original Units",
     "LBORRESU": "Original Units",
     "LBORNRHI": "Reference Range Upper Limit in Orig Unit",
