@@ -162,3 +162,76 @@ def test_bad_sequential_options_say_what_to_give(option: str, value: str) -> Non
     result = CliRunner().invoke(main, args)
     assert result.exit_code != 0
     assert value in result.output or "information rates" in result.output
+
+
+CHANGE_VALUES = {
+    "correlation": 0.5,
+    "sd": 10.0,
+    "mmt8_baseline_mean": 110.0,
+    "mean_control": 5.0,
+    "mean_treatment": 12.0,
+}
+
+
+def _statsmodels_looks(trials: int, n_arm: int, m0, m1) -> np.ndarray:
+    """Reference: patients drawn one by one, statsmodels OLS at every look."""
+    from myotrial.design import model
+
+    sim = model.simulate_change(np.random.default_rng(8), CHANGE_VALUES, n_arm, n_arm, trials)
+    out = np.empty((trials, len(m0)))
+    for i in range(trials):
+        for k in range(len(m0)):
+            rows = np.r_[np.arange(m0[k]), n_arm + np.arange(m1[k])]
+            x = np.column_stack([np.ones(len(rows)), sim.arm[rows], sim.baseline[i, rows]])
+            out[i, k] = sm.OLS(sim.outcome[i, rows], x).fit().tvalues[1]
+    return out
+
+
+def test_change_looks_draw_the_statistic_of_the_patient_level_trial() -> None:
+    # the sufficient-statistic draw must give the ANCOVA t its patient-level law at
+    # every look and jointly (the increments between looks): two-sample KS tests
+    # against statsmodels fits on patients drawn one by one, at fixed seeds
+    from scipy import stats
+
+    plan = looks.LookPlan((1 / 3, 2 / 3, 1.0), OBF3.efficacy, None, False, 12.0)
+    m0, m1 = looks.arm_sizes(12, 12, looks.look_sizes(plan, 24))
+    reference = _statsmodels_looks(1500, 12, m0, m1)
+    drawn = looks.change_looks(
+        np.random.default_rng(9), CHANGE_VALUES, plan, 12, 12, 40_000
+    ).statistic
+    for k in range(3):
+        assert stats.ks_2samp(drawn[:, k], reference[:, k]).pvalue > 0.01, k
+    for k in (1, 2):
+        step = stats.ks_2samp(drawn[:, k] - drawn[:, k - 1], reference[:, k] - reference[:, k - 1])
+        assert step.pvalue > 0.01, k
+
+
+def test_change_moments_have_the_wishart_moments_of_the_patients() -> None:
+    # per arm, with m patients: E[Sxx] = (m−1)·sd², E[Sxy] = (m−1)·(rho−1)·sd²,
+    # E[Syy] = (m−1)·2(1−rho)·sd², Var[Sxx] = 2(m−1)·sd⁴; the means are N(mu, sd²/m)
+    # and N(mean, 2(1−rho)·sd²/m); a look adding 0 or 1 patient keeps the edge cases
+    from myotrial.design import model
+
+    trials, sd, rho = 200_000, 10.0, 0.5
+    counts = np.array([1.0, 1.0, 4.0, 9.0])
+    control, _ = model.simulate_change_moments(
+        np.random.default_rng(3), CHANGE_VALUES, trials, counts, counts
+    )
+    var_change = 2 * (1 - rho) * sd**2
+    assert np.all(control.sxx[:, :2] == 0) and np.all(control.syy[:, :2] == 0)
+    for k, m in enumerate(counts):
+        expected = {
+            "sxx": (m - 1) * sd**2,
+            "sxy": (m - 1) * (rho - 1) * sd**2,
+            "syy": (m - 1) * var_change,
+        }
+        for name, mean in expected.items():
+            got = getattr(control, name)[:, k]
+            assert got.mean() == pytest.approx(mean, abs=5 * got.std() / np.sqrt(trials) + 1e-9)
+        sxx = control.sxx[:, k]
+        assert sxx.var() == pytest.approx(2 * (m - 1) * sd**4, rel=0.03, abs=1e-9)
+        x, y = control.mean_x[:, k], control.mean_y[:, k]
+        assert x.mean() == pytest.approx(110.0, abs=5 * sd / np.sqrt(m * trials))
+        assert x.var() == pytest.approx(sd**2 / m, rel=0.02)
+        assert y.mean() == pytest.approx(5.0, abs=5 * np.sqrt(var_change / (m * trials)))
+        assert y.var() == pytest.approx(var_change / m, rel=0.02)

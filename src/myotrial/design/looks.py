@@ -8,7 +8,11 @@ planned number of events), and analyses what is known then:
 
 - response, MMT-8 change, log CK: the first patients to reach week 24. Within an arm
   patients are exchangeable, so the analysed set is a prefix of each arm, and every
-  look's sums come from one cumulative sum along the patients (no loop per trial);
+  look's sums come from one cumulative sum along the patients (no loop per trial).
+  The MMT-8 change patients are bivariate normal, so their ANCOVA is simulated from
+  each arm's sufficient statistics instead: per look, the new patients' sum (normal)
+  and scatter matrix (Wishart), independent between looks, which is the same joint
+  distribution of the statistics as drawing every patient (:func:`change_looks`);
 - repeated MMT-8: every visit that has taken place (entry + visit week ≤ look time)
   and was not lost to dropout (monotone), by the sequential-regression MMRM;
 - relapse: entry times, relapse clock from entry, censored at the look time.
@@ -22,6 +26,7 @@ boundary (reject) or falls to the futility boundary (when futility stops apply).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -223,13 +228,30 @@ def _running_sums(y: FloatArray, counts: IntArray) -> FloatArray:
     return np.cumsum(np.stack(parts, axis=1), axis=1)
 
 
-def _arm_sums(
-    y: FloatArray, x: FloatArray, counts: IntArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+def _arm_moments(y: FloatArray, x: FloatArray, counts: IntArray) -> model.ArmMoments:
     sy, sx, sxx, sxy, syy = _segment_sums(y, x, counts)
-    m = np.broadcast_to(counts.astype(float), sy.shape)
+    m = counts.astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return m, sy / m, sx / m, sxx - sx * sx / m, sxy - sx * sy / m, syy - sy * sy / m
+        return model.ArmMoments(
+            m, sx / m, sy / m, sxx - sx * sx / m, sxy - sx * sy / m, syy - sy * sy / m
+        )
+
+
+def ancova_t(control: model.ArmMoments, treatment: model.ArmMoments) -> FloatArray:
+    """ANCOVA ``outcome ~ arm + baseline`` t statistic of the arm from each arm's moments.
+
+    The closed form of :func:`myotrial.design.analyses.ancova`: pooled within-arm slope,
+    effect adjusted for the gap in baseline means, residual variance on ``n − 3`` df.
+    """
+    n0, n1 = control.count, treatment.count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sxx, sxy = control.sxx + treatment.sxx, control.sxy + treatment.sxy
+        slope = sxy / sxx
+        gap = treatment.mean_x - control.mean_x
+        effect = (treatment.mean_y - control.mean_y) - slope * gap
+        s2 = (control.syy + treatment.syy - slope * sxy) / (n0 + n1 - 3)
+        t = effect / np.sqrt(s2 * (1 / n0 + 1 / n1 + gap * gap / sxx))
+    return np.where(np.isfinite(t), t, 0.0)
 
 
 def prefix_ancova(
@@ -240,16 +262,9 @@ def prefix_ancova(
     The same closed form as :func:`myotrial.design.analyses.ancova` on the first
     ``m0[k]`` control and ``m1[k]`` MSCT patients at look k.
     """
-    n0, my0, mx0, sxx0, sxy0, syy0 = _arm_sums(outcome[:, :n_control], baseline[:, :n_control], m0)
-    n1, my1, mx1, sxx1, sxy1, syy1 = _arm_sums(outcome[:, n_control:], baseline[:, n_control:], m1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sxx, sxy = sxx0 + sxx1, sxy0 + sxy1
-        slope = sxy / sxx
-        gap = mx1 - mx0
-        effect = (my1 - my0) - slope * gap
-        s2 = (syy0 + syy1 - slope * sxy) / (n0 + n1 - 3)
-        t = effect / np.sqrt(s2 * (1 / n0 + 1 / n1 + gap * gap / sxx))
-    return np.where(np.isfinite(t), t, 0.0)
+    control = _arm_moments(outcome[:, :n_control], baseline[:, :n_control], m0)
+    treatment = _arm_moments(outcome[:, n_control:], baseline[:, n_control:], m1)
+    return ancova_t(control, treatment)
 
 
 def prefix_proportions(
@@ -276,6 +291,25 @@ def _t_scale(boundary: tuple[float, ...], df: tuple[int, ...]) -> FloatArray:
     return np.asarray(stats.t.isf(tail, np.maximum(np.asarray(df), 1)))
 
 
+def _look_sizes(
+    plan: LookPlan, n_control: int, total: int, count: int
+) -> tuple[IntArray, IntArray, IntArray, FloatArray, FloatArray]:
+    """Analysed per look and arm, and the expected enrolled and analysed per trial."""
+    sizes = look_sizes(plan, total)
+    m0, m1 = arm_sizes(n_control, total - n_control, sizes)
+    weeks = plan.accrual_months * WEEKS_PER_MONTH
+    enrolled = np.broadcast_to(
+        expected_enrolled(total, tuple(sizes.tolist()), weeks), (count, plan.looks)
+    )
+    analysed = np.broadcast_to(sizes.astype(float), (count, plan.looks))
+    return sizes, m0, m1, enrolled, analysed
+
+
+def _t_boundaries(plan: LookPlan, sizes: IntArray) -> tuple[FloatArray, FloatArray | None]:
+    df = sizes - 3
+    return t_scale(plan.efficacy, df), None if plan.futility is None else t_scale(plan.futility, df)
+
+
 def patient_looks(
     rng: np.random.Generator,
     endpoint: str,
@@ -285,23 +319,35 @@ def patient_looks(
 ) -> LookResults:
     """Looks of the ANCOVA and response endpoints (prefix sums per arm)."""
     count, total = trials.outcome.shape
-    sizes = look_sizes(plan, total)
-    m0, m1 = arm_sizes(n_control, total - n_control, sizes)
-    weeks = plan.accrual_months * WEEKS_PER_MONTH
-    enrolled = np.broadcast_to(
-        expected_enrolled(total, tuple(sizes.tolist()), weeks), (count, plan.looks)
-    )
-    analysed = np.broadcast_to(sizes.astype(float), (count, plan.looks))
+    sizes, m0, m1, enrolled, analysed = _look_sizes(plan, n_control, total, count)
     if endpoint == "response":
         stat = prefix_proportions(trials.outcome, n_control, m0, m1)
-        eff, fut = np.asarray(plan.efficacy), _maybe(plan.futility)
-    else:
-        sign = -1.0 if endpoint == "log_ck" else 1.0  # a fall in CK favours MSCT
-        stat = sign * prefix_ancova(trials.outcome, trials.baseline, n_control, m0, m1)
-        df = sizes - 3
-        eff = t_scale(plan.efficacy, df)
-        fut = None if plan.futility is None else t_scale(plan.futility, df)
-    return LookResults(stat, eff, fut, enrolled, analysed)
+        return LookResults(
+            stat, np.asarray(plan.efficacy), _maybe(plan.futility), enrolled, analysed
+        )
+    sign = -1.0 if endpoint == "log_ck" else 1.0  # a fall in CK favours MSCT
+    stat = sign * prefix_ancova(trials.outcome, trials.baseline, n_control, m0, m1)
+    return LookResults(stat, *_t_boundaries(plan, sizes), enrolled, analysed)
+
+
+def change_looks(
+    rng: np.random.Generator,
+    values: Mapping[str, Any],
+    plan: LookPlan,
+    n_control: int,
+    n_treatment: int,
+    count: int,
+) -> LookResults:
+    """Looks of the MMT-8 change ANCOVA from each arm's sufficient statistics.
+
+    The statistic at every look has the distribution it has when every patient is
+    drawn (:func:`myotrial.design.model.simulate_change_moments`), jointly over the
+    looks; only the draws differ from :func:`patient_looks`.
+    """
+    sizes, m0, m1, enrolled, analysed = _look_sizes(plan, n_control, n_control + n_treatment, count)
+    control, treatment = model.simulate_change_moments(rng, values, count, m0, m1)
+    stat = ancova_t(control, treatment)
+    return LookResults(stat, *_t_boundaries(plan, sizes), enrolled, analysed)
 
 
 def _maybe(values: tuple[float, ...] | None) -> FloatArray | None:

@@ -106,6 +106,114 @@ def simulate_change(
     return Trials(arm_vector(n_control, n_treatment), baseline, outcome)
 
 
+@dataclass(frozen=True)
+class ArmMoments:
+    """One arm's patients analysed at each look, reduced to what the ANCOVA uses.
+
+    ``count`` is ``(looks,)``; the others are ``(trials, looks)``: the means of the
+    baseline ``x`` and the change ``y`` and their centred sums of squares and products
+    over the arm's first ``count[k]`` patients.
+    """
+
+    count: FloatArray
+    mean_x: FloatArray
+    mean_y: FloatArray
+    sxx: FloatArray
+    sxy: FloatArray
+    syy: FloatArray
+
+
+def _standard_pair_sums(
+    rng: np.random.Generator, increments: FloatArray, trials: int
+) -> tuple[FloatArray, FloatArray]:
+    """Sums and raw cross-products of i.i.d. standard normal pairs, segment by segment.
+
+    ``increments`` is ``(arms, looks)``: the patients each look adds to an arm. Over a
+    segment of d patients the sum of the pairs is ``√d·N(0, I₂)`` and the centred
+    scatter matrix is Wishart(d − 1, I₂), independent of the sum (Cochran's theorem) and
+    of every other segment; the scatter is drawn by Bartlett's decomposition
+    ``A·Aᵀ``, ``A = [[√χ²(d−1), 0], [N(0, 1), √χ²(d−2)]]`` (Anderson, *An Introduction
+    to Multivariate Statistical Analysis*, 3rd ed., 2003, §7.2).
+
+    Returns
+    -------
+    (sums, raw)
+        ``(2, arms, looks, trials)``: Σz₀, Σz₁; ``(3, arms, looks, trials)``: Σz₀²,
+        Σz₀z₁, Σz₁², segment by segment (not yet cumulated).
+    """
+    shape = (*increments.shape, trials)
+    df = np.maximum(increments - 1.0, 0.0)
+    normal = rng.standard_normal((3, *shape))
+    chi2 = rng.standard_gamma(np.stack([df, np.maximum(df - 1.0, 0.0)])[..., None] / 2, (2, *shape))
+    chi2 *= 2.0
+    present = (increments > 0)[..., None]
+    mean = normal[:2] * present  # segment sum / √d; no patients, no sum
+    lower = normal[2] * (df > 0)[..., None]  # Bartlett's off-diagonal; none for d ≤ 1
+    raw = np.stack(
+        [
+            chi2[0] + mean[0] * mean[0],
+            np.sqrt(chi2[0]) * lower + mean[0] * mean[1],
+            lower * lower + chi2[1] + mean[1] * mean[1],
+        ]
+    )
+    return mean * np.sqrt(increments)[..., None], raw
+
+
+def simulate_change_moments(
+    rng: np.random.Generator,
+    values: Values,
+    trials: int,
+    control: ArrayLike,
+    treatment: ArrayLike,
+) -> tuple[ArmMoments, ArmMoments]:
+    """The ANCOVA's sufficient statistics of :func:`simulate_change`, look by look.
+
+    ``control`` and ``treatment`` are the arm's patients analysed at each look
+    (non-decreasing). The patients of :func:`simulate_change` are i.i.d. within an arm,
+    ``B = mu + sd·z₀`` and ``F − B = mean + (rho − 1)·sd·z₀ + sd·√(1 − rho²)·z₁`` with
+    ``(z₀, z₁)`` standard normal, so each arm's means and centred sums of squares and
+    products at every look have exactly the distribution they have when every patient
+    is drawn, from 5 draws per arm and look instead of 2 per patient
+    (:func:`_standard_pair_sums`).
+
+    Returns
+    -------
+    (control, treatment)
+        :class:`ArmMoments` of each arm; ``mean_x`` is the baseline mean, ``mean_y`` the
+        mean change.
+    """
+    rho = float(np.asarray(values["correlation"]))
+    sd = float(np.asarray(values["sd"]))
+    mu = float(np.asarray(values["mmt8_baseline_mean"]))
+    means = _by_arm(values, "mean_control", "mean_treatment", trials)
+    counts = np.stack([np.asarray(control, float), np.asarray(treatment, float)])
+    increments = np.diff(counts, axis=1, prepend=0.0)
+    sums, raw = _standard_pair_sums(rng, increments, trials)
+    for k in range(1, counts.shape[1]):  # cumulate over looks (in place: few looks)
+        sums[:, :, k] += sums[:, :, k - 1]
+        raw[:, :, k] += raw[:, :, k - 1]
+    slope, noise = (rho - 1.0) * sd, sd * np.sqrt(1.0 - rho * rho)
+    out = []
+    for arm in (0, 1):
+        m = counts[arm][:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z0, z1 = sums[0, arm] / m, sums[1, arm] / m
+            c00 = raw[0, arm] - sums[0, arm] * z0
+            c01 = raw[1, arm] - sums[0, arm] * z1
+            c11 = raw[2, arm] - sums[1, arm] * z1
+        out.append(
+            ArmMoments(
+                counts[arm],
+                (mu + sd * z0).T,
+                (means[arm][None, :] + slope * z0 + noise * z1).T,
+                (sd * sd * c00).T,
+                (sd * (slope * c00 + noise * c01)).T,
+                (slope * slope * c00 + 2.0 * slope * noise * c01 + noise * noise * c11).T,
+            )
+        )
+    return out[0], out[1]
+
+
 def simulate_response(
     rng: np.random.Generator, values: Values, n_control: int, n_treatment: int, trials: int
 ) -> Trials:

@@ -158,10 +158,10 @@ def simulate_block(
         yield simulated, analyse(spec, simulated, n_control, values)
 
 
-def _chunks(
-    spec: DesignSpec, rng: np.random.Generator, n_control: int, kind: str, block: int
-) -> Iterator[tuple[model.Trials, dict[str, Any]]]:
-    """The simulated trials of one block, :data:`CHUNK` at a time, with their values."""
+def _chunk_values(
+    spec: DesignSpec, rng: np.random.Generator, kind: str, block: int
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The size and parameter values of each :data:`CHUNK` of one block's trials."""
     size = min(spec.block_size, spec.sims - block * spec.block_size)
     base: dict[str, Any] = spec.null_values() if kind == "null" else dict(spec.values)
     for start in range(0, size, CHUNK):
@@ -169,10 +169,16 @@ def _chunks(
         values = dict(base)
         if kind == "assurance":
             values[EFFECT_PARAMETER[spec.endpoint]] = draw_effects(spec, rng, chunk)
-        simulated = _SIMULATORS[spec.endpoint](
-            rng, values, n_control, spec.n_treatment(n_control), chunk
-        )
-        yield simulated, values
+        yield chunk, values
+
+
+def _chunks(
+    spec: DesignSpec, rng: np.random.Generator, n_control: int, kind: str, block: int
+) -> Iterator[tuple[model.Trials, dict[str, Any]]]:
+    """The simulated trials of one block, :data:`CHUNK` at a time, with their values."""
+    simulate = _SIMULATORS[spec.endpoint]
+    for chunk, values in _chunk_values(spec, rng, kind, block):
+        yield simulate(rng, values, n_control, spec.n_treatment(n_control), chunk), values
 
 
 def look_plan(spec: DesignSpec) -> looks.LookPlan:
@@ -194,14 +200,23 @@ def look_plan(spec: DesignSpec) -> looks.LookPlan:
 def run_look_block(spec: DesignSpec, n_control: int, kind: str, block: int) -> looks.LookTally:
     """One block of group-sequential trials: stops per look and sizes at stopping.
 
-    Same random streams as :func:`run_block` (the first draws make the patients; the
-    accrual order follows), so results do not depend on where the block runs.
+    The MMT-8 change ANCOVA draws each arm's sufficient statistics per look
+    (:func:`myotrial.design.looks.change_looks`, the same distribution as drawing every
+    patient); the other endpoints draw the patients as :func:`run_block` does, then
+    their accrual. Results do not depend on where the block runs.
     """
     plan = look_plan(spec)
     rng = block_generator(spec.seed, scenario_id(n_control, kind), block)
     total = looks.empty_tally(plan)
-    for simulated, _ in _chunks(spec, rng, n_control, kind, block):
-        results = looks.simulate_looks(rng, spec.endpoint, simulated, plan, n_control, spec.alpha)
+    n_treatment = spec.n_treatment(n_control)
+    for chunk, values in _chunk_values(spec, rng, kind, block):
+        if spec.endpoint == "mmt8_change":
+            results = looks.change_looks(rng, values, plan, n_control, n_treatment, chunk)
+        else:
+            simulated = _SIMULATORS[spec.endpoint](rng, values, n_control, n_treatment, chunk)
+            results = looks.simulate_looks(
+                rng, spec.endpoint, simulated, plan, n_control, spec.alpha
+            )
         total = looks.add(total, looks.tally(results, plan))
     return total
 
