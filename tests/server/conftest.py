@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import pandas as pd
 import pytest
@@ -18,7 +19,9 @@ from myotrial.trialdata import TrialData
 from tests.conftest import _reset_postgres
 
 PASSWORD = "correct horse battery"
-USERS = {
+User = tuple[str, str | None]
+"""A user's role and site (``None``: every site)."""
+USERS: dict[str, User] = {
     "admin": ("admin", None),
     "inv_a": ("investigator", "A"),
     "inv_b": ("investigator", "B"),
@@ -79,32 +82,47 @@ def small_trial() -> TrialData:
     )
 
 
-def prepare_service(db_url: str) -> str:
-    """Put the small trial and one user per role into the empty database at ``db_url``."""
+def prepare_service(
+    db_url: str, trial: TrialData | None = None, users: Mapping[str, User] = USERS
+) -> str:
+    """Put ``trial`` (default the small trial) and ``users`` into the empty database."""
     store = open_store(db_url)
-    store.save_trial(small_trial(), user="setup", reason="test set-up")
+    store.save_trial(small_trial() if trial is None else trial, user="setup", reason="test set-up")
     store.close()
     sites = SiteServices.open(db_url, password_hasher(light=True))
-    for name, (role, site) in USERS.items():
+    for name, (role, site) in users.items():
         sites.accounts.add_user(None, name, PASSWORD, role, site)
     sites.close()
     return db_url
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+"""Parameters of a module's service database fixture: SQLite, then PostgreSQL."""
+
+
+def service_database(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    trial: TrialData | None = None,
+    users: Mapping[str, User] = USERS,
+) -> str:
+    """A database of ``request.param``'s backend prepared by :func:`prepare_service`."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("service") / "trial.db"
+        return prepare_service(f"sqlite:///{path}", trial, users)
+    url: str = request.getfixturevalue("postgres_url")
+    _reset_postgres(url)
+    return prepare_service(url, trial, users)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
 def service_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database (SQLite, then PostgreSQL) with the small trial and its users.
 
     Shared by the tests of one module (each test leaves the others' data alone), because
     migrating and filling a database for every test would dominate the suite's time.
     """
-    if request.param == "sqlite":
-        return prepare_service(f"sqlite:///{tmp_path_factory.mktemp('service') / 'trial.db'}")
-    url: str = request.getfixturevalue("postgres_url")
-    _reset_postgres(url)
-    return prepare_service(url)
+    return service_database(request, tmp_path_factory)
 
 
 def forget_logins(db_url: str) -> None:
@@ -119,13 +137,18 @@ def forget_logins(db_url: str) -> None:
     engine.dispose()
 
 
+@contextmanager
+def service_client(db_url: str) -> Iterator[TestClient]:
+    """A test client of the service on ``db_url``, with no login attempt remembered."""
+    forget_logins(db_url)
+    settings = ServerSettings(db_url=db_url, secret="test-secret-" + "x" * 32, secure_cookies=False)
+    with TestClient(create_app(settings, password_hasher(light=True))) as test_client:
+        yield test_client
+
+
 @pytest.fixture
 def client(service_url: str) -> Iterator[TestClient]:
-    forget_logins(service_url)
-    settings = ServerSettings(
-        db_url=service_url, secret="test-secret-" + "x" * 32, secure_cookies=False
-    )
-    with TestClient(create_app(settings, password_hasher(light=True))) as test_client:
+    with service_client(service_url) as test_client:
         yield test_client
 
 

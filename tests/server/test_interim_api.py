@@ -11,36 +11,13 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from myotrial.cli import main
-from myotrial.server.app import create_app
-from myotrial.server.settings import ServerSettings
-from myotrial.services.multisite import SiteServices
-from myotrial.services.passwords import password_hasher
-from myotrial.store import open_store
 from myotrial.synthetic import make_registry
-from tests.conftest import _reset_postgres
-from tests.server.conftest import PASSWORD, USERS, forget_logins, token
+from tests.server.conftest import BACKENDS, service_client, service_database, token
 
 
-def _prepare(db_url: str) -> str:
-    store = open_store(db_url)
-    store.save_trial(make_registry(120, seed=3), user="setup", reason="test set-up")
-    store.close()
-    sites = SiteServices.open(db_url, password_hasher(light=True))
-    for name, (role, site) in USERS.items():
-        sites.accounts.add_user(None, name, PASSWORD, role, site)
-    sites.close()
-    return db_url
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=BACKENDS)
 def interim_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if request.param == "sqlite":
-        return _prepare(f"sqlite:///{tmp_path_factory.mktemp('interim') / 'trial.db'}")
-    url: str = request.getfixturevalue("postgres_url")
-    _reset_postgres(url)
-    return _prepare(url)
+    return service_database(request, tmp_path_factory, make_registry(120, seed=3))
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +31,7 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 @pytest.fixture
 def client(interim_url: str) -> Iterator[TestClient]:
-    forget_logins(interim_url)
-    settings = ServerSettings(
-        db_url=interim_url, secret="test-secret-" + "x" * 32, secure_cookies=False
-    )
-    with TestClient(create_app(settings, password_hasher(light=True))) as test_client:
+    with service_client(interim_url) as test_client:
         yield test_client
 
 

@@ -9,15 +9,9 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from myotrial.server.app import create_app
-from myotrial.server.settings import ServerSettings
-from myotrial.services.multisite import SiteServices
-from myotrial.services.passwords import password_hasher
-from myotrial.store import open_store
 from myotrial.synthetic import make_pilot
 from myotrial.trialdata import TrialData
-from tests.conftest import _reset_postgres
-from tests.server.conftest import PASSWORD, forget_logins, token
+from tests.server.conftest import BACKENDS, service_client, service_database, token
 
 USERS = {
     "admin": ("admin", None),
@@ -40,35 +34,14 @@ def _unreleased_l06() -> TrialData:
     return pilot.with_tables(lots=lots, infusions=infusions)
 
 
-def _prepare(db_url: str) -> str:
-    store = open_store(db_url)
-    store.save_trial(_unreleased_l06(), user="setup", reason="test set-up")
-    store.close()
-    sites = SiteServices.open(db_url, password_hasher(light=True))
-    for name, (role, site) in USERS.items():
-        sites.accounts.add_user(None, name, PASSWORD, role, site)
-    sites.close()
-    return db_url
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=BACKENDS)
 def lots_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if request.param == "sqlite":
-        return _prepare(f"sqlite:///{tmp_path_factory.mktemp('lots') / 'trial.db'}")
-    url: str = request.getfixturevalue("postgres_url")
-    _reset_postgres(url)
-    return _prepare(url)
+    return service_database(request, tmp_path_factory, _unreleased_l06(), USERS)
 
 
 @pytest.fixture
 def client(lots_url: str) -> Iterator[TestClient]:
-    forget_logins(lots_url)
-    settings = ServerSettings(
-        db_url=lots_url, secret="test-secret-" + "x" * 32, secure_cookies=False
-    )
-    with TestClient(create_app(settings, password_hasher(light=True))) as test_client:
+    with service_client(lots_url) as test_client:
         yield test_client
 
 
