@@ -9,6 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from myotrial.measures.lung import (
+    DLCO_FALL_POINTS,
+    FVC_FALL_POINTS,
+    FVC_IMPROVEMENT_PERCENT,
+    PROGRESSION_DAYS,
+)
+
 LUNG_SKIN_MEASURES: tuple[str, ...] = (
     "fvc_pct",
     "dlco_pct",
@@ -28,10 +35,6 @@ LUNG_SKIN_COLUMNS: tuple[str, ...] = (
     "lung_progression",
     "ulcers_healed",
 )
-FVC_IMPROVEMENT_PERCENT = 10.0  # docs/measures.md §6: FVC relative rise >= 10 %
-FVC_FALL_POINTS = 5.0  # ATS/ERS 2022 physiology: FVC falls >= 5 points within 1 year
-DLCO_FALL_POINTS = 10.0  # ATS/ERS 2022 physiology: DLCO falls >= 10 points within 1 year
-PROGRESSION_DAYS = 365
 
 
 def lung_skin(baseline: pd.DataFrame, followup: pd.DataFrame) -> pd.DataFrame:
@@ -82,7 +85,7 @@ def lung_skin(baseline: pd.DataFrame, followup: pd.DataFrame) -> pd.DataFrame:
 
 
 def _progression(table: pd.DataFrame, ordered: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """Any visit within a year with FVC down >= 5 points or DLCO down >= 10 points."""
+    """Any visit within a year with FVC or DLCO down by the cut-offs of ``measures.lung``."""
     year = ordered[ordered["day"] <= PROGRESSION_DAYS].reindex(
         columns=[*keys, "fvc_pct", "dlco_pct"]
     )

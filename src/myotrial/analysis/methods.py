@@ -13,11 +13,12 @@ from typing import Any
 
 from myotrial.analysis.options import AnalysisOptions
 from myotrial.analysis.paired import MIN_PAIRS
-from myotrial.analysis.steroids import TAPER_MG
 from myotrial.config import TrialConfig
+from myotrial.measures import lung
 from myotrial.measures.doi import IMPROVED_PERCENT, MAX_WORSENED, MIN_IMPROVED, WORSENED_PERCENT
 from myotrial.measures.haq import AID_FLOOR, MIN_ANSWERED
 from myotrial.measures.scales import UKAT_TO_UL
+from myotrial.measures.steroids import TAPER_MG, equivalence_text
 from myotrial.measures.tis import category_thresholds
 
 ACR_EULAR = (
@@ -133,8 +134,8 @@ def _episode_conventions(config: TrialConfig, options: AnalysisOptions) -> list[
         ),
         Convention(
             "Lung",
-            "FVC improvement: relative rise ≥ 10 % at the last visit; progression within a "
-            "year: FVC fall ≥ 5 points or DLCO fall ≥ 10 points (% predicted).",
+            f"FVC improvement: {lung.improvement_rule()} at the last visit; progression: "
+            f"{lung.progression_rule()}.",
             "ATS/ERS/JRS/ALAT 2022 progressive pulmonary fibrosis physiology criteria",
         ),
         Convention(
@@ -145,8 +146,7 @@ def _episode_conventions(config: TrialConfig, options: AnalysisOptions) -> list[
         ),
         Convention(
             "Glucocorticoids",
-            "Daily prednisone-equivalent dose (prednisone 5 mg = prednisolone 5 = "
-            "methylprednisolone 4 = hydrocortisone 20 = dexamethasone 0.75) as change from "
+            f"Daily prednisone-equivalent dose ({equivalence_text()}) as change from "
             f"baseline; tapered means below {TAPER_MG:g} mg/day.",
             "standard equivalence tables (docs/measures.md §7)",
         ),

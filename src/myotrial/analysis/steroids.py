@@ -6,8 +6,8 @@ import pandas as pd
 
 from myotrial.analysis.change import CHANGE_COLUMNS, change_from_baseline, paired_long
 from myotrial.analysis.options import AnalysisOptions
+from myotrial.measures.steroids import TAPER_MG
 
-TAPER_MG = 7.5  # prednisone-equivalent mg/day: the usual "low dose" target of tapering
 STEROID_COLUMNS: tuple[str, ...] = (*CHANGE_COLUMNS, "n_tapered", "share_tapered")
 
 

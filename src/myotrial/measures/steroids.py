@@ -23,6 +23,17 @@ PREDNISONE_FACTORS: Mapping[str, float] = {
     "dexamethasone": 5.0 / 0.75,
 }
 """Milligrams of prednisone per milligram of each glucocorticoid."""
+TAPER_MG = 7.5
+"""Prednisone-equivalent mg/day below which a dose counts as tapered: the usual
+"low dose" target of tapering."""
+REFERENCE_MG = 5.0
+"""The prednisone dose the equivalence table is stated for."""
+
+
+def equivalence_text() -> str:
+    """The equivalence table in words: ``prednisone 5 mg = prednisolone 5 = ...``."""
+    doses = [f"{drug} {REFERENCE_MG / factor:g}" for drug, factor in PREDNISONE_FACTORS.items()]
+    return f"{doses[0]} mg = " + " = ".join(doses[1:])
 
 
 def prednisone_factor(drug: pd.Series) -> np.ndarray:

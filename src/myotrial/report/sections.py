@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from myotrial.analysis.result import AnalysisResult
+from myotrial.measures import lung
 from myotrial.report.formatting import (
     HtmlTable,
     column_label,
@@ -124,8 +125,8 @@ def relapse_rows(result: AnalysisResult) -> list[tuple[str, str]]:
 
 
 FLAG_LABELS = {
-    "fvc_improved": "FVC improved (relative rise ≥ 10 %)",
-    "lung_progression": "Lung progression within a year (FVC −5 or DLCO −10 points)",
+    "fvc_improved": f"FVC improved ({lung.improvement_rule()})",
+    "lung_progression": f"Lung progression ({lung.progression_rule()})",
     "ulcers_healed": "Skin ulcers healed (from above 0 to 0)",
 }
 
