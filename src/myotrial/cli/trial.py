@@ -77,33 +77,49 @@ COMMANDS.append(demo)
 
 
 @click.command("validate")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path")  # a path or a database URL (a Path would fold its "//")
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="PATH is a REDCap export: mapping file (TOML or CSV) for other field/event names.",
+)
 @problems_csv_option("Also write every problem to FILE as CSV.")
 @format_option()
 @report_errors
-def validate(path: Path, problems_csv: Path | None, output_format: str | None) -> None:
-    """Check a trial folder or .xlsx workbook and list every problem; change nothing.
+def validate(
+    path: str, mapping: Path | None, problems_csv: Path | None, output_format: str | None
+) -> None:
+    """Check a trial and list every problem; change nothing.
 
-    Exit status 0 when the trial keeps every rule, 2 when any problem is found. Off a
-    terminal the problems are printed one per line, tab-separated, the counts on stderr.
+    PATH is anything the other commands read: a trial folder, an .xlsx workbook, a
+    REDCap export folder (records.csv and dictionary.csv) or a database URL. Exit status
+    0 when the trial keeps every rule, 2 when any problem is found. Off a terminal the
+    problems are printed one per line, tab-separated, the counts on stderr.
     """
-    from myotrial.ingest import inspect_trial
     from myotrial.services.analysis import analysis_problems
+    from myotrial.services.loading import inspect_source
 
     # --csv - is the problems as CSV on standard output, and nothing else there.
     to_stdout = problems_csv is not None and str(problems_csv) == STDOUT
     fmt = "csv" if to_stdout else chosen_format(output_format)
+    read_as = "redcap" if mapping is not None else "auto"
     if problems_csv is not None and not to_stdout:
         with writing(problems_csv):  # the target is checked before the trial is read
-            check = inspect_trial(path)
+            check = inspect_source(path, format=read_as, mapping=mapping)
     else:
-        check = inspect_trial(path)
-    problems = check.problems or analysis_problems(check.trial)
-    note(f"{path}: checksum {check.trial.checksum or '-'}", fmt)
+        check = inspect_source(path, format=read_as, mapping=mapping)
+    problems = check.problems
+    if not problems and check.trial is not None:
+        problems = analysis_problems(check.trial)
+    checksum = check.trial.checksum if check.trial is not None else None
+    note(f"{path}: checksum {checksum or '-'}", fmt)
     for table, rows in check.rows.items():
-        extra = check.trial.extra_columns.get(table, ())
+        extra = check.trial.extra_columns.get(table, ()) if check.trial is not None else ()
         kept = f"; extra columns kept: {', '.join(extra)}" if extra else ""
         note(f"  {table}: {plural(rows, 'row')}{kept}", fmt)
+    _print_notes(list(check.notes))
     if problems_csv is not None and not to_stdout:
         write_problems_csv(problems, problems_csv)
     if not problems:

@@ -14,16 +14,16 @@ before anything is analysed, exported or stored.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from myotrial.errors import ConfigError, Problem
-from myotrial.ingest import read_trial
+from myotrial.errors import ConfigError, InvalidInputError, Problem
+from myotrial.ingest import inspect_trial, read_trial
 from myotrial.ingest.redcap import read_redcap_export
 from myotrial.store import TrialStore, open_store
-from myotrial.trialdata import TrialData
+from myotrial.trialdata import TABLES, TrialData
 
 FORMATS: tuple[str, ...] = ("auto", "folder", "redcap")
 """How a path is read: guessed from its content, a trial folder or workbook, REDCap."""
@@ -82,18 +82,91 @@ def load_trial(
     StoreError, NotFoundError
         If the database cannot be read or holds no trial.
     """
-    if source is None or is_database_url(source):
+    kind = source_kind(source, format, mapping)
+    if kind == "database":
         return _stored_trial(str(source) if source is not None else db_url)
-    if format not in FORMATS:
-        raise _option_error("format", format, f"must be one of {', '.join(FORMATS)}")
-    if format == "redcap" or (format == "auto" and is_redcap_export(source)):
+    assert source is not None
+    if kind == "redcap":
         reading = read_redcap_export(source, mapping)
         if notes is not None:
             notes.extend(reading.notes)
         return reading.trial
+    return read_trial(source)
+
+
+def source_kind(
+    source: Path | str | None, format: str = "auto", mapping: Path | str | None = None
+) -> str:
+    """``"database"``, ``"redcap"`` or ``"folder"`` (a trial folder or workbook).
+
+    Raises
+    ------
+    ConfigError
+        If the format is unknown, or a mapping is given for a non-REDCap input.
+    """
+    if source is None or is_database_url(source):
+        return "database"
+    if format not in FORMATS:
+        raise _option_error("format", format, f"must be one of {', '.join(FORMATS)}")
+    if format == "redcap" or (format == "auto" and is_redcap_export(source)):
+        return "redcap"
     if mapping is not None:
         raise _option_error("mapping", str(mapping), "applies to REDCap exports only")
-    return read_trial(source)
+    return "folder"
+
+
+@dataclass(frozen=True)
+class TrialReading:
+    """What :func:`inspect_source` found: the trial as far as it was read, and problems.
+
+    ``trial`` is ``None`` when nothing could be typed (a REDCap export whose columns or
+    events do not fit its dictionary); ``notes`` are the REDCap missing-data codes read
+    as missing.
+    """
+
+    trial: TrialData | None
+    problems: list[Problem] = field(default_factory=list)
+    notes: tuple[Problem, ...] = ()
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """Data rows per table of the trial read (none when nothing was read)."""
+        if self.trial is None:
+            return {}
+        return {t: len(self.trial.table(t)) for t in TABLES}
+
+
+def inspect_source(
+    source: Path | str | None,
+    db_url: str | None = None,
+    format: str = "auto",
+    mapping: Path | str | None = None,
+) -> TrialReading:
+    """Read ``source`` as :func:`load_trial` does, returning its problems instead of raising.
+
+    Every source :func:`load_trial` reads is accepted: a trial folder or workbook (read
+    as far as it can be, every problem listed), a REDCap export (every problem of the
+    export, or of the trial it makes) and a stored trial (valid by construction).
+
+    Raises
+    ------
+    ConfigError, StoreError, NotFoundError
+        As :func:`load_trial`, for options or a database that cannot be read.
+    InvalidInputError
+        When ``source`` is neither a folder, a workbook nor a database URL.
+    """
+    kind = source_kind(source, format, mapping)
+    if kind == "database":
+        return TrialReading(_stored_trial(str(source) if source is not None else db_url))
+    assert source is not None
+    if kind == "folder":
+        check = inspect_trial(source)
+        return TrialReading(check.trial, check.problems)
+    try:
+        reading = read_redcap_export(source, mapping)
+    except InvalidInputError as exc:
+        return TrialReading(None, list(exc.problems))
+    return TrialReading(reading.trial, [], reading.notes)
 
 
 def _stored_trial(db_url: str | None) -> TrialData:
