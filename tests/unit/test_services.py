@@ -17,15 +17,26 @@ import pandas as pd
 import pytest
 
 from myotrial.config import TrialConfig
-from myotrial.errors import AccessDeniedError, InvalidInputError, NotFoundError, Problem
+from myotrial.errors import (
+    AccessDeniedError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    Problem,
+)
 from myotrial.services.access import Caller
 from myotrial.services.accounts import Accounts
+from myotrial.services.enrolment import Enrolment
 from myotrial.services.entry import DataEntry, correct_visit
 from myotrial.services.exports import Exports
 from myotrial.services.passwords import password_hasher
 from myotrial.services.patients import PatientRecords
 from myotrial.services.queries import DataQueries
 from myotrial.store import Correction
+from myotrial.store.conduct_repositories import (
+    AbstractAlertRepository,
+    AbstractEnrolmentRepository,
+)
 from myotrial.store.correction import VisitToCorrect
 from myotrial.store.site_repositories import (
     AbstractPatientRepository,
@@ -188,6 +199,53 @@ class FakePatients(AbstractPatientRepository):
         return Correction(patient_id, day, field, str(old), str(new), bool(old != new))
 
 
+class FakeEnrolment(AbstractEnrolmentRepository):
+    """Consent records in memory (the patients' rows stay those of the trial)."""
+
+    def __init__(self) -> None:
+        self.consents: dict[str, dict[str, Any]] = {}
+
+    def add_patient(self, patient: pd.DataFrame, user: str, reason: str) -> None:
+        raise NotImplementedError("enrolment is tested on a real store (tests/server)")
+
+    def consent(self, patient_id: str) -> dict[str, Any] | None:
+        return self.consents.get(patient_id)
+
+    def add_consent(self, values: dict[str, Any], by: str) -> dict[str, Any]:
+        self.consents[values["patient_id"]] = {**values, "withdrawn_at": None}
+        return self.consents[values["patient_id"]]
+
+    def withdraw(
+        self, patient_id: str, by: str, reason: str, paper_consent: dt.date | None
+    ) -> dict[str, Any]:
+        record = self.consents.setdefault(patient_id, {"consent_date": paper_consent})
+        record.update(
+            withdrawn_at=dt.datetime(2026, 11, 5, tzinfo=dt.UTC),
+            withdrawn_by=by,
+            withdrawal_reason=reason,
+        )
+        return record
+
+
+class FakeAlerts(AbstractAlertRepository):
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, values: dict[str, Any]) -> dict[str, Any]:
+        self.rows.append({**values, "id": len(self.rows) + 1, "acknowledged_at": None})
+        return self.rows[-1]
+
+    def get(self, alert_id: int) -> dict[str, Any]:
+        return self.rows[alert_id - 1]
+
+    def list(self, role: str, open_only: bool) -> list[dict[str, Any]]:
+        return [a for a in self.rows if role in a["for_roles"]]
+
+    def acknowledge(self, alert_id: int, by: str) -> dict[str, Any]:
+        self.rows[alert_id - 1]["acknowledged_by"] = by
+        return self.rows[alert_id - 1]
+
+
 class FakeUnitOfWork(AbstractUnitOfWork):
     """Shares its repositories across units of work, as one database would."""
 
@@ -195,6 +253,8 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.users = FakeUsers()
         self.queries = FakeQueries()
         self.patients = FakePatients(trial)
+        self.enrolment = FakeEnrolment()
+        self.alerts = FakeAlerts()
         self.commits = 0
 
     def __call__(self) -> FakeUnitOfWork:
@@ -620,3 +680,16 @@ def test_the_export_holds_what_a_statistician_needs_and_no_identifier(
 def test_investigator_may_not_read_the_pseudonymised_export(uow: FakeUnitOfWork) -> None:
     with pytest.raises(AccessDeniedError):
         Exports(uow, lambda: KEY).pseudonymised(Caller("ivo", "investigator", "1"))
+
+
+def test_no_visit_or_correction_after_a_withdrawal_of_consent(
+    uow: FakeUnitOfWork, registry: TrialData
+) -> None:
+    site, mine, _ = _site_and_patient(registry)
+    caller = Caller("ivo", "investigator", site)
+    Enrolment(uow).withdraw(caller, mine, "no longer wishes to take part")
+    with pytest.raises(ConflictError, match="no longer wishes to take part"):
+        DataEntry(uow).add_visit(caller, mine, _next_visit(registry, mine), "")
+    day = registry.visits.loc[registry.visits["patient_id"] == mine, "visit_date"].iloc[0]
+    with pytest.raises(ConflictError, match="withdrew consent"):
+        correct_visit(uow, mine, str(day.date()), "phga", "4", "source check", "ann")

@@ -14,6 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from myotrial.domain.arms import CONTROL_ARM
+from myotrial.domain.conduct import (
+    BlindingSpec,
+    EligibilitySpec,
+    RandomisationSpec,
+    parse_blinding,
+    parse_eligibility,
+    parse_randomisation,
+)
 from myotrial.domain.release import ReleaseSpec, parse_release
 from myotrial.errors import ConfigError, Problem
 
@@ -63,6 +71,10 @@ class TrialConfig:
     release: ReleaseSpec = field(default_factory=ReleaseSpec)
     primary_timepoint: str | None = None
     control_arm: str = CONTROL_ARM
+    eligibility: EligibilitySpec = field(default_factory=EligibilitySpec)
+    randomisation: RandomisationSpec = field(default_factory=RandomisationSpec)
+    blinding: BlindingSpec = field(default_factory=BlindingSpec)
+    written: frozenset[str] = field(default=frozenset(), compare=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -99,6 +111,13 @@ class TrialConfig:
             "timepoints": {t.name: {"day": t.day, "window": t.window} for t in self.timepoints},
             # Only a [release] the trial wrote: a trial on the defaults stores what it did.
             **({"release": self.release.to_dict()} if self.release.to_dict() else {}),
+            # the conduct sections the trial wrote or set: a trial on the defaults
+            # stores what it did
+            **{
+                key: getattr(self, key).to_dict()
+                for key in CONDUCT_SECTIONS
+                if key in self.written or getattr(self, key) != _CONDUCT_DEFAULTS[key]
+            },
             **{k: v for k, v in self.extra.items()},
         }
 
@@ -134,9 +153,13 @@ class TrialConfig:
             problems.append(
                 _problem(source, "trial.control_arm", control_arm, "must be a non-empty text")
             )
+        conduct = {
+            key: parse(_table(data, key, source, problems), source, problems)
+            for key, parse in _CONDUCT_PARSERS.items()
+        }
         if problems:
             raise ConfigError(problems)
-        known = {"trial", "units", "uln", "timepoints", "release"}
+        known = {"trial", "units", "uln", "timepoints", "release", *CONDUCT_SECTIONS}
         return cls(
             name=name,
             population=str(population),
@@ -149,8 +172,24 @@ class TrialConfig:
             release=release,
             primary_timepoint=primary,
             control_arm=str(control_arm),
+            written=frozenset(key for key in CONDUCT_SECTIONS if key in data),
             extra={k: v for k, v in data.items() if k not in known},
+            **conduct,  # type: ignore[arg-type]
         )
+
+
+CONDUCT_SECTIONS: tuple[str, ...] = ("eligibility", "randomisation", "blinding")
+"""The sections that say how the controlled trial is run (:mod:`myotrial.domain.conduct`)."""
+_CONDUCT_DEFAULTS = {
+    "eligibility": EligibilitySpec(),
+    "randomisation": RandomisationSpec(),
+    "blinding": BlindingSpec(),
+}
+_CONDUCT_PARSERS = {
+    "eligibility": parse_eligibility,
+    "randomisation": parse_randomisation,
+    "blinding": parse_blinding,
+}
 
 
 def _problem(source: str, key: str, value: object, rule: str, hint: str = "") -> Problem:

@@ -25,6 +25,7 @@ from myotrial.server.deps import (
 from myotrial.server.limiter import Outcome
 from myotrial.server.serialise import jsonable
 from myotrial.services.access import PASSWORD_MIN_LENGTH
+from myotrial.services.enrolment import Checklist
 
 router = APIRouter(prefix="/api")
 
@@ -66,6 +67,35 @@ class AnswerIn(BaseModel):
     answer: str = Field(min_length=1)
 
 
+class EligibilityIn(BaseModel):
+    refractory: bool | None = Field(default=None, description="refractory as the trial defines it")
+    classification_met: bool | None = Field(
+        default=None, description="meets the trial's classification criteria"
+    )
+    exclusions: dict[str, bool | None] = Field(
+        default_factory=dict, description="each exclusion of [eligibility]: does it apply?"
+    )
+
+
+class EnrolmentIn(BaseModel):
+    """A new patient: columns of patients.csv, the eligibility answers and the consent."""
+
+    model_config = ConfigDict(extra="allow")
+    patient_id: str = Field(min_length=1, max_length=100, description="the study code")
+    sex: str
+    age: float | int | str
+    diagnosis: str
+    site: str | None = Field(default=None, description="admins only: the patient's site")
+    enrolment_date: str | None = Field(default=None, description="YYYY-MM-DD (default today)")
+    consent_date: str = Field(description="YYYY-MM-DD, on or before enrolment")
+    consent_form_version: str
+    eligibility: EligibilityIn
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1)
+
+
 class InterimIn(BaseModel):
     plan: dict[str, Any] = Field(description="the design JSON of `myotrial design --looks K`")
     as_of: str | None = Field(default=None, description="data cut, ISO date (default: latest)")
@@ -85,6 +115,7 @@ MAX_ID = 2**31 - 1
 """The largest row number a database integer column holds; larger numbers name nothing."""
 
 QueryId = Annotated[int, Path(ge=1, le=MAX_ID, description="the query's number")]
+AlertId = Annotated[int, Path(ge=1, le=MAX_ID, description="the alert's number")]
 LOCKED = "too many failed logins; try again later"
 BUSY = "too many logins at once; try again in a moment"
 
@@ -121,6 +152,32 @@ def logout(request: Request, token: BearerToken) -> Response:
 def list_patients(caller: ApiCaller, sites: Sites) -> list[dict[str, Any]]:
     """The patients the caller may see (investigators: their own site only)."""
     return jsonable(sites.records.patients(caller))
+
+
+@router.post("/patients", status_code=201, tags=["patients"])
+def enrol_patient(body: EnrolmentIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """Enrol a patient at the caller's site with the eligibility checklist and consent;
+    422 names every reason an answer is refused."""
+    patient = body.model_dump(exclude={"eligibility", "consent_date", "consent_form_version"})
+    answers = Checklist(**body.eligibility.model_dump())
+    found = sites.enrolment.enrol(
+        caller, patient, answers, body.consent_date, body.consent_form_version
+    )
+    return jsonable(found)
+
+
+@router.get("/patients/{patient_id}/consent", tags=["patients"])
+def consent(patient_id: str, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """The patient's consent record (``source`` ``import`` for an imported patient)."""
+    return jsonable(sites.enrolment.consent(caller, patient_id))
+
+
+@router.post("/patients/{patient_id}/consent/withdraw", tags=["patients"])
+def withdraw_consent(
+    patient_id: str, body: ReasonIn, caller: ApiCaller, sites: Sites
+) -> dict[str, Any]:
+    """Record the withdrawal of consent, audited; later entries are refused (409)."""
+    return jsonable(sites.enrolment.withdraw(caller, patient_id, body.reason))
 
 
 @router.get("/patients/{patient_id}", tags=["patients"])
@@ -210,6 +267,20 @@ def release_lot(lot: str, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
     """Record the release of a lot, audited (release role; the lot must meet its
     release specification and be neither released nor recalled)."""
     return jsonable(sites.lots.release(caller, lot))
+
+
+@router.get("/alerts", tags=["alerts"])
+def list_alerts(
+    caller: ApiCaller, sites: Sites, open_only: Annotated[bool, Query(alias="open")] = False
+) -> list[dict[str, Any]]:
+    """The alerts for the caller's role, newest first (``?open=true``: unacknowledged)."""
+    return jsonable(sites.alerts.alerts(caller, open_only))
+
+
+@router.post("/alerts/{alert_id}/acknowledge", tags=["alerts"])
+def acknowledge_alert(alert_id: AlertId, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """Acknowledge an alert for the caller's role, once, audited."""
+    return jsonable(sites.alerts.acknowledge(caller, alert_id))
 
 
 @router.get("/users", tags=["users"])

@@ -1,18 +1,30 @@
 """Who may do what: the roles, site isolation and the account rules, in one place.
 
-| role          | patients seen    | enter / correct data | queries              | users  |
-|---------------|------------------|----------------------|----------------------|--------|
-| admin         | all              | all                  | open, answer, close  | manage |
-| investigator  | own site only    | own site only        | answer (own site)    |        |
-| monitor       | all              | no                   | open, close          |        |
-| statistician  | pseudonymised    | no                   | no                   |        |
-| release       | none             | no                   | no                   |        |
+| role                   | patients seen | enter, correct | enrol, randomise | queries             |
+|------------------------|---------------|----------------|------------------|---------------------|
+| admin                  | all           | all            | all              | open, answer, close |
+| investigator           | own site      | own site       | own site         | answer (own site)   |
+| assessor               | own site      | own site       | no               | answer (own site)   |
+| monitor                | all           | no             | no               | open, close         |
+| statistician           | pseudonymised | no             | no               | no                  |
+| unblinded_statistician | pseudonymised | no             | no               | no                  |
+| release                | none          | no             | no               | no                  |
+
+Only an admin manages users.
+
+An assessor is the blinded outcome assessor of a site: they enter the visits they
+assess (MMT-8, physician global) and never see the arm. The unblinded statistician
+holds the sealed randomisation list: the only role that may set it up or read it, and
+the one alerted when a patient is unblinded in an emergency. Which other roles are
+blinded is the trial's choice (``[blinding]`` of ``trial.toml``, applied by
+:mod:`myotrial.services.blinding`); an unblinded statistician never is.
 
 Lots: only the release role records a release (the qualified person's sign-off); the
 release role, monitors and admins may trace a lot to its patients.
 
-Results by arm (the closed interim report) are for the unblinded roles only: admin
-and statistician; the open (pooled) report also for monitors.
+Results by arm (the closed interim report) are for the unblinded roles only: admin,
+statistician and unblinded statistician, and of those only the ones the trial does not
+blind; the open (pooled) report also for monitors.
 
 A patient of another site is reported as not found (404), never as forbidden, so that
 its existence does not leak across sites.
@@ -31,16 +43,31 @@ from dataclasses import dataclass
 
 from myotrial.errors import AccessDeniedError, Problem
 
-ROLES: tuple[str, ...] = ("admin", "investigator", "monitor", "statistician", "release")
+ROLES: tuple[str, ...] = (
+    "admin",
+    "investigator",
+    "assessor",
+    "monitor",
+    "statistician",
+    "unblinded_statistician",
+    "release",
+)
 """Every role an account can have (see the table above)."""
+
+LIST_HOLDER = "unblinded_statistician"
+"""The role that holds the sealed randomisation list (never blinded)."""
+SITE_ROLES: tuple[str, ...] = ("investigator", "assessor")
+"""Roles bound to one site."""
 
 PASSWORD_MIN_LENGTH = 8
 """Shortest password accepted (NIST SP 800-63B: memorised secrets of at least 8)."""
 
 _ALL_SITES = ("admin", "monitor")
-_IDENTIFIED = ("admin", "monitor", "investigator")
-_PSEUDONYMISED = ("admin", "statistician", "monitor")
-_UNBLINDED = ("admin", "statistician")  # the data monitoring committee's closed session
+_IDENTIFIED = ("admin", "monitor", *SITE_ROLES)
+_PSEUDONYMISED = ("admin", "statistician", "monitor", LIST_HOLDER)
+# the data monitoring committee's closed session, unless the trial blinds the role
+_UNBLINDED = ("admin", "statistician", LIST_HOLDER)
+_ENROLS = ("admin", "investigator")
 
 
 @dataclass(frozen=True)
@@ -75,13 +102,22 @@ class Caller:
         """Whether identified patient data of ``site`` may be shown to this caller."""
         if self.sees_all_sites:
             return True
-        return self.role == "investigator" and self.site == site
+        return self.role in SITE_ROLES and self.site == site
 
     def writes_site(self, site: str) -> bool:
         """Whether this caller may enter or correct data of ``site``."""
         if self.role == "admin":
             return True
-        return self.role == "investigator" and self.site == site
+        return self.role in SITE_ROLES and self.site == site
+
+    def enrols_at(self, site: str) -> bool:
+        """Whether this caller may enrol and randomise patients of ``site``."""
+        return self.role == "admin" or (self.role in _ENROLS and self.site == site)
+
+    @property
+    def holds_list(self) -> bool:
+        """Whether the caller may set up and read the randomisation list."""
+        return self.role == LIST_HOLDER
 
     @property
     def reads_identified(self) -> bool:
@@ -109,7 +145,8 @@ class Caller:
 
     @property
     def reads_unblinded(self) -> bool:
-        """Whether the caller may read results by arm (the closed interim report)."""
+        """Whether the role may read results by arm (the closed interim report), unless
+        the trial blinds it (:func:`myotrial.services.blinding.sees_arm`)."""
         return self.role in _UNBLINDED
 
     @property
@@ -134,7 +171,7 @@ def site_of_role(role: str, site: str | None) -> str | None:
     The other roles see every site (admin, monitor) or no identified data (statistician),
     so a site given for them means nothing.
     """
-    return site if role == "investigator" else None
+    return site if role in SITE_ROLES else None
 
 
 def require(allowed: bool, action: str) -> None:
@@ -183,15 +220,40 @@ def role_problems(role: str, site: str | None) -> list[Problem]:
     problems: list[Problem] = []
     if role not in ROLES:
         problems.append(Problem("user", None, "role", role, f"must be one of {', '.join(ROLES)}"))
-    if role == "investigator" and not site:
+    if role in SITE_ROLES and not site:
         problems.append(
             Problem(
                 "user",
                 None,
                 "site",
                 site,
-                "is required for an investigator",
-                "investigators see only their own site",
+                f"is required for an {role}",
+                "investigators and assessors see only their own site",
+            )
+        )
+    return problems
+
+
+def blinded_role_problems(roles: tuple[str, ...], source: str = "trial.toml") -> list[Problem]:
+    """What is wrong with blinding ``roles`` (empty when acceptable).
+
+    Every name must be a role, and the unblinded statistician, who holds the sealed
+    list, cannot be blinded.
+    """
+    problems = [
+        Problem(source, None, "blinding.blinded_roles", r, f"must be one of {', '.join(ROLES)}")
+        for r in roles
+        if r not in ROLES
+    ]
+    if LIST_HOLDER in roles:
+        problems.append(
+            Problem(
+                source,
+                None,
+                "blinding.blinded_roles",
+                LIST_HOLDER,
+                "cannot be blinded",
+                "the unblinded statistician holds the sealed randomisation list",
             )
         )
     return problems

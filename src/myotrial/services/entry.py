@@ -14,6 +14,7 @@ import pandas as pd
 
 from myotrial.errors import ConflictError, InvalidInputError, NotFoundError, Problem
 from myotrial.services.access import Caller
+from myotrial.services.enrolment import require_consent
 from myotrial.services.patients import visit_scores
 from myotrial.services.uow import UnitOfWorkFactory, UseCases
 from myotrial.services.visibility import writable_site
@@ -49,7 +50,7 @@ class DataEntry(UseCases):
             If the caller may not change the patient's data.
         ConflictError
             If the patient has a visit on that date (also when another entry of that
-            date is stored first).
+            date is stored first), or has withdrawn consent.
         InvalidInputError
             Listing every problem of the visit.
         """
@@ -134,6 +135,7 @@ class DataEntry(UseCases):
     ) -> tuple[pd.DataFrame, list[Problem]]:
         """The visit and its problems, reading the patient's row and one key only."""
         writable_site(uow, caller, patient_id)
+        require_consent(uow, patient_id)
         config, frames = uow.patients.tables(patient_id, ("patients",))
         if frames["patients"].empty:
             raise NotFoundError(f"patient {patient_id!r} does not exist")
@@ -180,6 +182,8 @@ def correct_visit(
     ------
     NotFoundError
         If the patient or the visit does not exist.
+    ConflictError
+        If the patient has withdrawn consent.
     InvalidInputError
         If the reason is empty, the field cannot be corrected, or the value breaks a
         rule of the trial format (type, range, MMT-8 total against its grades, date
@@ -189,6 +193,7 @@ def correct_visit(
     require_filled(user, "user", "the name of the person correcting")
     day = parse_day(visit_date)
     with uow_factory() as uow:
+        require_consent(uow, patient_id)
         visit = uow.patients.visit_to_correct(patient_id, day, field)
         after = corrected_visit(visit, field, value)
         found = uow.patients.correct(visit, after, field, user, reason)

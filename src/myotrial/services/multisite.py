@@ -4,7 +4,8 @@
 the use cases by concern (:mod:`~myotrial.services.accounts`,
 :mod:`~myotrial.services.patients`, :mod:`~myotrial.services.entry`,
 :mod:`~myotrial.services.queries`, :mod:`~myotrial.services.exports`,
-:mod:`~myotrial.services.product`), each making a
+:mod:`~myotrial.services.product`, :mod:`~myotrial.services.enrolment`,
+:mod:`~myotrial.services.alerts`), each making a
 new unit of work per call.
 """
 
@@ -13,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from myotrial.services.accounts import Accounts
+from myotrial.services.alerts import Alerts
+from myotrial.services.enrolment import Enrolment
 from myotrial.services.entry import DataEntry
 from myotrial.services.exports import PSEUDONYM_KEY, Exports
 from myotrial.services.interim import InterimReports
@@ -36,6 +39,8 @@ class SiteServices:
     exports: Exports
     interim: InterimReports
     lots: LotRecords
+    enrolment: Enrolment
+    alerts: Alerts
 
     @classmethod
     def over(cls, store: TrialStore, hasher: PasswordHasher | None = None) -> SiteServices:
@@ -50,6 +55,8 @@ class SiteServices:
             Exports(uow, lambda: kept_secret(store.engine, PSEUDONYM_KEY).encode()),
             InterimReports(uow),
             LotRecords(store),
+            Enrolment(uow),
+            Alerts(uow),
         )
 
     @classmethod

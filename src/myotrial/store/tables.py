@@ -169,5 +169,83 @@ sessions = sa.Table(
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
 )
 
+# How the controlled trial is run: consent, alerts, the sealed list and allocations.
+consents = sa.Table(
+    "consents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("patient_id", sa.Text, nullable=False, unique=True),
+    sa.Column("consent_date", sa.Date, nullable=False),
+    sa.Column("form_version", sa.Text, nullable=False),
+    sa.Column("eligibility", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("withdrawn_at", sa.DateTime(timezone=True)),
+    sa.Column("withdrawn_by", sa.Text),
+    sa.Column("withdrawal_reason", sa.Text),
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("patient_id", sa.Text, index=True),
+    sa.Column("site", sa.Text),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("for_roles", sa.Text, nullable=False),
+    sa.Column("raised_by", sa.Text, nullable=False),
+    sa.Column("acknowledged_by", sa.Text),
+    sa.Column("acknowledged_at", sa.DateTime(timezone=True)),
+)
+
+randomisation_setup = sa.Table(
+    "randomisation_setup",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("scheme", sa.Text, nullable=False),
+    sa.Column("origin", sa.Text, nullable=False),
+    sa.Column("seed", sa.Text),
+    sa.Column("sha256", sa.Text),
+    sa.Column("settings", sa.Text, nullable=False),
+    sa.Column("allocated", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+randomisation_list = sa.Table(
+    "randomisation_list",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("stratum", sa.Text, nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("arm", sa.Text, nullable=False),
+    sa.Column("block", sa.Integer),
+    sa.Column("block_size", sa.Integer),
+    sa.UniqueConstraint("stratum", "sequence", name="uq_randomisation_list_position"),
+)
+
+allocation_strata = sa.Table(
+    "allocation_strata",
+    metadata,
+    sa.Column("stratum", sa.Text, primary_key=True),
+    sa.Column("allocated", sa.Integer, nullable=False),
+)
+
+allocations = sa.Table(
+    "allocations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("patient_id", sa.Text, nullable=False, unique=True),
+    sa.Column("stratum", sa.Text, nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("arm", sa.Text, nullable=False),
+    sa.Column("scheme", sa.Text, nullable=False),
+    sa.Column("allocated_by", sa.Text, nullable=False),
+    sa.Column("allocated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("stratum", "sequence", name="uq_allocations_position"),
+)
+
 APPEND_ONLY: tuple[str, ...] = ("changesets", "audit_trail")
 """Tables whose rows, once written, are never updated or deleted."""

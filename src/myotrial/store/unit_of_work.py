@@ -2,7 +2,8 @@
 
 The use cases of :mod:`myotrial.services` open one per call (``with uow: ...;
 uow.commit()``) and reach the data only through its repositories: ``trials`` (the whole
-trial's tables), ``users``, ``queries`` and ``patients`` (:mod:`myotrial.store.site_repositories`).
+trial's tables), ``users``, ``queries`` and ``patients`` (:mod:`myotrial.store.site_repositories`),
+``enrolment`` and ``alerts`` (:mod:`myotrial.store.conduct_repositories`).
 
 Leaving the ``with`` block without :meth:`commit` rolls everything back, so an error, an
 interrupted import or a killed process leaves the database as it was.
@@ -16,6 +17,12 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from myotrial.errors import StoreError
+from myotrial.store.conduct_repositories import (
+    AbstractAlertRepository,
+    AbstractEnrolmentRepository,
+    SqlAlertRepository,
+    SqlEnrolmentRepository,
+)
 from myotrial.store.engine import WRITE_OPTION, write_lock
 from myotrial.store.repository import SqlTrialRepository
 from myotrial.store.site_repositories import (
@@ -35,6 +42,8 @@ class AbstractUnitOfWork(abc.ABC):
     users: AbstractUserRepository
     queries: AbstractQueryRepository
     patients: AbstractPatientRepository
+    enrolment: AbstractEnrolmentRepository
+    alerts: AbstractAlertRepository
 
     def __enter__(self) -> AbstractUnitOfWork:
         return self
@@ -81,6 +90,8 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.users = SqlUserRepository(self.connection)
         self.queries = SqlQueryRepository(self.connection)
         self.patients = SqlPatientRepository(self.connection, self.trials)
+        self.enrolment = SqlEnrolmentRepository(self.connection, self.trials)
+        self.alerts = SqlAlertRepository(self.connection)
         return self
 
     def __exit__(
