@@ -13,7 +13,7 @@ from myotrial.ingest import read_trial
 from myotrial.ingest.redcap import read_redcap
 from myotrial.ingest.writer import write_trial_folder
 from myotrial.synthetic import make_pilot
-from myotrial.trialdata import PATIENT_TABLES, TrialData
+from myotrial.trialdata import TABLES, TrialData
 from tests.exchange.test_redcap import records, row_of
 
 
@@ -31,7 +31,8 @@ def test_trial_folder_through_redcap_reads_back_identical(
     write_redcap(original, tmp_path)
     back = read_redcap(tmp_path)
     assert back.config == original.config
-    for table in PATIENT_TABLES:  # a REDCap project holds no product record
+    assert not back.lots.empty and not back.donors.empty  # the pilot's product record
+    for table in TABLES:  # the product project (product/) carries donors and lots
         # same rows in the same order, same columns in the same order, same dtypes
         expected = (
             original.table(table)

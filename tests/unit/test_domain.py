@@ -20,6 +20,7 @@ from myotrial.exchange.cdisc.adam import PARAMETERS
 from myotrial.exchange.cdisc.findings import LAB_TESTS, QUESTIONS
 from myotrial.exchange.fhir_resources import LAB_LOINC, MEASURES
 from myotrial.exchange.redcap.dictionary import FORM_TABLES, REPEATING_FORMS, shipped_fields
+from myotrial.exchange.redcap.product import PRODUCT_FORMS, product_fields
 from myotrial.ingest.schema import TABLE_SPECS
 from myotrial.store.columns import COLUMNS, KEYS, REPEATABLE
 from myotrial.trialdata import TABLES as TRIAL_TABLES
@@ -110,9 +111,14 @@ def test_episode_columns_are_the_episode_attributes() -> None:
     assert EPISODE_COLUMNS[:2] == ("patient_id", "episode")
 
 
+def _all_fields() -> list:
+    """The fields of both REDCap projects: the patients' and the cell product's."""
+    return [*shipped_fields(), *product_fields()]
+
+
 def _carried() -> dict[tuple[str, str], object]:
     carried: dict[tuple[str, str], object] = {}
-    for field in shipped_fields():
+    for field in _all_fields():
         if field.table is None or field.column is None:
             continue
         if field.field_type == "checkbox":
@@ -124,9 +130,10 @@ def _carried() -> dict[tuple[str, str], object]:
 
 
 def test_every_redcap_field_carries_a_domain_column_of_its_form() -> None:
-    for field in shipped_fields():
+    forms = {**FORM_TABLES, **PRODUCT_FORMS}
+    for field in _all_fields():
         assert field.table is not None, field.name
-        assert FORM_TABLES[field.form] == field.table, field.name
+        assert forms[field.form] == field.table, field.name
         assert table(field.table).column(str(field.column).replace("<code>", "dressing"))
 
 
@@ -135,17 +142,16 @@ def test_every_domain_column_has_a_redcap_field() -> None:
     missing = {
         (t.name, c.name) for t in TABLES for c in t.columns if (t.name, c.name) not in carried
     }
-    # The record ID carries patient_id of every instrument; the neck is axial, graded once.
-    allowed = {(t, "patient_id") for t in TABLE_NAMES if t != "patients"}
+    # The record ID carries patient_id of every patient instrument, and in the product
+    # project the donor of each lot; the neck is axial, graded once.
+    allowed = {(t, "patient_id") for t in TABLE_NAMES if t not in ("patients", "donors", "lots")}
+    allowed |= {("lots", "donor")}
     allowed |= {("visits", f"mmt_{MMT_GROUPS[0]}_{s}") for s in ("r", "l")}
-    # The cell-product record (donors, lots) is not a patient's: the patient project
-    # carries the lot code of each infusion only.
-    allowed |= {(t.name, c.name) for t in TABLES if t.name in ("donors", "lots") for c in t.columns}
     assert missing <= allowed
 
 
 def test_redcap_choices_are_the_allowed_values() -> None:
-    for field in shipped_fields():
+    for field in _all_fields():
         column = table(str(field.table)).column(str(field.column))
         if field.kind == "choice":
             assert column is not None
@@ -160,7 +166,7 @@ def test_redcap_kinds_follow_the_domain() -> None:
         Kind.DATE: {"date"},
         Kind.BOOL: {"boolean", "checkbox"},
     }
-    for field in shipped_fields():
+    for field in _all_fields():
         column = table(str(field.table)).column(str(field.column).replace("<code>", "dressing"))
         assert column is not None
         assert field.kind in expected[column.kind], field.name
@@ -170,7 +176,7 @@ def test_redcap_validation_ranges_hold_every_valid_value() -> None:
     # REDCap checks a field against one fixed range: it must be the widest the trial
     # format allows (VAS up to 100 mm, MMT-8 up to the 150 form) and never wider.
     widest = {Scale.VAS: (0.0, 100.0), Scale.MMT_TOTAL: (0.0, 150.0), Scale.AGE: (0.0, 100.0)}
-    for field in shipped_fields():
+    for field in _all_fields():
         column = TABLE_SPECS[str(field.table)].column(str(field.column))
         if column is None or field.kind != "number" or column.allowed:
             continue

@@ -27,10 +27,12 @@ from myotrial.errors import InvalidInputError, Problem
 from myotrial.exchange.redcap.dictionary import FORM_TABLES, read_dictionary
 from myotrial.exchange.redcap.events import trial_events
 from myotrial.exchange.redcap.mapping import RedcapMapping, load_mapping
+from myotrial.exchange.redcap.product import FOLDER
 from myotrial.files import READ_ERRORS, reading
 from myotrial.ingest.parse import merge_problems
 from myotrial.ingest.redcap_checks import conform, records_problems
 from myotrial.ingest.redcap_fields import RECORDS, ReadField, cell_problems, resolve_fields
+from myotrial.ingest.redcap_product import PRODUCT_RECORDS, has_product_project, read_product
 from myotrial.ingest.redcap_tables import Assembled, assemble_tables, typed_columns
 from myotrial.trialdata import TrialData
 
@@ -118,7 +120,13 @@ def read_redcap_export(
         raise InvalidInputError(problems)
     records, notes = _blank_missing_codes(records, fields)
     trial, found = _build_trial(folder, config, records, fields)
-    problems = merge_problems(found.problems, records_problems(trial, found.source_rows, fields))
+    product = None
+    if has_product_project(folder):
+        product = read_product(folder, _read_records(folder / PRODUCT_RECORDS))
+        trial = trial.with_tables(**{t: conform(t, f) for t, f in product.tables.items()})
+        found = replace(found, problems=found.problems + product.problems)
+    checked = records_problems(trial, found.source_rows, fields, product)
+    problems = merge_problems(found.problems, checked)
     if problems:
         raise InvalidInputError(problems)
     return RedcapImport(trial=trial, notes=tuple(notes))
@@ -301,6 +309,7 @@ def _blank_missing_codes(
 
 def _checksum(folder: Path) -> str:
     digest = hashlib.sha256()
-    for name in ("dictionary.csv", RECORDS):
-        digest.update((folder / name).read_bytes())
+    for name in ("dictionary.csv", RECORDS, f"{FOLDER}/dictionary.csv", PRODUCT_RECORDS):
+        if name in ("dictionary.csv", RECORDS) or (folder / name).exists():
+            digest.update((folder / name).read_bytes())
     return digest.hexdigest()

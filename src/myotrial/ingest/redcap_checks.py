@@ -16,9 +16,10 @@ import pandas as pd
 from myotrial.errors import Problem
 from myotrial.ingest.parse import parse_table
 from myotrial.ingest.redcap_fields import RECORDS, ReadField
+from myotrial.ingest.redcap_product import PRODUCT_RECORDS, ProductRead
 from myotrial.ingest.schema import TABLE_SPECS, core_columns
 from myotrial.ingest.validate import validate_trial
-from myotrial.trialdata import TABLES, TrialData
+from myotrial.trialdata import PRODUCT_TABLES, TABLES, TrialData
 
 
 def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -51,14 +52,25 @@ def _field_names(fields: dict[str, ReadField]) -> dict[tuple[str, str], str]:
 
 
 def records_problems(
-    trial: TrialData, source_rows: dict[str, pd.Series], fields: dict[str, ReadField]
+    trial: TrialData,
+    source_rows: dict[str, pd.Series],
+    fields: dict[str, ReadField],
+    product: ProductRead | None = None,
 ) -> list[Problem]:
-    """Every trial-format rule ``trial`` breaks, located in ``records.csv``."""
+    """Every trial-format rule ``trial`` breaks, located in ``records.csv``.
+
+    With a product project, the rules of donors and lots are located in
+    ``product/records.csv``.
+    """
     problems = validate_trial(trial, files={table: table for table in TABLES})
     names = _field_names(fields)
+    if product is not None:
+        names |= product.names
+        source_rows = {**source_rows, **product.source_rows}
     located: list[Problem] = []
     for problem in problems:
         table = problem.file if problem.file in TABLES else "patients"
+        file = PRODUCT_RECORDS if table in PRODUCT_TABLES and product is not None else RECORDS
         rows = source_rows.get(table)
         row = problem.row
         if row is not None and rows is not None and 0 <= row - 2 < len(rows):
@@ -67,5 +79,5 @@ def records_problems(
         if column is not None:
             column = names.get((table, column), column)
         hint = problem.hint if problem.file in TABLES else f"{problem.file}: {problem.hint}"
-        located.append(replace(problem, file=RECORDS, row=row, column=column, hint=hint))
+        located.append(replace(problem, file=file, row=row, column=column, hint=hint))
     return located

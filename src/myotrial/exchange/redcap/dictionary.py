@@ -18,8 +18,11 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
+
 from myotrial.domain import table
 from myotrial.errors import InvalidInputError, Problem
+from myotrial.exchange.text import format_dates, format_numbers
 from myotrial.files import read_text
 
 DICTIONARY_COLUMNS: tuple[str, ...] = (
@@ -301,3 +304,20 @@ def make_field(name: str, form: str, kind: str, table: str, column: str) -> Fiel
     cells[7] = validation
     cells[17] = f"{ANNOTATION_TAG}{table}.{column}"
     return field_from_cells(tuple(cells))
+
+
+def format_values(values: pd.Series, field: Field) -> pd.Series:
+    """REDCap text for one column of trial values (empty string when missing)."""
+    missing = values.isna()
+    if field.kind == "date":
+        text = format_dates(values)
+    elif field.kind in ("boolean", "checkbox"):
+        text = values.astype("boolean").map({True: "1", False: "0"})
+    elif field.kind == "number":
+        text = format_numbers(values)
+    elif field.kind == "choice":
+        codes = {field.trial_value(code): code for code in field.codes}
+        text = values.map(lambda v: codes.get(str(v), str(v)))
+    else:
+        text = values.astype(str)
+    return text.where(~missing, "").astype(object)

@@ -19,6 +19,7 @@ from myotrial.exchange.redcap.dictionary import (
     FORM_TABLES,
     REPEATING_FORMS,
     Field,
+    format_values,
     make_field,
     shipped_fields,
     write_dictionary,
@@ -31,7 +32,7 @@ from myotrial.exchange.redcap.events import (
     place_visits,
     repeating_table,
 )
-from myotrial.exchange.text import format_dates, format_numbers
+from myotrial.exchange.redcap.product import write_product
 from myotrial.trialdata import PATIENT_TABLES, TrialData
 
 KEY_COLUMNS: tuple[str, ...] = (
@@ -81,23 +82,6 @@ def record_columns(fields: list[Field]) -> list[str]:
         elif field.field_type != "descriptive" and field.name != "record_id":
             columns.append(field.name)
     return columns
-
-
-def format_values(values: pd.Series, field: Field) -> pd.Series:
-    """REDCap text for one column of trial values (empty string when missing)."""
-    missing = values.isna()
-    if field.kind == "date":
-        text = format_dates(values)
-    elif field.kind in ("boolean", "checkbox"):
-        text = values.astype("boolean").map({True: "1", False: "0"})
-    elif field.kind == "number":
-        text = format_numbers(values)
-    elif field.kind == "choice":
-        codes = {field.trial_value(code): code for code in field.codes}
-        text = values.map(lambda v: codes.get(str(v), str(v)))
-    else:
-        text = values.astype(str)
-    return text.where(~missing, "").astype(object)
 
 
 def _choice_problems(trial: TrialData, fields: list[Field]) -> list[Problem]:
@@ -200,7 +184,9 @@ def write_redcap(trial: TrialData, folder: Path) -> list[Path]:
 
     Files: ``dictionary.csv`` (data dictionary), ``records.csv`` (data import),
     ``events.csv``, ``instrument_event_mapping.csv``, ``repeating_instruments.csv``
-    (project set-up) and ``trial.toml`` (the trial settings REDCap has no place for).
+    (project set-up) and ``trial.toml`` (the trial settings REDCap has no place for); a
+    trial with a product record also gets the product project in ``product/``
+    (:mod:`myotrial.exchange.redcap.product`).
     """
     from myotrial.exchange.toml import dump_toml
 
@@ -219,9 +205,10 @@ def write_redcap(trial: TrialData, folder: Path) -> list[Path]:
         )
     }
     write_dictionary(fields, paths["dictionary.csv"])
+    product = write_product(trial, folder)
     records.to_csv(paths["records.csv"], index=False)
     events_table(trial.config).to_csv(paths["events.csv"], index=False)
     instrument_event_table(trial.config).to_csv(paths["instrument_event_mapping.csv"], index=False)
     repeating_table().to_csv(paths["repeating_instruments.csv"], index=False)
     paths["trial.toml"].write_text(dump_toml(trial.config.to_dict()), encoding="utf-8")
-    return list(paths.values())
+    return [*paths.values(), *product]
