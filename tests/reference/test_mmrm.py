@@ -20,6 +20,7 @@ import myotrial
 from myotrial.analysis import mmrm
 from myotrial.config import Timepoint
 from myotrial.synthetic import make_registry
+from myotrial.trialdata import TrialData
 
 HERE = Path(__file__).parent
 TIMES = ["month1", "month3", "month6", "month12"]
@@ -29,6 +30,53 @@ TIMEPOINTS = (
     Timepoint("month6", 180, 21),
     Timepoint("month12", 365, 30),
 )
+
+
+def registry_changes(trial: TrialData) -> pd.DataFrame:
+    """The R script's input, by hand: MMT-8 change from the randomisation baseline.
+
+    Baseline: the last visit in the 30 days up to and including randomisation (its MMT-8
+    must be known). Each later visit goes to the time point whose window holds it with the
+    nearest target (the earlier point on a tie); per patient and time point the visit
+    nearest the target (the earlier on a tie) counts, and none when its MMT-8 is missing.
+    Write it with ``python tests/reference/test_mmrm.py`` (run from the repository root).
+    """
+    visits = trial.visits.merge(trial.patients[["patient_id", "arm", "randomisation_date"]])
+    visits["day"] = (visits["visit_date"] - visits["randomisation_date"]).dt.days
+    window = visits[visits["day"].between(-30, 0)].sort_values("day")
+    base = window.groupby("patient_id").tail(1).set_index("patient_id")["mmt8"].dropna()
+    later = visits[visits["day"] > 0].copy()
+    targets = np.array([t.day for t in TIMEPOINTS], dtype=float)
+    reach = np.array([t.window for t in TIMEPOINTS], dtype=float)
+    distance = np.abs(later["day"].to_numpy(float)[:, None] - targets[None, :])
+    distance[distance > reach[None, :]] = np.inf
+    later["slot"], later["distance"] = distance.argmin(axis=1), distance.min(axis=1)
+    later = later[np.isfinite(later["distance"])]
+    later = later.sort_values(["patient_id", "slot", "distance", "visit_date"])
+    later = later.groupby(["patient_id", "slot"]).head(1).dropna(subset=["mmt8"])
+    later = later[later["patient_id"].isin(base.index)]
+    baseline = later["patient_id"].map(base)
+    out = pd.DataFrame(
+        {
+            "id": later["patient_id"],
+            "arm": later["arm"],
+            "baseline": baseline,
+            "time": np.array(TIMES, dtype=object)[later["slot"].to_numpy()],
+            "change": later["mmt8"] - baseline,
+            "slot": later["slot"],
+        }
+    )
+    return out.sort_values(["id", "slot"]).drop(columns="slot").reset_index(drop=True)
+
+
+def test_r_input_is_the_registry_of_the_analysis_test() -> None:
+    committed = pd.read_csv(HERE / "mmrm_mmt8_data.csv")
+    derived = registry_changes(make_registry(200, seed=11))
+    pd.testing.assert_frame_equal(
+        derived.astype({"baseline": float, "change": float}),
+        committed.astype({"baseline": float, "change": float}),
+        check_dtype=False,
+    )
 
 
 def _expected() -> pd.Series:
@@ -82,3 +130,7 @@ def test_mmrm_with_complete_data_equals_the_per_visit_ancova() -> None:
     assert fit["df"] == pytest.approx(n - 3, rel=1e-6)
     assert (fit["ci_low"], fit["ci_high"]) == pytest.approx(tuple(ols.conf_int()[1]), abs=1e-6)
     assert fit["p_value"] == pytest.approx(ols.pvalues[1], rel=1e-5)
+
+
+if __name__ == "__main__":
+    registry_changes(make_registry(200, seed=11)).to_csv(HERE / "mmrm_mmt8_data.csv", index=False)

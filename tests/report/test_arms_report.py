@@ -49,9 +49,15 @@ def test_flow_counts_lost_patients_with_their_reasons(
     trial: TrialData, result: myotrial.AnalysisResult
 ) -> None:
     counts = flow_counts(trial, result)
-    lost = trial.events[trial.events["type"] == "lost_to_follow_up"]
-    msct = set(trial.patients.loc[trial.patients["arm"] == "MSCT", "patient_id"])
-    assert counts["arms"]["MSCT"]["left"] == lost["patient_id"].isin(msct).sum()
+    leaving = trial.events[trial.events["type"].isin(["withdrawal", "lost_to_follow_up", "death"])]
+    assert not leaving.duplicated("patient_id").any(), "one way of leaving per patient"
+    arm = trial.patients.set_index("patient_id")["arm"]
+    for name in ("MSCT", "control"):
+        mine = leaving[leaving["patient_id"].map(arm) == name]
+        assert counts["arms"][name]["left"] == len(mine)
+        for kind, n in mine["type"].value_counts().items():
+            assert f"{kind.replace('_', ' ')} {n}" in counts["arms"][name]["reasons"]
+    assert {"withdrawal", "lost_to_follow_up", "death"} <= set(leaving["type"])
     assert counts["arms"]["MSCT"]["received"] == trial.infusions["patient_id"].nunique()
 
 

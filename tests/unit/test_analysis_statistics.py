@@ -67,6 +67,7 @@ def _relapse_episodes() -> tuple[pd.DataFrame, pd.Series]:
         {
             "patient_id": ["P1", "P2", "P3", "P4"],
             "episode": 1,
+            "first_infusion": start - pd.Timedelta(days=30),
             "response_date": start,
             "relapse_date": [start + pd.Timedelta(days=30), pd.NaT, pd.NaT, pd.NaT],
             "end_date": [start + pd.Timedelta(days=d) for d in days],
@@ -82,6 +83,30 @@ def test_death_before_relapse_is_a_competing_event_not_a_censoring() -> None:
     at_45 = table.set_index("time_days").loc[45.0]
     assert (at_45["events"], at_45["competing"], at_45["censored"]) == (0, 1, 0)
     assert median["relapses"] == 1
+
+
+def test_death_after_the_last_visit_competes_unless_a_further_course_came_first() -> None:
+    start = pd.Timestamp("2020-01-01")
+    day = pd.Timedelta(days=1)
+    episodes = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P2", "P2"],
+            "episode": [1, 1, 2],
+            "first_infusion": [start, start, start + 100 * day],
+            "response_date": [start + 30 * day, start + 30 * day, pd.NaT],
+            "relapse_date": pd.NaT,
+            "end_date": [start + 90 * day, start + 90 * day, start + 200 * day],
+        }
+    )
+    # visits stop at a death: P1 dies on day 120, 30 days after the last visit, and no
+    # course follows; P2 dies on day 210, after the second course began on day 100
+    deaths = pd.Series({"P1": start + 120 * day, "P2": start + 210 * day})
+    table, _ = relapse_survival(episodes, 0.95, Notes(), deaths)
+    by_time = table.set_index("time_days")
+    # P1: from response (day 30) to death (day 120) = 90 days, competing
+    assert (by_time.loc[90.0, "competing"], by_time.loc[90.0, "censored"]) == (1, 0)
+    # P2: censored at the end of the first course (day 90), 60 days after response
+    assert (by_time.loc[60.0, "competing"], by_time.loc[60.0, "censored"]) == (0, 1)
 
 
 def test_no_interval_where_relapse_free_survival_is_one() -> None:

@@ -91,8 +91,9 @@ def relapse_survival(
     The first episode with a response counts; time runs from its response to its relapse,
     censored at the end of that episode's follow-up. A course that ends in a re-treatment
     without a relapse ends there too (censored at the next course's first infusion). A
-    death before a relapse ends follow-up as a competing event: it is not a relapse, is
-    counted in ``competing``, and censors the Kaplan-Meier curve. Intervals use the
+    death before a relapse and before any further course ends follow-up as a competing
+    event (on its date, after the course's last visit): it is not a relapse, is counted in
+    ``competing``, and censors the Kaplan-Meier curve. Intervals use the
     log(-log) transform (lifelines' exponential Greenwood, R ``conf.type = "log-log"``),
     which is undefined where the survival is 1 (R gives NA): no interval there.
 
@@ -104,9 +105,11 @@ def relapse_survival(
     from lifelines import KaplanMeierFitter
     from lifelines.utils import median_survival_times
 
-    first = (
-        episodes.dropna(subset=["response_date"]).sort_values(KEYS).drop_duplicates("patient_id")
-    )
+    ordered = episodes.sort_values(KEYS)
+    # the first infusion of the next course, where one follows (a death after it is not
+    # a competing event of this course's relapse-free time)
+    ordered = ordered.assign(next_course=ordered.groupby("patient_id")["first_infusion"].shift(-1))
+    first = ordered.dropna(subset=["response_date"]).drop_duplicates("patient_id")
     early = first["relapse_date"] < first["response_date"]
     if early.any():
         notes.add(
@@ -127,7 +130,9 @@ def relapse_survival(
         return pd.DataFrame(columns=list(RELAPSE_COLUMNS)), median
     death = first["patient_id"].map(deaths if deaths is not None else {}).astype("datetime64[ns]")
     event = first["relapse_date"].notna() & ~(death < first["relapse_date"])
-    died = ~event & (death <= first["end_date"])
+    # Visits stop at a death, so it comes after the course's last visit: it ends the
+    # course's follow-up unless a further course started first.
+    died = ~event & death.notna() & ~(death > first["next_course"])
     stop = first["relapse_date"].where(event, death.where(died, first["end_date"]))
     days = (stop - first["response_date"]).dt.days.astype(float)
     kmf = KaplanMeierFitter(alpha=1 - confidence).fit(days, event_observed=event)

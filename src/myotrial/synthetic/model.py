@@ -200,6 +200,49 @@ def standard_care_activity(day: FloatArray, effect: FloatArray) -> FloatArray:
     return result
 
 
+def standard_care_course(
+    day: FloatArray,
+    effect: FloatArray,
+    flare_day: FloatArray,
+    rescue_day: FloatArray,
+    severity: FloatArray,
+) -> FloatArray:
+    """Activity under standard care alone with a flare and its rescue treatment.
+
+    Parameters
+    ----------
+    day
+        Days since randomisation.
+    effect
+        Share of the entry activity standard care takes away (see
+        :func:`standard_care_activity`).
+    flare_day
+        Day a flare starts building (``inf`` when none).
+    rescue_day
+        Day rescue treatment starts (``inf`` when none): from the level reached then,
+        activity falls again as it did under standard care.
+    severity
+        Activity a flare climbs back to (share of entry activity, 0-1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Activity per visit, 0 (plateau) to 1.
+    """
+    usual = standard_care_activity(day, effect)
+    with np.errstate(invalid="ignore"):
+        ramp = severity * (1.0 - np.exp(-np.clip(day - flare_day, 0.0, None) / RELAPSE_RAMP_DAYS))
+        at_rescue = np.maximum(
+            standard_care_activity(rescue_day, effect),
+            severity
+            * (1.0 - np.exp(-np.clip(rescue_day - flare_day, 0.0, None) / RELAPSE_RAMP_DAYS)),
+        )
+        flaring = np.where(day >= flare_day, np.maximum(usual, ramp), usual)
+        rescued = at_rescue * standard_care_activity(day - rescue_day, effect)
+        result: FloatArray = np.where(day >= rescue_day, rescued, flaring)
+    return result
+
+
 def observe(
     rng: np.random.Generator,
     measure: Measure,

@@ -3,10 +3,12 @@
 The disease model is the pilot's (:mod:`myotrial.synthetic.model`). Patients are
 allocated to MSC transplantation plus standard care (arm ``MSCT``) or standard care alone
 (arm ``control``) and followed monthly for a year, then quarterly to two years: about 19
-visits per patient. About 30 % of treated patients relapse after responding and 80 % of
-those receive a second course (~1.24 episodes per treated patient). Some drop out (a
-``lost_to_follow_up`` event). Every step works on whole arrays: 10,000 patients take a
-few seconds.
+visits per patient. About 30 % of treated patients relapse after responding and most of
+those receive a second course (~1.2 episodes per treated patient); about half of the control
+patients flare and most are rescued with immunoglobulin. Some withdraw or are lost to
+follow-up, and a few die, most of them with interstitial lung disease
+(:mod:`myotrial.synthetic.followup`). Every step works on whole arrays: 10,000 patients
+take a few seconds.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from numpy.typing import NDArray
 
 from myotrial.config import TrialConfig
 from myotrial.synthetic import model
+from myotrial.synthetic.followup import RECOGNISED_AFTER_DAYS, follow_up
 from myotrial.synthetic.frames import Columns, blank_to_missing, typed_table
 from myotrial.synthetic.pilot import ULN
 from myotrial.synthetic.safety import (
     background_medication,
+    fatal_events,
     infusion_reactions,
     unrelated_events,
 )
@@ -38,9 +42,6 @@ GRID_REACH = np.array([1, 1, 4, 8, 8, 8, 8, 12, 12, 12, 12, 12, 12, 18, 18, 18, 
 LUNG_DAYS = np.array([90, 180, 365, 545, 730], dtype=float)
 DIAGNOSES = np.array(["DM", "PM", "ASS", "IMNM"])
 DIAGNOSIS_SHARE = np.array([0.5, 0.3, 0.1, 0.1])
-DROPOUT_PER_VISIT = 0.005
-RELAPSE_SHARE = 0.3
-RETREAT_SHARE = 0.8
 SOMETIMES_MISSING: tuple[str, ...] = (
     "phga",
     "ptga",
@@ -112,16 +113,7 @@ def make_registry(
         visits=typed_table("visits", _visits(rng, cohort, levels, schedule)),
         adverse_events=_adverse_events(rng, cohort, infusions),
         events=_events(cohort),
-        medications=typed_table(
-            "medications",
-            background_medication(
-                rng,
-                cohort["patient_id"].to_numpy(),
-                cohort["enrolment"].to_numpy(),
-                cohort["diagnosis"].to_numpy(),
-                cohort["ild"].to_numpy(),
-            ),
-        ),
+        medications=_medications(rng, cohort),
     )
 
 
@@ -142,17 +134,8 @@ def _cohort(
     ild = rng.random(n) < np.where(diagnosis == "ASS", 0.7, 0.15)
     day0 = REGISTRY_START + rng.integers(0, 5 * 365, n).astype("timedelta64[D]")
     lead = rng.integers(7, 22, n)
-    # Dropout: a constant hazard per scheduled visit; visits from that one on are lost.
-    last_visit = rng.geometric(DROPOUT_PER_VISIT, n) - 1
-    dropout_day = np.append(GRID_DAYS, np.inf)[np.minimum(last_visit, GRID_DAYS.size)]
-    relapse = treated & (rng.random(n) < RELAPSE_SHARE)
-    relapse_day = np.where(relapse, rng.uniform(120.0, 330.0, n), np.inf)
-    retreat_day = np.where(
-        relapse & (rng.random(n) < RETREAT_SHARE),
-        np.floor(relapse_day) + rng.integers(35, 60, n),
-        np.inf,
-    )
     ids = np.char.add("R", np.char.zfill(np.arange(1, n + 1).astype(str), 6))
+    fates = follow_up(rng, treated, ild, GRID_DAYS)
     cohort = pd.DataFrame(
         {
             "patient_id": ids.astype(object),
@@ -162,11 +145,9 @@ def _cohort(
             "day0": day0,
             "enrolment": day0 - lead.astype("timedelta64[D]"),
             "baseline_day": -lead + rng.integers(0, 4, n),
-            "dropout_day": dropout_day,
+            **{column: fates[column].to_numpy() for column in fates.columns},
             "rate": model.CK_RATE_PER_DAY * np.exp(rng.normal(0.0, 0.15, n)),
             "relapse_severity": rng.uniform(0.6, 0.95, n),
-            "relapse_day": np.where(relapse_day < dropout_day, relapse_day, np.inf),
-            "retreat_day": np.where(retreat_day < dropout_day, retreat_day, np.inf),
             "standard_care_effect": rng.beta(4.0, 6.0, n),
             "ulcers0": np.where(
                 (diagnosis == "DM") & (rng.random(n) < 0.1), rng.integers(1, 4, n), 0
@@ -183,7 +164,7 @@ def _schedule(rng: np.random.Generator, cohort: pd.DataFrame) -> pd.DataFrame:
     n = len(cohort)
     jitter = rng.integers(-GRID_REACH, GRID_REACH + 1, size=(n, GRID_DAYS.size))
     grid = GRID_DAYS[None, :] + jitter
-    kept = GRID_DAYS[None, :] < cohort["dropout_day"].to_numpy()[:, None]
+    kept = GRID_DAYS[None, :] < cohort["leave_day"].to_numpy()[:, None]
     rows, cols = np.nonzero(kept)
     retreated = np.flatnonzero(np.isfinite(cohort["retreat_day"].to_numpy()))
     retreat = cohort["retreat_day"].to_numpy()[retreated]
@@ -210,8 +191,8 @@ def _schedule(rng: np.random.Generator, cohort: pd.DataFrame) -> pd.DataFrame:
         ]
     )
     schedule = pd.DataFrame({"patient": patient, "day": day, "lung": lung})
-    # Nothing is seen of a patient from the day of dropout on.
-    schedule = schedule[day < cohort["dropout_day"].to_numpy()[patient]]
+    # Nothing is seen of a patient from the day of leaving (or of death) on.
+    schedule = schedule[day < cohort["leave_day"].to_numpy()[patient]]
     schedule = schedule.drop_duplicates(["patient", "day"], keep="first")
     return schedule.sort_values(["patient", "day"], kind="mergesort").reset_index(drop=True)
 
@@ -223,7 +204,13 @@ def _visits(
     day = schedule["day"].to_numpy(dtype=float)
     per = {c: cohort[c].to_numpy()[patient] for c in cohort.columns}
     args = (per["relapse_day"], per["retreat_day"], per["relapse_severity"])
-    usual = model.standard_care_activity(day, per["standard_care_effect"])
+    usual = model.standard_care_course(
+        day,
+        per["standard_care_effect"],
+        per["relapse_day"],
+        per["rescue_day"],
+        per["relapse_severity"],
+    )
     muscle = np.where(per["treated"], model.activity(day, per["rate"], *args), usual)
     lung = np.where(per["treated"], model.activity(day, model.LUNG_RATE_PER_DAY, *args), usual)
     steroid = np.where(
@@ -254,6 +241,9 @@ def _infusions(rng: np.random.Generator, cohort: pd.DataFrame) -> Columns:
     day = np.concatenate(
         [np.zeros(treated.size), np.full(day7.size, 7.0), cohort["retreat_day"].to_numpy()[again]]
     )
+    # no infusion once the patient has left or died
+    given = day < cohort["leave_day"].to_numpy()[patient]
+    patient, day = patient[given], day[given]
     source = rng.choice(np.array(["BM", "UC", "AT"]), patient.size, p=[0.45, 0.45, 0.1])
     lot = np.char.add(
         np.char.add(source, "-"), np.char.zfill(np.arange(1, patient.size + 1).astype(str), 6)
@@ -308,7 +298,8 @@ def _patients(rng: np.random.Generator, cohort: pd.DataFrame, n_sites: int) -> p
 def _adverse_events(
     rng: np.random.Generator, cohort: pd.DataFrame, infusions: Columns
 ) -> pd.DataFrame:
-    """Reactions after 15 % of infusions; unrelated events at a Poisson rate per patient."""
+    """Reactions after 15 % of infusions; unrelated events at a Poisson rate per patient
+    while followed; a fatal (grade 5) event for each death."""
     infused = np.asarray(infusions["patient_id"])
     reacted = rng.random(infused.size) < 0.15
     reactions = infusion_reactions(
@@ -316,38 +307,81 @@ def _adverse_events(
     )
     counts = rng.poisson(UNRELATED_AE_RATE, len(cohort))
     who = np.repeat(np.arange(len(cohort)), counts)
-    span = np.minimum(cohort["dropout_day"].to_numpy()[who], GRID_DAYS[-1])
+    span = np.minimum(cohort["leave_day"].to_numpy()[who], GRID_DAYS[-1])
     onset = cohort["day0"].to_numpy()[who] + np.floor(rng.random(who.size) * span).astype(
         "timedelta64[D]"
     )
     others = unrelated_events(rng, cohort["patient_id"].to_numpy()[who], onset)
+    died = np.isfinite(cohort["death_day"].to_numpy())
+    fatal = fatal_events(
+        rng,
+        cohort["patient_id"].to_numpy()[died],
+        _on_day(cohort, died, cohort["death_day"].to_numpy()),
+        cohort["ild"].to_numpy()[died],
+    )
+    parts = (reactions, others, fatal)
     table = typed_table(
         "adverse_events",
-        {k: np.concatenate([np.asarray(reactions[k]), np.asarray(others[k])]) for k in reactions},
+        {k: np.concatenate([np.asarray(part[k]) for part in parts]) for k in reactions},
     )
     # The trial format keys an adverse event by patient, onset and term: one such record.
     return table.drop_duplicates(["patient_id", "onset_date", "term"]).reset_index(drop=True)
 
 
 def _events(cohort: pd.DataFrame) -> pd.DataFrame:
-    """Relapses as the investigator records them, and losses to follow-up."""
-    relapsed = np.isfinite(cohort["relapse_day"].to_numpy())
-    lost = np.isfinite(cohort["dropout_day"].to_numpy())
-    # A relapse is recognised about four weeks after it starts building.
-    relapse_date = _on_day(cohort, relapsed, cohort["relapse_day"].to_numpy() + 28.0)
-    lost_date = _on_day(cohort, lost, cohort["dropout_day"].to_numpy())
+    """Relapses as the investigator records them, withdrawals, losses and deaths."""
+    ids = cohort["patient_id"].to_numpy()
+    relapsed = cohort["relapse_recorded"].to_numpy()
+    left = np.isfinite(cohort["dropout_day"].to_numpy())
+    died = np.isfinite(cohort["death_day"].to_numpy())
+    reason = np.where(cohort["withdrawn"].to_numpy(), "withdrawal", "lost_to_follow_up")
     return typed_table(
         "events",
         {
-            "patient_id": np.concatenate(
-                [cohort["patient_id"].to_numpy()[relapsed], cohort["patient_id"].to_numpy()[lost]]
+            "patient_id": np.concatenate([ids[relapsed], ids[left], ids[died]]),
+            "event_date": np.concatenate(
+                [
+                    _on_day(
+                        cohort, relapsed, cohort["relapse_day"].to_numpy() + RECOGNISED_AFTER_DAYS
+                    ),
+                    _on_day(cohort, left, cohort["dropout_day"].to_numpy()),
+                    _on_day(cohort, died, cohort["death_day"].to_numpy()),
+                ]
             ),
-            "event_date": np.concatenate([relapse_date, lost_date]),
-            "type": np.array(
-                ["relapse"] * int(relapsed.sum()) + ["lost_to_follow_up"] * int(lost.sum()),
-                dtype=object,
+            "type": np.concatenate(
+                [
+                    np.full(int(relapsed.sum()), "relapse", dtype=object),
+                    reason[left].astype(object),
+                    np.full(int(died.sum()), "death", dtype=object),
+                ]
             ),
         },
+    )
+
+
+def _medications(rng: np.random.Generator, cohort: pd.DataFrame) -> pd.DataFrame:
+    """Background immunosuppressants, and immunoglobulin for a control patient's flare."""
+    background = background_medication(
+        rng,
+        cohort["patient_id"].to_numpy(),
+        cohort["enrolment"].to_numpy(),
+        cohort["diagnosis"].to_numpy(),
+        cohort["ild"].to_numpy(),
+    )
+    rescued = np.isfinite(cohort["rescue_day"].to_numpy())
+    k = int(rescued.sum())
+    rescue = {
+        "patient_id": cohort["patient_id"].to_numpy()[rescued],
+        # IVIG 2 g/kg a month, the usual rescue in refractory myositis (ProDERM's dose)
+        "drug": np.full(k, "intravenous immunoglobulin", dtype=object),
+        "dose": np.full(k, 2.0),
+        "unit": np.full(k, "g/kg/month", dtype=object),
+        "start_date": _on_day(cohort, rescued, cohort["rescue_day"].to_numpy()),
+        "stop_date": np.full(k, np.datetime64("NaT"), dtype="datetime64[ns]"),
+    }
+    return typed_table(
+        "medications",
+        {key: np.concatenate([np.asarray(background[key]), rescue[key]]) for key in rescue},
     )
 
 

@@ -53,6 +53,23 @@ UNRELATED_EVENTS = pd.DataFrame(
     }
 )
 
+# Causes of death in refractory myositis: respiratory failure from interstitial lung
+# disease, infection under immunosuppression, cardiac involvement.
+FATAL_EVENTS = pd.DataFrame(
+    {
+        "term": ["Respiratory failure", "Pneumonia", "Sepsis", "Myocarditis"],
+        "soc": [
+            "Respiratory, thoracic and mediastinal disorders",
+            "Infections and infestations",
+            "Infections and infestations",
+            "Cardiac disorders",
+        ],
+        "grade": [5.0, 5.0, 5.0, 5.0],
+        "relatedness": ["not related", "unlikely", "unlikely", "not related"],
+        "weight": [0.0, 0.45, 0.3, 0.25],
+    }
+)
+
 
 def infusion_reactions(
     rng: np.random.Generator, patient_id: NDArray[np.str_], infusion_date: DateArray
@@ -93,6 +110,28 @@ def _events(
         "resolved_date": resolved,
         "outcome": np.full(n, "recovered", dtype=object),
     }
+
+
+def fatal_events(
+    rng: np.random.Generator,
+    patient_id: NDArray[np.str_],
+    death_date: DateArray,
+    ild: NDArray[np.bool_],
+) -> Columns:
+    """One grade 5 (CTCAE: death), serious adverse event per death, dated on the death.
+
+    With interstitial lung disease the cause is respiratory failure; otherwise an
+    infection or myocarditis.
+    """
+    columns = _events(rng, FATAL_EVENTS, patient_id, death_date, (0, 1), False)
+    respiratory = FATAL_EVENTS.iloc[0]
+    for key in ("term", "soc", "relatedness"):
+        columns[key] = np.where(ild, respiratory[key], columns[key]).astype(object)
+    n = len(patient_id)
+    columns["serious"] = np.ones(n, dtype=bool)
+    columns["resolved_date"] = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    columns["outcome"] = np.full(n, "fatal", dtype=object)
+    return columns
 
 
 def background_medication(
