@@ -108,7 +108,8 @@ def relapse_survival(
     ordered = episodes.sort_values(KEYS)
     # the first infusion of the next course, where one follows (a death after it is not
     # a competing event of this course's relapse-free time)
-    ordered = ordered.assign(next_course=ordered.groupby("patient_id")["first_infusion"].shift(-1))
+    starts = ordered.get("first_infusion", pd.Series(pd.NaT, index=ordered.index))
+    ordered = ordered.assign(next_course=starts.groupby(ordered["patient_id"]).shift(-1))
     first = ordered.dropna(subset=["response_date"]).drop_duplicates("patient_id")
     early = first["relapse_date"] < first["response_date"]
     if early.any():
