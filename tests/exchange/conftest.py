@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from myotrial.config import TrialConfig
+from myotrial.domain.tables import MEDDRA_COLUMNS
 from myotrial.trialdata import TrialData
+from tests.meddra_synthetic import write_synthetic_meddra
 
 
 def _dates(*values: str | None) -> pd.Series:
@@ -112,6 +116,11 @@ def make_small_trial() -> TrialData:
             "infusion_reaction": _flags(True, False),
             "resolved_date": _dates("2010-01-06", None),
             "outcome": _text("recovered", "recovering"),
+            # not yet MedDRA coded (myotrial code-ae fills these)
+            **{
+                c: _numbers(None, None) if c.endswith("_code") else _text(None, None)
+                for c in MEDDRA_COLUMNS
+            },
         }
     )
     events = pd.DataFrame(
@@ -147,3 +156,9 @@ def make_small_trial() -> TrialData:
 def small_trial() -> TrialData:
     """The three-patient trial of :func:`make_small_trial`."""
     return make_small_trial()
+
+
+@pytest.fixture
+def meddra_dir(tmp_path: Path) -> Path:
+    """The synthetic MedDRA distribution (invented codes; see tests/meddra_synthetic.py)."""
+    return write_synthetic_meddra(tmp_path / "MedAscii")

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import click
 
-from myotrial.cli import analysis, design, exchange, interim, product, score, server, trial
+from myotrial.cli import (
+    analysis,
+    coding,
+    design,
+    exchange,
+    interim,
+    product,
+    score,
+    server,
+    trial,
+)
 from myotrial.version import __version__
 
 #: Spellings that run the same command; left out of ``--help`` so it lists each once.
@@ -35,6 +45,6 @@ def main() -> None:
     """myotrial: run and analyse cell-therapy trials in refractory myositis."""
 
 
-for _module in (trial, score, analysis, design, interim, exchange, product, server):
+for _module in (trial, score, analysis, design, interim, exchange, coding, product, server):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -68,6 +68,20 @@ LOT_MARKERS: tuple[str, ...] = (
 )
 """Surface markers of a lot's release (ISCT 2006); columns are ``<marker>_pct``."""
 
+MEDDRA_LEVELS: tuple[tuple[str, str], ...] = (
+    ("llt", "lowest level term"),
+    ("pt", "preferred term"),
+    ("hlt", "high level term"),
+    ("hlgt", "high level group term"),
+    ("soc", "primary system organ class"),
+)
+"""The MedDRA hierarchy an adverse event is coded to, lowest level first; each level has
+``meddra_<level>_code`` and ``meddra_<level>`` (the term's name) in adverse_events."""
+MEDDRA_COLUMNS: tuple[str, ...] = tuple(
+    name for level, _ in MEDDRA_LEVELS for name in (f"meddra_{level}_code", f"meddra_{level}")
+)
+"""The coded columns of adverse_events, written by ``myotrial code-ae``."""
+
 _TEXT, _NUMBER, _INTEGER, _DATE, _BOOL = Kind.TEXT, Kind.NUMBER, Kind.INTEGER, Kind.DATE, Kind.BOOL
 
 
@@ -193,6 +207,14 @@ _ADVERSE_EVENTS = (
     Column("infusion_reaction", _BOOL),
     Column("resolved_date", _DATE),
     Column("outcome"),
+    *(
+        column
+        for level, name in MEDDRA_LEVELS
+        for column in (
+            Column(f"meddra_{level}_code", _INTEGER, minimum=1, meaning=f"MedDRA {name} code"),
+            Column(f"meddra_{level}", meaning=f"MedDRA {name}"),
+        )
+    ),
 )
 
 _EVENTS = (

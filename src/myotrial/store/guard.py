@@ -1,5 +1,5 @@
 """What an import may not do without ``allow_deletions``: delete rows, or overwrite rows
-that were last entered or corrected through the service.
+that were last entered, corrected or MedDRA coded through the service.
 
 A folder is a copy taken at some point; rows entered on the web since (or corrected with
 ``myotrial correct``) are not in it, and re-importing it must not silently undo them.
@@ -19,8 +19,8 @@ from myotrial.store.columns import KEYS
 from myotrial.store.diff import TableDiff
 from myotrial.store.tables import audit_trail, changesets
 
-SERVICE_KINDS: tuple[str, ...] = ("entry", "correction")
-"""Changeset kinds whose rows an import protects."""
+SERVICE_KINDS: tuple[str, ...] = ("entry", "correction", "coding")
+"""Changeset kinds whose rows an import protects (MedDRA coding included)."""
 SHOWN_KEYS = 5
 """How many keys a refusal names (the count is always given)."""
 
@@ -56,7 +56,7 @@ def refusals(connection: sa.Connection, diffs: Mapping[str, TableDiff]) -> list[
                         table,
                         overwritten,
                         "overwrite",
-                        "last entered or corrected through the service",
+                        "last entered, corrected or MedDRA coded through the service",
                     )
                 )
     return problems

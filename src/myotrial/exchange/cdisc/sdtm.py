@@ -173,8 +173,7 @@ def ae(trial: TrialData) -> Dataset:
     outcome = _text(a["outcome"]).str.strip()
     frame = _head(trial, "AE", a["patient_id"]).assign(
         AETERM=_text(a["term"]),
-        AEDECOD=_text(a["term"]).str.upper(),
-        AEBODSYS=_text(a["soc"]) if "soc" in a else "",
+        **_meddra(a),
         AECAT=a["infusion_reaction"]
         .astype("boolean")
         .map({True: "INFUSION REACTION", False: ""})
@@ -191,6 +190,37 @@ def ae(trial: TrialData) -> Dataset:
     )
     frame.insert(3, "AESEQ", sequence(frame))
     return _dataset("AE", "Adverse Events", frame, ("STUDYID", "USUBJID", "AEDECOD", "AESTDTC"))
+
+
+# SDTMIG 3.4 AE: the MedDRA variables and the coded column each takes, in the IG's
+# order (AEBODSYS is the primary SOC, the body system analysed).
+MEDDRA_VARIABLES: tuple[tuple[str, str], ...] = (
+    ("AELLT", "meddra_llt"),
+    ("AELLTCD", "meddra_llt_code"),
+    ("AEDECOD", "meddra_pt"),
+    ("AEPTCD", "meddra_pt_code"),
+    ("AEHLT", "meddra_hlt"),
+    ("AEHLTCD", "meddra_hlt_code"),
+    ("AEHLGT", "meddra_hlgt"),
+    ("AEHLGTCD", "meddra_hlgt_code"),
+    ("AEBODSYS", "meddra_soc"),
+    ("AEBDSYCD", "meddra_soc_code"),
+    ("AESOC", "meddra_soc"),
+    ("AESOCCD", "meddra_soc_code"),
+)
+
+
+def _meddra(events: pd.DataFrame) -> dict[str, pd.Series]:
+    """The MedDRA variables of each event; null where the event is not coded (never the
+    verbatim term: an uncoded term has no dictionary-derived term)."""
+    out: dict[str, pd.Series] = {}
+    for variable, column in MEDDRA_VARIABLES:
+        values = events.get(column, pd.Series(None, index=events.index, dtype=object))
+        if column.endswith("_code"):
+            out[variable] = pd.to_numeric(values).astype("float64")
+        else:
+            out[variable] = _text(values)
+    return out
 
 
 def cm(trial: TrialData) -> Dataset:
