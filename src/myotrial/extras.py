@@ -15,7 +15,7 @@ from myotrial.errors import MissingDependencyError
 #: Import names per extra, as declared in ``[project.optional-dependencies]``.
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "server": ("fastapi", "uvicorn", "argon2", "multipart", "jwt"),
-    "exchange": ("pyreadstat", "fhir.resources", "jsonschema"),
+    "exchange": ("pyreadstat", "fhir.resources", "jsonschema", "lxml"),
     "dask": ("dask.distributed",),
     "pdf": ("weasyprint",),
 }

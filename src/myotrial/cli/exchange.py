@@ -1,4 +1,4 @@
-"""``myotrial export redcap|sdtm|adam|fhir``: a trial in the formats others read.
+"""``myotrial export redcap|sdtm|adam|fhir|odm``: a trial in the formats others read.
 
 Each command takes the trial from PATH (a trial folder, workbook or REDCap export) or,
 without PATH, from the database (``--db``), calls one export service and lists the files
@@ -65,7 +65,7 @@ def _exporting(
 
 @click.group("export")
 def export() -> None:
-    """Export a trial for REDCap, CDISC (SDTM, ADaM) or FHIR."""
+    """Export a trial for REDCap, CDISC (SDTM, ADaM, ODM) or FHIR."""
 
 
 @export.command("redcap")
@@ -138,6 +138,43 @@ def fhir(path: Path | None, db: str | None, out: str) -> None:
         "FHIR bundle", lambda trial, _: [service.export_fhir(trial, target)], as_folder
     )
     run(path, db, target.parent if as_folder else target)
+
+
+@export.command("odm")
+@_path_argument
+@db_option
+@click.option(
+    "-o",
+    "--output",
+    "--out",
+    "out",
+    cls=AliasedOption,
+    hidden_aliases=("--out",),
+    required=True,
+    metavar="FILE.xml|DIR/",
+    help="ODM file (.xml); a folder (DIR/) gets DIR/odm.xml.",
+)
+@click.option(
+    "--audit",
+    is_flag=True,
+    help="Add the audit trail (AdminData users, AuditRecords); the trial must come from "
+    "the database.",
+)
+@report_errors
+def odm(path: Path | None, db: str | None, out: str, audit: bool) -> None:
+    """CDISC ODM 1.3.2: study metadata, the trial's settings, clinical data (and audit)."""
+    require("exchange", "lxml", needed_for="myotrial export odm")
+    if audit and path is not None and not str(path).startswith(("sqlite:", "postgres")):
+        raise click.UsageError("--audit needs the trial from the database (--db, no PATH)")
+    target = service.bundle_path(out, "odm.xml")
+    as_folder = target != Path(out)
+    url = database_url(db)
+
+    def run(trial: object, _: Path) -> list[Path]:
+        trail = service.odm_audit(str(path) if path is not None else url) if audit else None
+        return [service.export_odm(trial, target, trail)]  # type: ignore[arg-type]
+
+    _exporting("ODM", run, as_folder)(path, db, target.parent if as_folder else target)
 
 
 COMMANDS.append(export)

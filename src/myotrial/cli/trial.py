@@ -143,10 +143,11 @@ COMMANDS.append(validate)
 @click.option(
     "--format",
     "format_",
-    type=click.Choice(["folder", "redcap"]),
+    type=click.Choice(["folder", "redcap", "odm"]),
     default="folder",
     show_default=True,
-    help="folder: trial folder or .xlsx workbook; redcap: a REDCap export folder.",
+    help="folder: trial folder or .xlsx workbook; redcap: a REDCap export folder; "
+    "odm: a CDISC ODM 1.3.2 file (myotrial export odm).",
 )
 @click.option(
     "--mapping",

@@ -1,4 +1,4 @@
-"""Exchange use cases: export a trial to REDCap, SDTM, ADaM or FHIR.
+"""Exchange use cases: export a trial to REDCap, SDTM, ADaM, FHIR or CDISC ODM.
 
 The command line and the HTTP server both call these, so each export is written once.
 """
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
+import pandas as pd
 
 from myotrial.analysis.options import AnalysisOptions
 from myotrial.exchange.cdisc import sdtm_datasets, write_datasets
@@ -44,8 +46,9 @@ def export_adam(
 BUNDLE_NAME = "bundle.json"
 
 
-def bundle_path(target: str | Path) -> Path:
-    """Where the FHIR bundle goes: ``target``, or ``target/bundle.json`` for a folder.
+def bundle_path(target: str | Path, name: str = BUNDLE_NAME) -> Path:
+    """Where a one-file export goes: ``target``, or ``target/NAME`` for a folder
+    (``bundle.json`` for the FHIR bundle).
 
     A folder is a path that exists as one or is written with a trailing separator
     (``out/``), so ``-o out/`` never writes a file named like the folder.
@@ -53,8 +56,22 @@ def bundle_path(target: str | Path) -> Path:
     text = str(target)
     path = Path(text)
     if text.endswith(("/", os.sep)) or path.is_dir():
-        return path / BUNDLE_NAME
+        return path / name
     return path
+
+
+def export_odm(trial: TrialData, out_path: Path, audit: pd.DataFrame | None = None) -> Path:
+    """Write the trial (and ``audit``, its audit trail) as one CDISC ODM 1.3.2 file."""
+    from myotrial.exchange.odm.export import write_odm
+
+    return write_odm(trial, out_path, audit)
+
+
+def odm_audit(db_url: str) -> pd.DataFrame:
+    """The audit trail stored at ``db_url``, for :func:`export_odm`."""
+    from myotrial.services.trial import audit_trail
+
+    return audit_trail(db_url)
 
 
 def export_fhir(trial: TrialData, out_path: Path) -> Path:

@@ -4,11 +4,12 @@
 - a database URL (``sqlite:///FILE.db``, ``postgresql://...``): the trial stored there;
 - a folder holding ``records.csv`` and ``dictionary.csv``: a REDCap export
   (:func:`myotrial.ingest.redcap.read_redcap_export`);
+- an ``.xml`` file: a CDISC ODM 1.3.2 file (:func:`myotrial.ingest.odm.read_odm`);
 - any other folder, or an ``.xlsx`` workbook: a trial folder
   (:func:`myotrial.ingest.read_trial`).
 
-``format`` overrides the guess (``"folder"`` or ``"redcap"``). Every reader validates
-what it reads, so an invalid trial raises :class:`~myotrial.errors.InvalidInputError`
+``format`` overrides the guess (``"folder"``, ``"redcap"`` or ``"odm"``). Every reader
+validates what it reads, so an invalid trial raises :class:`~myotrial.errors.InvalidInputError`
 before anything is analysed, exported or stored.
 """
 
@@ -25,8 +26,8 @@ from myotrial.ingest.redcap import read_redcap_export
 from myotrial.store import TrialStore, open_store
 from myotrial.trialdata import TABLES, TrialData
 
-FORMATS: tuple[str, ...] = ("auto", "folder", "redcap")
-"""How a path is read: guessed from its content, a trial folder or workbook, REDCap."""
+FORMATS: tuple[str, ...] = ("auto", "folder", "redcap", "odm")
+"""How a path is read: guessed from its content, a trial folder or workbook, REDCap, ODM."""
 
 DATABASE_SCHEMES: tuple[str, ...] = ("sqlite:", "postgresql:", "postgresql+", "postgres:")
 """How a database URL begins (the drivers :func:`myotrial.store.open_store` accepts)."""
@@ -55,11 +56,11 @@ def load_trial(
     Parameters
     ----------
     source : path-like, str or None
-        A trial folder, an ``.xlsx`` workbook, a REDCap export folder or a database
-        URL; ``None`` for the trial stored at ``db_url``.
+        A trial folder, an ``.xlsx`` workbook, a REDCap export folder, an ODM ``.xml``
+        file or a database URL; ``None`` for the trial stored at ``db_url``.
     db_url : str, optional
         The database read when ``source`` is ``None``.
-    format : {"auto", "folder", "redcap"}
+    format : {"auto", "folder", "redcap", "odm"}
         How to read a path: guessed from its content (``auto``), or as named.
     mapping : path-like, optional
         REDCap only: mapping file (TOML or CSV) for a project with other names.
@@ -91,13 +92,22 @@ def load_trial(
         if notes is not None:
             notes.extend(reading.notes)
         return reading.trial
+    if kind == "odm":
+        return _read_odm(source)
     return read_trial(source)
+
+
+def _read_odm(source: Path | str) -> TrialData:
+    from myotrial.ingest.odm import read_odm  # lxml: the exchange extra
+
+    return read_odm(source)
 
 
 def source_kind(
     source: Path | str | None, format: str = "auto", mapping: Path | str | None = None
 ) -> str:
-    """``"database"``, ``"redcap"`` or ``"folder"`` (a trial folder or workbook).
+    """``"database"``, ``"redcap"``, ``"odm"`` (an ``.xml`` file) or ``"folder"`` (a
+    trial folder or workbook).
 
     Raises
     ------
@@ -112,6 +122,8 @@ def source_kind(
         return "redcap"
     if mapping is not None:
         raise _option_error("mapping", str(mapping), "applies to REDCap exports only")
+    if format == "odm" or (format == "auto" and Path(source).suffix.lower() == ".xml"):
+        return "odm"
     return "folder"
 
 
@@ -163,6 +175,8 @@ def inspect_source(
         check = inspect_trial(source)
         return TrialReading(check.trial, check.problems)
     try:
+        if kind == "odm":
+            return TrialReading(_read_odm(source))
         reading = read_redcap_export(source, mapping)
     except InvalidInputError as exc:
         return TrialReading(None, list(exc.problems))
@@ -193,5 +207,5 @@ def trial_in(store: TrialStore) -> TrialData:
 
 
 def _option_error(option: str, value: str | None, rule: str) -> ConfigError:
-    hint = "give a trial folder, an .xlsx workbook, a REDCap export folder or --db URL"
+    hint = "give a trial folder, an .xlsx workbook, a REDCap export, an ODM file or --db URL"
     return ConfigError([Problem("options", None, option, value, rule, hint)])

@@ -39,14 +39,14 @@ def import_trial(
     Parameters
     ----------
     path : path-like
-        A trial folder or ``.xlsx`` workbook (``format="folder"``) or a REDCap export
-        folder (``format="redcap"``).
+        A trial folder or ``.xlsx`` workbook (``format="folder"``), a REDCap export
+        folder (``format="redcap"``) or a CDISC ODM 1.3.2 file (``format="odm"``).
     db_url : str
         Database URL (``sqlite:///FILE.db`` or ``postgresql://...``).
     user, reason : str
         Who imports and why, recorded in the audit trail (reason defaults to
         ``import of <name>``).
-    format : {"folder", "redcap"}
+    format : {"folder", "redcap", "odm"}
         How to read ``path``.
     mapping : path-like, optional
         REDCap only: mapping file (TOML or CSV) for a project with other names.
