@@ -12,7 +12,8 @@ read these two attributes and nothing else, so the mapping is written only here:
     MyotrialError                    1   400   base class: the request cannot be done
     ├── InvalidInputError            2   422   bad user input; carries every problem found
     │   ├── ConfigError              2   422   trial.toml or an option is wrong
-    │   └── ConflictError            2   409   the input clashes with what is stored
+    │   ├── ConflictError            2   409   the input clashes with what is stored
+    │   └── UnconfirmedError         2   422   a soft check asks the user to confirm a value
     ├── AnalysisError                1   422   an analysis cannot be computed from the data
     ├── ExportError                  1   422   the data break a limit of the export format
     ├── AccessDeniedError            1   403   the caller's role does not allow the action
@@ -141,6 +142,15 @@ class ConflictError(InvalidInputError):
     """
 
     http_status = 409
+
+
+class UnconfirmedError(InvalidInputError):
+    """The input keeps every rule but a soft check finds a value unusual (a date after
+    today, a CK far above normal, a large change of weight): it is stored only when the
+    user confirms it (``confirm`` in the API, a confirm step on the page).
+
+    Nothing is written; ``problems`` name each value to confirm.
+    """
 
 
 class AnalysisError(MyotrialError):

@@ -37,8 +37,9 @@ from myotrial.store.conduct_repositories import (
     AbstractAlertRepository,
     AbstractEnrolmentRepository,
 )
-from myotrial.store.correction import VisitToCorrect
+from myotrial.store.correction import RowToCorrect, VisitToCorrect
 from myotrial.store.site_repositories import (
+    AbstractCasebookRepository,
     AbstractPatientRepository,
     AbstractQueryRepository,
     AbstractUserRepository,
@@ -178,6 +179,19 @@ class FakePatients(AbstractPatientRepository):
             {"patient_id": patient_id, "action": "insert", "user": user, "reason": reason}
         )
 
+    def add_row(self, table: str, row: pd.DataFrame, user: str, reason: str) -> None:
+        rows = pd.concat([self.trial_data.table(table), row], ignore_index=True)
+        self.trial_data = self.trial_data.with_tables(**{table: rows})
+        patient_id = str(row["patient_id"].iloc[0])
+        self.audit_rows.append(
+            {"patient_id": patient_id, "action": "insert", "user": user, "reason": reason}
+        )
+
+    def row_to_correct(
+        self, table: str, patient_id: str, match: dict[str, Any], field: str
+    ) -> RowToCorrect:
+        raise NotFoundError(f"the fake corrects visits only, not {table}")
+
     def visit_to_correct(self, patient_id: str, day: pd.Timestamp, field: str) -> VisitToCorrect:
         visits = self._of("visits", patient_id)
         visit = visits[visits["visit_date"] == day]
@@ -246,6 +260,47 @@ class FakeAlerts(AbstractAlertRepository):
         return self.rows[alert_id - 1]
 
 
+class FakeCasebooks(AbstractCasebookRepository):
+    """Signatures and trial locks in memory."""
+
+    def __init__(self, patients: FakePatients) -> None:
+        self.patients = patients
+        self.rows: list[dict[str, Any]] = []
+        self.locks: list[dict[str, Any]] = []
+
+    def hold(self, patient_id: str) -> bool:
+        return self.patients.site_of(patient_id) is not None
+
+    def signatures(self, patient_id: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.rows if r["patient_id"] == patient_id]
+
+    def sign(self, values: dict[str, Any], reason: str) -> int:
+        empty = dict.fromkeys(("unlocked_at", "unlocked_by", "invalidated_at", "invalidated_by"))
+        self.rows.append({"id": len(self.rows) + 1, **empty, **values})
+        return len(self.rows)
+
+    def change(
+        self,
+        signature: dict[str, Any],
+        values: dict[str, Any],
+        action: str,
+        user: str,
+        reason: str,
+    ) -> None:
+        self.rows[signature["id"] - 1].update(values)
+
+    def trial_lock(self) -> dict[str, Any] | None:
+        return next((dict(r) for r in self.locks if r["unlocked_at"] is None), None)
+
+    def lock(self, user: str, at: dt.datetime, reason: str) -> int:
+        lock = {"id": len(self.locks) + 1, "locked_by": user, "locked_at": at, "reason": reason}
+        self.locks.append({**lock, "unlocked_at": None})
+        return len(self.locks)
+
+    def unlock(self, lock: dict[str, Any], user: str, at: dt.datetime, reason: str) -> None:
+        self.locks[lock["id"] - 1]["unlocked_at"] = at
+
+
 class FakeUnitOfWork(AbstractUnitOfWork):
     """Shares its repositories across units of work, as one database would."""
 
@@ -255,6 +310,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.patients = FakePatients(trial)
         self.enrolment = FakeEnrolment()
         self.alerts = FakeAlerts()
+        self.casebooks = FakeCasebooks(self.patients)
         self.commits = 0
 
     def __call__(self) -> FakeUnitOfWork:

@@ -21,7 +21,11 @@ REQUEST = "request"
 
 
 def error_response(
-    path: str, status_code: int, detail: Any, headers: dict[str, str] | None = None
+    path: str,
+    status_code: int,
+    detail: Any,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     """The answer to a refused request at ``path``.
 
@@ -35,9 +39,12 @@ def error_response(
         A message, or problems as dictionaries of :class:`myotrial.errors.Problem`.
     headers : dict, optional
         Headers of the answer (``WWW-Authenticate`` with a 401).
+    extra : dict, optional
+        More keys of a JSON answer (``confirm_required`` for a soft check).
     """
     if path.startswith("/api"):
-        return JSONResponse({"detail": detail}, status_code=status_code, headers=headers)
+        body = {"detail": detail, **(extra or {})}
+        return JSONResponse(body, status_code=status_code, headers=headers)
     text = detail if isinstance(detail, str) else "; ".join(str(Problem(**p)) for p in detail)
     page = _ERROR_PAGE.format(status=status_code, text=html.escape(text))
     return HTMLResponse(page, status_code=status_code, headers=headers)

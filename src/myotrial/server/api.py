@@ -47,13 +47,23 @@ class VisitIn(BaseModel):
     model_config = ConfigDict(extra="allow")
     visit_date: str = Field(description="ISO date YYYY-MM-DD")
     reason: str = Field(default="data entry", description="why the visit is entered")
+    confirm: bool = Field(
+        default=False, description="store values a soft check finds unusual, as entered"
+    )
 
 
 class CorrectionIn(BaseModel):
-    visit_date: str
+    table: str = Field(default="visits", description="the patient's table holding the value")
+    visit_date: str = Field(default="", description="the visit's date (table visits)")
+    key: dict[str, str] = Field(
+        default_factory=dict,
+        description="the rest of the row's natural key (e.g. onset_date and term of an "
+        "adverse event; nothing for patients)",
+    )
     field: str
     value: str | float | int | bool | None
     reason: str = Field(min_length=1)
+    confirm: bool = Field(default=False, description="store a value a soft check finds unusual")
 
 
 class QueryIn(BaseModel):
@@ -189,15 +199,19 @@ def get_patient(patient_id: str, caller: ApiCaller, sites: Sites) -> dict[str, A
 @router.post("/patients/{patient_id}/visits", status_code=201, tags=["visits"])
 def add_visit(patient_id: str, body: VisitIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
     """Enter a visit; 422 lists every problem with the field it concerns."""
-    values = body.model_dump(exclude={"reason"})
-    return jsonable(sites.entry.add_visit(caller, patient_id, values, reason=body.reason))
+    values = body.model_dump(exclude={"reason", "confirm"})
+    visit = sites.entry.add_visit(
+        caller, patient_id, values, reason=body.reason, confirm=body.confirm
+    )
+    return jsonable(visit)
 
 
 @router.post("/patients/{patient_id}/corrections", tags=["visits"])
 def correct_value(
     patient_id: str, body: CorrectionIn, caller: ApiCaller, sites: Sites
 ) -> dict[str, Any]:
-    """Change one value of a visit, with a reason; the audit trail keeps the old value."""
+    """Change one value of any of the patient's rows, with a reason; the audit trail
+    keeps the old value, the new one, the reason and the user."""
     return sites.entry.correct(
         caller,
         patient_id,
@@ -205,6 +219,9 @@ def correct_value(
         body.field,
         "" if body.value is None else str(body.value),
         body.reason,
+        table=body.table,
+        key=body.key,
+        confirm=body.confirm,
     )
 
 

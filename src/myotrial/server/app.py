@@ -25,8 +25,9 @@ from myotrial.errors import (
     MyotrialError,
     Problem,
     StoreError,
+    UnconfirmedError,
 )
-from myotrial.server import api, pages
+from myotrial.server import api, forms_api, pages
 from myotrial.server.answers import REQUEST, error_response, problems_detail
 from myotrial.server.guards import RequestLimits, SecurityHeaders
 from myotrial.server.limiter import LoginLimiter
@@ -79,6 +80,7 @@ def create_app(settings: ServerSettings, hasher: PasswordHasher | None = None) -
         engine, settings.login_attempts, settings.login_window_seconds, settings.max_verifications
     )
     app.include_router(api.router)
+    app.include_router(forms_api.router)
     app.include_router(pages.router)
     _error_handlers(app)
     app.add_middleware(
@@ -130,4 +132,6 @@ def _answer(request: Request, exc: MyotrialError) -> Response:
     if isinstance(exc, InvalidInputError):
         detail = problems_detail(exc.problems)
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-    return error_response(request.url.path, exc.http_status, detail, headers)
+    # a soft check: the same request with "confirm": true stores the values as entered
+    extra = {"confirm_required": True} if isinstance(exc, UnconfirmedError) else None
+    return error_response(request.url.path, exc.http_status, detail, headers, extra)

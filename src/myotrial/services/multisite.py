@@ -5,7 +5,8 @@ the use cases by concern (:mod:`~myotrial.services.accounts`,
 :mod:`~myotrial.services.patients`, :mod:`~myotrial.services.entry`,
 :mod:`~myotrial.services.queries`, :mod:`~myotrial.services.exports`,
 :mod:`~myotrial.services.product`, :mod:`~myotrial.services.enrolment`,
-:mod:`~myotrial.services.alerts`), each making a
+:mod:`~myotrial.services.alerts`, :mod:`~myotrial.services.clinical`,
+:mod:`~myotrial.services.casebook`, :mod:`~myotrial.services.schedule`), each making a
 new unit of work per call.
 """
 
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from myotrial.services.accounts import Accounts
 from myotrial.services.alerts import Alerts
 from myotrial.services.enrolment import Enrolment
+from myotrial.services.casebook import Casebooks
+from myotrial.services.clinical import ClinicalForms
 from myotrial.services.entry import DataEntry
 from myotrial.services.exports import PSEUDONYM_KEY, Exports
 from myotrial.services.interim import InterimReports
@@ -23,6 +26,7 @@ from myotrial.services.passwords import PasswordHasher
 from myotrial.services.patients import PatientRecords
 from myotrial.services.product import LotRecords
 from myotrial.services.queries import DataQueries
+from myotrial.services.schedule import Schedules
 from myotrial.store import TrialStore, open_store
 from myotrial.store.sessions import kept_secret
 
@@ -41,14 +45,18 @@ class SiteServices:
     lots: LotRecords
     enrolment: Enrolment
     alerts: Alerts
+    forms: ClinicalForms
+    casebooks: Casebooks
+    schedules: Schedules
 
     @classmethod
     def over(cls, store: TrialStore, hasher: PasswordHasher | None = None) -> SiteServices:
         """The use cases over an open store (closed by :meth:`close`)."""
         uow = store.unit_of_work
+        accounts = Accounts(uow, hasher)
         return cls(
             store,
-            Accounts(uow, hasher),
+            accounts,
             PatientRecords(uow),
             DataEntry(uow),
             DataQueries(uow),
@@ -57,6 +65,9 @@ class SiteServices:
             LotRecords(store),
             Enrolment(uow),
             Alerts(uow),
+            ClinicalForms(uow),
+            Casebooks(uow, lambda user, word: accounts.authenticate(user, word) is not None),
+            Schedules(uow),
         )
 
     @classmethod

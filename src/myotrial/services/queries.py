@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from myotrial.domain import table
 from myotrial.domain.dates import parse_iso_date
 from myotrial.errors import InvalidInputError, NotFoundError, Problem
 from myotrial.services.access import Caller, require
@@ -68,9 +69,11 @@ class DataQueries(UseCases):
         NotFoundError
             If there is no such patient or the caller may not see it.
         InvalidInputError
-            If ``visit_date`` is not a date.
+            If ``visit_date`` is not a date or ``field`` is not a field of the
+            patient's forms (:data:`QUERY_FIELDS`).
         """
         require(caller.raises_queries, "only monitors raise queries")
+        _check_field(field)
         with self.uow() as uow:
             visible_site(uow, caller, patient_id)
             values = {
@@ -129,6 +132,38 @@ class DataQueries(UseCases):
                 "closed_at": dt.datetime.now(dt.UTC),
             }
             return _update(uow, query_id, closed)
+
+
+QUERY_TABLES: tuple[str, ...] = (
+    "patients",
+    "infusions",
+    "visits",
+    "adverse_events",
+    "events",
+    "medications",
+)
+"""The tables of a patient's casebook a query may point into."""
+
+QUERY_FIELDS: tuple[str, ...] = tuple(
+    dict.fromkeys(c.name for t in QUERY_TABLES for c in table(t).columns if c.name != "patient_id")
+)
+"""Every field a query may name: the columns of the patient's forms."""
+
+
+def _check_field(field: str | None) -> None:
+    if field and field not in QUERY_FIELDS:
+        raise InvalidInputError(
+            [
+                Problem(
+                    "query",
+                    None,
+                    "field",
+                    field,
+                    "is not a field of the patient's forms",
+                    "choose one of the fields listed on the form (GET /api/forms)",
+                )
+            ]
+        )
 
 
 def _visible_query(uow: AbstractUnitOfWork, caller: Caller, query_id: int) -> dict[str, Any]:

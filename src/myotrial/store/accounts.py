@@ -130,7 +130,9 @@ def open_query(connection: sa.Connection, values: dict[str, Any]) -> dict[str, A
     result = connection.execute(
         data_queries.insert().values(status="open", raised_at=now, **values)
     )
-    return get_query(connection, int(result.inserted_primary_key[0]))  # type: ignore[index]
+    query = get_query(connection, int(result.inserted_primary_key[0]))  # type: ignore[index]
+    _audit_query(connection, query, "open", values["raised_by"], now, values["question"])
+    return query
 
 
 def get_query(connection: sa.Connection, query_id: int) -> dict[str, Any]:
@@ -157,4 +159,50 @@ def list_queries(
 
 
 def update_query(connection: sa.Connection, query_id: int, values: dict[str, Any]) -> None:
+    """Record an answer (``answered_by``, ``answer``) or a closing (``closed_by``), audited."""
     connection.execute(data_queries.update().where(data_queries.c.id == query_id).values(**values))
+    query = get_query(connection, query_id)
+    if "answered_by" in values:
+        by, at = values["answered_by"], values["answered_at"]
+        _audit_query(connection, query, "answer", by, at, values.get("answer"))
+    elif "closed_by" in values:
+        _audit_query(connection, query, "close", values["closed_by"], values["closed_at"], None)
+
+
+def _audit_query(
+    connection: sa.Connection,
+    query: dict[str, Any],
+    action: str,
+    user: str,
+    at: dt.datetime,
+    text: str | None,
+) -> None:
+    """One step of a query in the audit trail: who, when, the question or answer."""
+    result = connection.execute(
+        changesets.insert().values(
+            kind="query",
+            user_name=user,
+            changed_at=at,
+            reason=f"query {action}",
+            source="data_queries",
+            checksum="",
+        )
+    )
+    where = query["field"] or ""
+    if query["visit_date"] is not None:
+        where = f"{query['visit_date']:%Y-%m-%d} {where}".strip()
+    connection.execute(
+        audit_trail.insert().values(
+            changeset_id=int(result.inserted_primary_key[0]),  # type: ignore[index]
+            table_name="data_queries",
+            record_key=str(query["id"]),
+            patient_id=query["patient_id"],
+            action=f"query {action}",
+            field=where or None,
+            old_value=None,
+            new_value=text,
+            user_name=user,
+            changed_at=at,
+            reason=f"query {query['id']}: {query['question']}",
+        )
+    )

@@ -19,9 +19,11 @@ import sqlalchemy as sa
 from myotrial.config import TrialConfig
 from myotrial.errors import ConflictError, NotFoundError, Problem, StoreError
 from myotrial.store import codec
+from myotrial.store.columns import KEYS
 from myotrial.store.diff import diff_table
 from myotrial.store.repository import SqlTrialRepository
 from myotrial.store.tables import trial_tables
+from myotrial.trialdata import PRODUCT_TABLES
 
 FORM = "visit form"
 PATIENT_TABLES: tuple[str, ...] = ("patients", "infusions", "visits", "events")
@@ -85,6 +87,36 @@ def patient_tables(
     layout = _layout(repository)
     frames = {t: _decoded(repository, t, patient_id, layout) for t in tables}
     return _config(repository), frames
+
+
+def write_row(
+    repository: SqlTrialRepository, table: str, new: pd.DataFrame, user: str, reason: str
+) -> None:
+    """Insert one checked row of a patient's table with its audit rows; the caller commits.
+
+    As :func:`write_visit`, for an infusion, an adverse event, an event or a medication.
+
+    Raises
+    ------
+    ConflictError
+        If the table's unique key refuses the row (the same key stored first).
+    StoreError
+        If the database refuses the write for another reason.
+    """
+    try:
+        stored, entries = codec.encode_table(table, new.reset_index(drop=True))
+        nothing = stored.iloc[0:0].assign(id=pd.Series(dtype="int64"))
+        diff = diff_table(table, stored, nothing)
+        repository.append_row(table, diff.inserts)
+        changeset, at = repository.add_changeset("entry", user, reason, f"{table} form", "")
+        repository.add_audit(diff.audit, changeset, user, at, reason)
+        repository.add_layout_columns(table, entries)
+    except sa.exc.IntegrityError as exc:
+        keys = ", ".join(KEYS[table])
+        rule = f"is already stored ({keys} must be unique)"
+        raise ConflictError([Problem(f"{table} form", None, keys, None, rule)]) from exc
+    except sa.exc.SQLAlchemyError as exc:
+        raise StoreError(f"the database refused the row, nothing was written: {exc}") from exc
 
 
 def write_visit(repository: SqlTrialRepository, new: pd.DataFrame, user: str, reason: str) -> None:
@@ -179,6 +211,8 @@ def _layout(repository: SqlTrialRepository) -> dict[str, Any]:
 def _decoded(
     repository: SqlTrialRepository, table: str, patient_id: str, layout: dict[str, Any]
 ) -> pd.DataFrame:
+    # a donor or a lot is no patient's: the product record is read whole
+    mine = None if table in PRODUCT_TABLES else patient_id
     return codec.decode_table(
-        repository.read_table(table, patient_id=patient_id), layout["tables"][table]
+        repository.read_table(table, patient_id=mine), layout["tables"][table]
     )

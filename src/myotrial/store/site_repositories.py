@@ -20,8 +20,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from myotrial.config import TrialConfig
-from myotrial.store import accounts, records, sessions
-from myotrial.store.correction import Correction, VisitToCorrect, read_visit, write_correction
+from myotrial.store import accounts, casebook, records, sessions
+from myotrial.store.correction import (
+    Correction,
+    RowToCorrect,
+    VisitToCorrect,
+    read_row,
+    read_visit,
+    write_correction,
+)
 from myotrial.store.reading import audit_frame, read_stored_trial
 from myotrial.store.repository import SqlTrialRepository
 from myotrial.trialdata import TrialData
@@ -85,6 +92,45 @@ class AbstractQueryRepository(abc.ABC):
         """Change the named fields of one query."""
 
 
+class AbstractCasebookRepository(abc.ABC):
+    """Signatures of the patients' casebooks and the locks of the trial."""
+
+    @abc.abstractmethod
+    def hold(self, patient_id: str) -> bool:
+        """Hold the patient's row until the transaction ends; whether it exists."""
+
+    @abc.abstractmethod
+    def signatures(self, patient_id: str) -> list[dict[str, Any]]:
+        """The patient's signatures, oldest first."""
+
+    @abc.abstractmethod
+    def sign(self, values: dict[str, Any], reason: str) -> int:
+        """Record a signature with its audit row; its number."""
+
+    @abc.abstractmethod
+    def change(
+        self,
+        signature: dict[str, Any],
+        values: dict[str, Any],
+        action: str,
+        user: str,
+        reason: str,
+    ) -> None:
+        """Record that a signature was unlocked or invalidated, with its audit row."""
+
+    @abc.abstractmethod
+    def trial_lock(self) -> dict[str, Any] | None:
+        """The lock holding the trial now, or ``None``."""
+
+    @abc.abstractmethod
+    def lock(self, user: str, at: dt.datetime, reason: str) -> int:
+        """Lock the trial, audited; the lock's number."""
+
+    @abc.abstractmethod
+    def unlock(self, lock: dict[str, Any], user: str, at: dt.datetime, reason: str) -> None:
+        """End a lock of the trial, audited."""
+
+
 class AbstractPatientRepository(abc.ABC):
     """The trial as the sites see it: one patient's records, their visits, the audit."""
 
@@ -136,8 +182,23 @@ class AbstractPatientRepository(abc.ABC):
         """
 
     @abc.abstractmethod
+    def add_row(self, table: str, row: pd.DataFrame, user: str, reason: str) -> None:
+        """Insert one checked row of ``table`` (a one-row typed frame) with its audit rows.
+
+        A row whose natural key is stored already raises
+        :class:`~myotrial.errors.ConflictError`.
+        """
+
+    @abc.abstractmethod
     def visit_to_correct(self, patient_id: str, day: pd.Timestamp, field: str) -> VisitToCorrect:
         """The visit whose ``field`` is to be corrected, with its patient and the config."""
+
+    @abc.abstractmethod
+    def row_to_correct(
+        self, table: str, patient_id: str, match: dict[str, Any], field: str
+    ) -> RowToCorrect:
+        """The row of ``table`` (found by the rest of its natural key, ``match``) whose
+        ``field`` is to be corrected, with its patient and the config."""
 
     @abc.abstractmethod
     def correct(
@@ -196,6 +257,41 @@ class SqlQueryRepository(AbstractQueryRepository):
         accounts.update_query(self.connection, query_id, values)
 
 
+class SqlCasebookRepository(AbstractCasebookRepository):
+    """Signatures and trial locks in ``casebook_signatures`` and ``trial_locks``."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def hold(self, patient_id: str) -> bool:
+        return casebook.hold_patient(self.connection, patient_id)
+
+    def signatures(self, patient_id: str) -> list[dict[str, Any]]:
+        return casebook.signatures(self.connection, patient_id)
+
+    def sign(self, values: dict[str, Any], reason: str) -> int:
+        return casebook.add_signature(self.connection, values, reason)
+
+    def change(
+        self,
+        signature: dict[str, Any],
+        values: dict[str, Any],
+        action: str,
+        user: str,
+        reason: str,
+    ) -> None:
+        casebook.change_signature(self.connection, signature, values, action, user, reason)
+
+    def trial_lock(self) -> dict[str, Any] | None:
+        return casebook.current_lock(self.connection)
+
+    def lock(self, user: str, at: dt.datetime, reason: str) -> int:
+        return casebook.lock_trial(self.connection, user, at, reason)
+
+    def unlock(self, lock: dict[str, Any], user: str, at: dt.datetime, reason: str) -> None:
+        casebook.unlock_trial(self.connection, lock, user, at, reason)
+
+
 class SqlPatientRepository(AbstractPatientRepository):
     """One patient's rows in the trial tables, read and written on one connection."""
 
@@ -232,8 +328,16 @@ class SqlPatientRepository(AbstractPatientRepository):
     def add_visit(self, visit: pd.DataFrame, user: str, reason: str) -> None:
         records.write_visit(self.trials, visit, user, reason)
 
+    def add_row(self, table: str, row: pd.DataFrame, user: str, reason: str) -> None:
+        records.write_row(self.trials, table, row, user, reason)
+
     def visit_to_correct(self, patient_id: str, day: pd.Timestamp, field: str) -> VisitToCorrect:
         return read_visit(self.trials, patient_id, day, field)
+
+    def row_to_correct(
+        self, table: str, patient_id: str, match: dict[str, Any], field: str
+    ) -> RowToCorrect:
+        return read_row(self.trials, table, patient_id, match, field)
 
     def correct(
         self, visit: VisitToCorrect, after: pd.DataFrame, field: str, user: str, reason: str

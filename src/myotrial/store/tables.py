@@ -249,3 +249,34 @@ allocations = sa.Table(
 
 APPEND_ONLY: tuple[str, ...] = ("changesets", "audit_trail")
 """Tables whose rows, once written, are never updated or deleted."""
+
+# Signatures of a patient's casebook (21 CFR 11.50: the signer's name, the date and time,
+# and the meaning of the signature) and the locks that freeze the whole trial. A row is
+# changed only to record its unlocking or invalidation; each change is also audited.
+casebook_signatures = sa.Table(
+    "casebook_signatures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("patient_id", sa.Text, nullable=False, index=True),
+    sa.Column("signed_by", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("meaning", sa.Text, nullable=False),
+    sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("unlocked_by", sa.Text),
+    sa.Column("unlocked_at", sa.DateTime(timezone=True)),
+    sa.Column("unlock_reason", sa.Text),
+    sa.Column("invalidated_by", sa.Text),
+    sa.Column("invalidated_at", sa.DateTime(timezone=True)),
+)
+
+trial_locks = sa.Table(
+    "trial_locks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("locked_by", sa.Text, nullable=False),
+    sa.Column("locked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("unlocked_by", sa.Text),
+    sa.Column("unlocked_at", sa.DateTime(timezone=True)),
+    sa.Column("unlock_reason", sa.Text),
+)

@@ -2,8 +2,9 @@
 
 The use cases of :mod:`myotrial.services` open one per call (``with uow: ...;
 uow.commit()``) and reach the data only through its repositories: ``trials`` (the whole
-trial's tables), ``users``, ``queries`` and ``patients`` (:mod:`myotrial.store.site_repositories`),
-``enrolment`` and ``alerts`` (:mod:`myotrial.store.conduct_repositories`).
+trial's tables), ``users``, ``queries``, ``patients`` and ``casebooks``
+(:mod:`myotrial.store.site_repositories`), ``enrolment`` and ``alerts``
+(:mod:`myotrial.store.conduct_repositories`).
 
 Leaving the ``with`` block without :meth:`commit` rolls everything back, so an error, an
 interrupted import or a killed process leaves the database as it was.
@@ -26,9 +27,11 @@ from myotrial.store.conduct_repositories import (
 from myotrial.store.engine import WRITE_OPTION, write_lock
 from myotrial.store.repository import SqlTrialRepository
 from myotrial.store.site_repositories import (
+    AbstractCasebookRepository,
     AbstractPatientRepository,
     AbstractQueryRepository,
     AbstractUserRepository,
+    SqlCasebookRepository,
     SqlPatientRepository,
     SqlQueryRepository,
     SqlUserRepository,
@@ -44,6 +47,7 @@ class AbstractUnitOfWork(abc.ABC):
     patients: AbstractPatientRepository
     enrolment: AbstractEnrolmentRepository
     alerts: AbstractAlertRepository
+    casebooks: AbstractCasebookRepository
 
     def __enter__(self) -> AbstractUnitOfWork:
         return self
@@ -92,6 +96,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.patients = SqlPatientRepository(self.connection, self.trials)
         self.enrolment = SqlEnrolmentRepository(self.connection, self.trials)
         self.alerts = SqlAlertRepository(self.connection)
+        self.casebooks = SqlCasebookRepository(self.connection)
         return self
 
     def __exit__(

@@ -1,0 +1,151 @@
+"""Casebook signatures and trial locks in the database, each change audited.
+
+The use cases (:mod:`myotrial.services.casebook`) decide who may sign, lock and unlock;
+this module reads and writes the rows inside the caller's transaction. Every write
+also appends an audit row (table ``casebook_signatures`` or ``trial_locks``), so the
+audit trail shows each signature, unlocking and invalidation with who, when and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from myotrial.store.diff import AUDIT_COLUMNS
+from myotrial.store.repository import SqlTrialRepository
+from myotrial.store.tables import casebook_signatures, trial_locks, trial_tables
+
+
+def hold_patient(connection: sa.Connection, patient_id: str) -> bool:
+    """Hold the patient's row until the transaction ends; whether the patient exists.
+
+    Every change of a patient's casebook and every signature takes this row first
+    (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's write transactions hold the
+    whole database already), so a signature and a change racing for one patient run
+    one after the other: the change either comes first and is signed, or comes after
+    and invalidates the signature.
+    """
+    patients = trial_tables["patients"]
+    query = sa.select(patients.c.id).where(patients.c.patient_id == patient_id)
+    if connection.dialect.name != "sqlite":
+        query = query.with_for_update()
+    return connection.execute(query).first() is not None
+
+
+def signatures(connection: sa.Connection, patient_id: str) -> list[dict[str, Any]]:
+    """The patient's signatures, oldest first."""
+    query = (
+        sa.select(casebook_signatures)
+        .where(casebook_signatures.c.patient_id == patient_id)
+        .order_by(casebook_signatures.c.id)
+    )
+    return [dict(r) for r in connection.execute(query).mappings()]
+
+
+def add_signature(connection: sa.Connection, values: dict[str, Any], reason: str) -> int:
+    """Record a signature (patient_id, signed_by, role, meaning, signed_at), audited."""
+    result = connection.execute(casebook_signatures.insert().values(**values))
+    key = result.inserted_primary_key
+    assert key is not None
+    number = int(key[0])
+    _audit(
+        connection,
+        "casebook_signatures",
+        f"{values['patient_id']}|{number}",
+        values["patient_id"],
+        "sign",
+        "meaning",
+        None,
+        values["meaning"],
+        values["signed_by"],
+        values["signed_at"],
+        reason,
+    )
+    return number
+
+
+def change_signature(
+    connection: sa.Connection,
+    signature: dict[str, Any],
+    values: dict[str, Any],
+    action: str,
+    user: str,
+    reason: str,
+) -> None:
+    """Record the unlocking or invalidation of a signature (``values``), audited."""
+    table = casebook_signatures
+    connection.execute(table.update().where(table.c.id == signature["id"]).values(**values))
+    patient_id = signature["patient_id"]
+    at = next(v for k, v in values.items() if k.endswith("_at"))
+    _audit(
+        connection,
+        "casebook_signatures",
+        f"{patient_id}|{signature['id']}",
+        patient_id,
+        action,
+        "status",
+        "signed",
+        _STATUS[action],
+        user,
+        at,
+        reason,
+    )
+
+
+_STATUS = {"unlock": "unlocked", "invalidate": "invalidated"}
+"""The status a signature has after each change."""
+
+
+def current_lock(connection: sa.Connection) -> dict[str, Any] | None:
+    """The lock holding the trial now, or ``None``."""
+    query = sa.select(trial_locks).where(trial_locks.c.unlocked_at.is_(None))
+    row = connection.execute(query.order_by(trial_locks.c.id.desc())).mappings().first()
+    return None if row is None else dict(row)
+
+
+def lock_trial(connection: sa.Connection, user: str, at: dt.datetime, reason: str) -> int:
+    """Lock (freeze) the trial, audited; the lock's number."""
+    result = connection.execute(
+        trial_locks.insert().values(locked_by=user, locked_at=at, reason=reason)
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    number = int(key[0])
+    change = ("lock", "status", "open", "locked")
+    _audit(connection, "trial_locks", str(number), None, *change, user, at, reason)
+    return number
+
+
+def unlock_trial(
+    connection: sa.Connection, lock: dict[str, Any], user: str, at: dt.datetime, reason: str
+) -> None:
+    """End ``lock``, audited."""
+    connection.execute(
+        trial_locks.update()
+        .where(trial_locks.c.id == lock["id"])
+        .values(unlocked_by=user, unlocked_at=at, unlock_reason=reason)
+    )
+    change = ("unlock", "status", "locked", "open")
+    _audit(connection, "trial_locks", str(lock["id"]), None, *change, user, at, reason)
+
+
+def _audit(
+    connection: sa.Connection,
+    table: str,
+    key: str,
+    patient_id: str | None,
+    action: str,
+    field: str,
+    old: str | None,
+    new: str | None,
+    user: str,
+    at: dt.datetime,
+    reason: str,
+) -> None:
+    repository = SqlTrialRepository(connection)
+    changeset, _ = repository.add_changeset(action, user, reason, table)
+    row = dict(zip(AUDIT_COLUMNS, (table, key, patient_id, action, field, old, new), strict=True))
+    repository.add_audit(pd.DataFrame([row]), changeset, user, at, reason)
