@@ -47,8 +47,9 @@ def test_an_adverse_event_breaking_the_rules_lists_every_field_and_writes_nothin
     client: TestClient,
 ) -> None:
     before = client.get("/api/audit?patient_id=A-01", headers=token(client, "admin")).json()
-    answer = _ae(client, "inv_a", "A-01", onset_date="2024-12-01", term="Rash", grade=6,
-                 relatedness="maybe")  # fmt: skip
+    answer = _ae(
+        client, "inv_a", "A-01", onset_date="2024-12-01", term="Rash", grade=6, relatedness="maybe"
+    )
     assert answer["status"] == 422
     # grade is CTCAE 1-5; relatedness one of five words; onset before enrolment 2025-01-05
     assert _fields(answer) == {"grade", "relatedness", "onset_date"}
@@ -197,3 +198,29 @@ def test_form_fields_are_labelled_in_words_with_units(client: TestClient) -> Non
     infusion = client.get("/api/forms/infusions", headers=token(client, "inv_a")).json()
     assert infusion[0]["name"] == "cells_infused"
     assert {f["name"]: f["unit"] for f in infusion}["cells_per_kg"] == "cells/kg"
+
+
+def test_a_serious_adverse_event_raises_an_expedited_alert_for_monitors_and_admins(
+    client: TestClient,
+) -> None:
+    answer = _ae(
+        client,
+        "inv_a",
+        "A-02",
+        onset_date="2025-02-10",
+        term="Pneumonia",
+        grade=3,
+        serious=True,
+        relatedness="unlikely",
+    )
+    assert answer["status"] == 201
+    number = answer["alert"]
+    for role in ("monitor", "admin"):
+        alerts = client.get("/api/alerts", headers=token(client, role)).json()
+        found = [a for a in alerts if a["id"] == number]
+        assert [a["kind"] for a in found] == ["serious_adverse_event"]
+        assert "Pneumonia" in found[0]["message"] and found[0]["patient_id"] == "A-02"
+    not_serious = _ae(
+        client, "inv_a", "A-02", onset_date="2025-02-11", term="Cough", grade=1, serious=False
+    )
+    assert not_serious["alert"] is None
