@@ -26,7 +26,7 @@ from myotrial.cli._common import (
 from myotrial.exchange.cdisc.transport import FORMATS, check_writers
 from myotrial.extras import require
 from myotrial.services import exchange as service
-from myotrial.services.loading import load_trial
+from myotrial.services.loading import is_database_url, load_trial
 from myotrial.text import plural
 
 COMMANDS: list[click.Command] = []
@@ -164,7 +164,7 @@ def fhir(path: Path | None, db: str | None, out: str) -> None:
 def odm(path: Path | None, db: str | None, out: str, audit: bool) -> None:
     """CDISC ODM 1.3.2: study metadata, the trial's settings, clinical data (and audit)."""
     require("exchange", "lxml", needed_for="myotrial export odm")
-    if audit and path is not None and not str(path).startswith(("sqlite:", "postgres")):
+    if audit and path is not None and not is_database_url(path):
         raise click.UsageError("--audit needs the trial from the database (--db, no PATH)")
     target = service.bundle_path(out, "odm.xml")
     as_folder = target != Path(out)

@@ -83,7 +83,9 @@ def odm_document(
 
 
 def write_odm(trial: TrialData, path: Path, audit: pd.DataFrame | None = None) -> Path:
-    """Write the trial's ODM file to ``path`` (UTF-8 XML); return the path."""
+    """Write the trial's ODM file to ``path`` (UTF-8 XML; its folder is created if
+    absent); return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     odm_document(trial, audit).write(
         str(path), xml_declaration=True, encoding="UTF-8", pretty_print=True
     )
