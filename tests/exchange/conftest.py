@@ -30,11 +30,21 @@ def _text(*values: str | None) -> pd.Series:
     return pd.Series(list(values), dtype=object)
 
 
+CDISC = {
+    "country": "CHN",
+    "sponsor": "Test sponsor",
+    "title": "MSCT pilot (test)",
+    "phase": "PHASE I/II TRIAL",
+}
+"""The ``[cdisc]`` settings a CDISC export needs."""
+
+
 def make_small_trial() -> TrialData:
     """Three patients: P01 treated twice (relapse, re-treatment), P02 once, P03 control."""
     config = TrialConfig(
         name="MSCT pilot (test)",
         uln={"ck": 200.0, "aldolase": 7.6, "ldh": 250.0, "ast": 40.0, "alt": 40.0, "ck_mb": 25.0},
+        extra={"cdisc": CDISC},
     )
     patients = pd.DataFrame(
         {

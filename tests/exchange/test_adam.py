@@ -49,8 +49,37 @@ def test_adsl_dates_courses_and_populations(small: dict[str, Dataset]) -> None:
         _sas(date(2010, 8, 2)),
         2.0,
     ]
-    assert adsl.loc["P03", ["SAFFL", "TRT01A", "NCOURSE"]].tolist() == ["N", "Not Treated", 0.0]
+    # P03 is allocated to control and never infused. docs/analysis.md: ITT is every
+    # randomised patient, safety every patient in the arm of the treatment received (no
+    # infusion = the control arm), per protocol those who received the allocated arm.
+    columns = ["ITTFL", "SAFFL", "PPROTFL", "TRT01P", "TRT01A", "ACTARM", "NCOURSE"]
+    assert adsl.loc["P03", columns].tolist() == [
+        "Y",
+        "Y",
+        "Y",
+        "control",
+        "control",
+        "control",
+        0.0,
+    ]
+    assert adsl.loc["P01", columns[:6]].tolist() == ["Y", "Y", "Y", "MSCT", "MSCT", "MSCT"]
     assert np.isnan(adsl.loc["P03", "TRTSDT"])
+
+
+def test_a_patient_allocated_to_msct_but_never_infused_is_off_protocol(
+    small_trial: TrialData,
+) -> None:
+    # P02's infusion removed: allocated MSCT, received standard care (the control arm).
+    trial = small_trial.with_tables(
+        infusions=small_trial.infusions[small_trial.infusions["patient_id"] != "P02"]
+    )
+    adsl = adam_datasets(trial, analyze(trial))[0].frame.set_index("SUBJID")
+    assert adsl.loc["P02", ["TRT01P", "TRT01A", "PPROTFL", "SAFFL"]].tolist() == [
+        "MSCT",
+        "control",
+        "N",
+        "Y",
+    ]
 
 
 def test_adeff_change_from_each_course_baseline(small: dict[str, Dataset]) -> None:
@@ -130,8 +159,11 @@ def test_adam_files_read_back_and_validate(small: dict[str, Dataset], tmp_path: 
     first = adsl.set_index("SUBJID").loc["P01", "TRTSDT"]
     assert pd.Timestamp(first) == pd.Timestamp("2010-01-05")
     schema = json.loads((SCHEMA / "dataset-json-1.1.schema.json").read_text())
-    for name in ("adsl", "adeff", "adtte"):
+    # a dataset without rows is not written: every file written holds rows
+    assert {p.name for p in tmp_path.glob("*.json")} == {f"{n.lower()}.json" for n in small}
+    for name in (n.lower() for n in small):
         document = json.loads((tmp_path / f"{name}.json").read_text())
+        assert document["records"] > 0
         jsonschema.Draft201909Validator(schema).validate(document)
     document = json.loads((tmp_path / "adsl.json").read_text())
     column = next(c for c in document["columns"] if c["name"] == "TRTSDT")

@@ -32,7 +32,9 @@ def written(datasets: dict[str, Dataset], tmp_path_factory: pytest.TempPathFacto
 
 
 def test_every_domain_is_written_in_both_formats(written: Path) -> None:
-    names = {"dm", "suppdm", "sv", "ex", "suppex", "cm", "ae", "ce", "lb", "qs"}
+    # the small trial records FVC and ulcers but no DLCO or HRCT: RE and FA have rows
+    names = {"ts", "dm", "suppdm", "sv", "ds", "ex", "suppex", "cm", "ae", "suppae", "ce"}
+    names |= {"mh", "suppmh", "lb", "qs", "vs", "re", "fa"}
     assert {p.name for p in written.iterdir()} == {
         f"{n}.{ext}" for n in names for ext in ("xpt", "json")
     }

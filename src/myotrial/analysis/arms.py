@@ -112,20 +112,58 @@ def populations(trial: TrialData, arms: Arms) -> pd.DataFrame:
     InvalidInputError
         If a patient has no randomisation date (required when the trial has two arms).
     """
-    patients = trial.patients
+    frame = _allocation(trial.patients)
+    _check_dates(frame)
+    return _receipt(frame, trial, arms).reindex(columns=list(POPULATION_COLUMNS))
+
+
+def _allocation(patients: pd.DataFrame) -> pd.DataFrame:
     dates = pd.to_datetime(patients.get("randomisation_date", pd.Series(pd.NaT, patients.index)))
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "patient_id": patients["patient_id"].to_numpy(),
             "arm": allocated_arm(patients).to_numpy(),
             "randomisation_date": pd.Series(dates, index=patients.index).to_numpy(),
         }
     )
-    _check_dates(frame)
-    frame["infused"] = frame["patient_id"].isin(trial.infusions["patient_id"])
-    frame["arm_received"] = frame["infused"].map({True: arms.treatment, False: arms.control})
+
+
+def _receipt(frame: pd.DataFrame, trial: TrialData, arms: Arms | None) -> pd.DataFrame:
+    """Treatment received (safety population) and per protocol, docs/analysis.md."""
+    frame = frame.assign(infused=frame["patient_id"].isin(trial.infusions["patient_id"]))
+    if arms is None:
+        frame["arm_received"] = frame["arm"].where(frame["infused"])
+    else:
+        frame["arm_received"] = frame["infused"].map({True: arms.treatment, False: arms.control})
     frame["per_protocol"] = frame["arm"] == frame["arm_received"]
-    return frame.reindex(columns=list(POPULATION_COLUMNS))
+    return frame
+
+
+SUBJECT_POPULATION_COLUMNS: tuple[str, ...] = (*POPULATION_COLUMNS, "itt", "safety")
+
+
+def subject_populations(trial: TrialData) -> pd.DataFrame:
+    """Every patient's populations, for one-arm and two-arm trials alike.
+
+    The populations of docs/analysis.md: ITT is every randomised patient (every patient of
+    a one-arm trial), safety every patient, per protocol the patients who received the
+    allocated treatment. ``arm_received`` is the arm of the treatment received: in a
+    two-arm trial the treatment arm when infused, else the control arm (as
+    :func:`populations`); in a one-arm trial the arm when infused, else missing (no
+    treatment was received). Unlike :func:`populations`, a missing randomisation date
+    leaves the patient out of ITT rather than stopping.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`SUBJECT_POPULATION_COLUMNS`; ``itt``, ``safety``, ``per_protocol``
+        and ``infused`` are booleans.
+    """
+    arms = trial_arms(trial.patients, trial.config)
+    frame = _receipt(_allocation(trial.patients), trial, arms)
+    frame["itt"] = True if arms is None else frame["randomisation_date"].notna()
+    frame["safety"] = True
+    return frame.reindex(columns=list(SUBJECT_POPULATION_COLUMNS))
 
 
 def _check_dates(frame: pd.DataFrame) -> None:

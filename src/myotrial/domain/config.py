@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from myotrial.domain.arms import CONTROL_ARM
+from myotrial.domain.cdisc import CdiscSettings
 from myotrial.domain.conduct import (
     BlindingSpec,
     EligibilitySpec,
@@ -84,6 +85,11 @@ class TrialConfig:
             return None
         named = [t for t in self.timepoints if t.name == self.primary_timepoint]
         return named[0] if named else max(self.timepoints, key=lambda t: t.day)
+
+    @property
+    def cdisc(self) -> CdiscSettings:
+        """The ``[cdisc]`` settings (checked when the configuration was built)."""
+        return CdiscSettings.from_table(self.extra.get("cdisc"))
 
     def unit(self, enzyme: str) -> str:
         """The declared unit of ``enzyme`` (U/L unless ``[units]`` says otherwise)."""
@@ -157,6 +163,8 @@ class TrialConfig:
             key: parse(_table(data, key, source, problems), source, problems)
             for key, parse in _CONDUCT_PARSERS.items()
         }
+        # [cdisc] stays in extra as written (a round trip keeps it); its values are checked
+        CdiscSettings.from_table(data.get("cdisc"), source, problems)
         if problems:
             raise ConfigError(problems)
         known = {"trial", "units", "uln", "timepoints", "release", *CONDUCT_SECTIONS}

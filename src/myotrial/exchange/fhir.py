@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from myotrial.analysis.arms import subject_populations
 from myotrial.errors import ExportError
 from myotrial.exchange.cdisc.common import study_id
 from myotrial.exchange.fhir_resources import (
@@ -100,10 +101,19 @@ def _subjects(
     """A Patient and a ResearchSubject per patient (off-study after leaving the trial)."""
     leaving = trial.events["type"].isin(["withdrawal", "lost_to_follow_up", "death"])
     stopped = set(trial.events.loc[leaving, "patient_id"].astype(str))
+    # The arm received is the analysis' (safety population), as SDTM DM.ACTARM.
+    received = subject_populations(trial).set_index("patient_id")["arm_received"]
     entries = []
     for row in _records(trial.patients):
         pid = str(row["patient_id"])
-        subject = research_subject(row, patients[pid], study_url, off_study=pid in stopped)
+        actual = received.get(row["patient_id"])
+        subject = research_subject(
+            row,
+            patients[pid],
+            study_url,
+            off_study=pid in stopped,
+            actual_arm=None if pd.isna(actual) else str(actual),
+        )
         entries.append(_entry(patients[pid], patient(row, study_url)))
         entries.append(_entry(ids("ResearchSubject", pid), subject))
     return entries

@@ -89,9 +89,17 @@ def patient(row: dict[str, Any], study_url: str) -> dict[str, Any]:
 
 
 def research_subject(
-    row: dict[str, Any], patient_url: str, study_url: str, off_study: bool
+    row: dict[str, Any],
+    patient_url: str,
+    study_url: str,
+    off_study: bool,
+    actual_arm: str | None = None,
 ) -> dict[str, Any]:
-    """The patient's enrolment in the study, with its arm."""
+    """The patient's enrolment in the study, with its allocated and received arm.
+
+    ``actual_arm`` is the arm of the treatment received (SDTM DM.ACTARM); a patient who
+    received no treatment has no ``actualArm`` (SDTM: ARMNRS ``ASSIGNED, NOT TREATED``).
+    """
     arm = str(row.get("arm") or TREATED_ARM)
     resource: dict[str, Any] = {
         "resourceType": "ResearchSubject",
@@ -99,8 +107,9 @@ def research_subject(
         "study": _ref(study_url),
         "individual": _ref(patient_url),
         "assignedArm": arm,
-        "actualArm": arm,
     }
+    if actual_arm is not None:
+        resource["actualArm"] = actual_arm
     if row.get("enrolment_date") is not None:
         resource["period"] = {"start": _date(row["enrolment_date"])}
     return resource

@@ -56,11 +56,19 @@ def pilot_config(seed: object) -> TrialConfig:
             {"dose_per_kg_min": PILOT_DOSE_RANGE[0], "dose_per_kg_max": PILOT_DOSE_RANGE[1]}
         ),
         extra={
+            "cdisc": {
+                "country": "CHN",
+                "sponsor": "SYNTHETIC DATA (no sponsor)",
+                "title": "SYNTHETIC DATA: allogeneic mesenchymal stem cell transplantation "
+                "in drug-resistant polymyositis and dermatomyositis (simulated pilot)",
+                "phase": "PHASE I/II TRIAL",
+                "planned_subjects": 10,
+            },
             "synthetic": {
                 "generator": "myotrial.synthetic.make_pilot",
                 "seed": seed if isinstance(seed, int) else "generator",
                 "note": "Simulated patients resembling a published pilot; not real data.",
-            }
+            },
         },
     )
 

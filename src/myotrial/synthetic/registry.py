@@ -99,11 +99,20 @@ def make_registry(
         name=REGISTRY_NAME,
         uln=dict(ULN),
         extra={
+            "cdisc": {
+                "country": "CHN",
+                "sponsor": "SYNTHETIC DATA (no sponsor)",
+                "title": "SYNTHETIC DATA: mesenchymal stem cell transplantation added to "
+                "standard care against standard care alone in refractory myositis (simulated)",
+                "phase": "PHASE II TRIAL",
+                "control_type": "ACTIVE",
+                "planned_subjects": n_patients,
+            },
             "synthetic": {
                 "generator": "myotrial.synthetic.make_registry",
                 "seed": seed if isinstance(seed, int) else "generator",
                 "note": "Simulated patients for benchmarks; not real data.",
-            }
+            },
         },
     )
     return TrialData(

@@ -17,11 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from myotrial.analysis.arms import subject_populations
 from myotrial.analysis.episodes import ENTRY_EPISODE, entry_view
 from myotrial.analysis.result import AnalysisResult
-from myotrial.domain import TREATED_ARM
 from myotrial.exchange.cdisc.common import Dataset, sas_date, study_id, usubjid
-from myotrial.exchange.cdisc.labels import ADAM
+from myotrial.exchange.cdisc.metadata import labels
 from myotrial.measures import canonical_visits
 from myotrial.measures.csm import TIS_ENZYMES
 from myotrial.measures.tis import TIS_THRESHOLDS
@@ -47,7 +47,7 @@ def _dataset(name: str, label: str, frame: pd.DataFrame, keys: tuple[str, ...]) 
         name,
         label,
         frame.reset_index(drop=True),
-        {c: ADAM[c] for c in frame.columns},
+        labels(name, list(frame.columns)),
         keys,
         formats,
     )
@@ -57,6 +57,24 @@ def _flag(values: pd.Series) -> pd.Series:
     return values.map({True: "Y", False: "N"}).astype(object)
 
 
+def _treatments(trial: TrialData) -> pd.DataFrame:
+    """Planned and actual treatment of each patient (ADSL TRT01P/TRT01A), by USUBJID.
+
+    The actual treatment is the arm received as the analysis' safety population takes it
+    (:func:`myotrial.analysis.arms.subject_populations`), as SDTM DM.ACTARM and FHIR
+    ``actualArm``; empty for a patient who received no treatment.
+    """
+    populations = subject_populations(trial)
+    received = populations["arm_received"]
+    return pd.DataFrame(
+        {
+            "TRTP": populations["arm"].astype(str).to_numpy(),
+            "TRTA": received.where(received.notna(), "").astype(str).to_numpy(),
+        },
+        index=usubjid(trial, populations["patient_id"]).to_numpy(),
+    )
+
+
 def adsl(trial: TrialData, result: AnalysisResult) -> Dataset:
     """Subject-level dataset: one row per patient with treatment dates and populations."""
     p = trial.patients
@@ -64,8 +82,9 @@ def adsl(trial: TrialData, result: AnalysisResult) -> Dataset:
     courses = result.episodes.groupby("patient_id")["episode"].nunique()
     scored = result.scores.loc[result.scores["tis"].notna(), "patient_id"]
     deaths = trial.events.loc[trial.events["type"].eq("death"), "patient_id"]
-    treated = p["patient_id"].isin(trial.infusions["patient_id"])
-    arm = p["arm"].fillna(TREATED_ARM).astype(str)
+    populations = subject_populations(trial).set_index("patient_id")
+    received = p["patient_id"].map(populations["arm_received"])
+    actual = received.where(received.notna(), "").astype(str)
     frame = pd.DataFrame(
         {
             "STUDYID": study_id(trial),
@@ -75,15 +94,18 @@ def adsl(trial: TrialData, result: AnalysisResult) -> Dataset:
             "AGE": p["age"].astype("float64"),
             "AGEU": "YEARS",
             "SEX": p["sex"].astype(str),
-            "ARM": arm,
-            "TRT01P": arm,
-            "TRT01A": arm.where(treated, "Not Treated"),
+            "RACE": p["race"].fillna("").astype(str) if "race" in p else "",
+            "ARM": p["patient_id"].map(populations["arm"]).astype(str),
+            "ACTARM": actual,
+            "TRT01P": p["patient_id"].map(populations["arm"]).astype(str),
+            "TRT01A": actual,
             "TRTSDT": sas_date(p["patient_id"].map(infused.min())),
             "TRTEDT": sas_date(p["patient_id"].map(infused.max())),
             "DIAGNOS": p["diagnosis"].astype(str),
             "NCOURSE": p["patient_id"].map(courses).fillna(0).astype("float64"),
-            "ITTFL": "Y",
-            "SAFFL": _flag(treated),
+            "ITTFL": _flag(p["patient_id"].map(populations["itt"])),
+            "SAFFL": _flag(p["patient_id"].map(populations["safety"])),
+            "PPROTFL": _flag(p["patient_id"].map(populations["per_protocol"])),
             "EFFFL": _flag(p["patient_id"].isin(scored)),
             "DTHFL": p["patient_id"].isin(deaths).map({True: "Y", False: ""}).astype(object),
         }
@@ -179,6 +201,9 @@ def adeff(trial: TrialData, result: AnalysisResult) -> Dataset:
         }
     )
     frame = frame.join(_criteria(long, trial.config.population))
+    treatments = _treatments(trial)
+    frame.insert(2, "TRTP", frame["USUBJID"].map(treatments["TRTP"]))
+    frame.insert(3, "TRTA", frame["USUBJID"].map(treatments["TRTA"]))
     frame = frame.sort_values(["USUBJID", "BASETYPE", "PARAMN", "AVISITN", "ADT"], kind="mergesort")
     return _dataset(
         "ADEFF",
@@ -226,7 +251,7 @@ def adtte(trial: TrialData, result: AnalysisResult) -> Dataset:
             "STUDYID": study_id(trial),
             "USUBJID": usubjid(trial, first["patient_id"]),
             "PARAMCD": "TTRELAPS",
-            "PARAM": "Time from First Response to Relapse (days)",
+            "PARAM": "Days from First Response to Relapse",
             "BASETYPE": _basetype(first["episode"]),
             "STARTDT": sas_date(first["response_date"]),
             "ADT": sas_date(stop),
@@ -235,11 +260,15 @@ def adtte(trial: TrialData, result: AnalysisResult) -> Dataset:
             "EVNTDESC": np.where(event, "RELAPSE", "END OF EPISODE FOLLOW-UP"),
         }
     )
+    treatments = _treatments(trial)
+    frame.insert(2, "TRTP", frame["USUBJID"].map(treatments["TRTP"]))
+    frame.insert(3, "TRTA", frame["USUBJID"].map(treatments["TRTA"]))
     return _dataset(
         "ADTTE", "Time-to-Event Analysis Dataset", frame, ("STUDYID", "USUBJID", "PARAMCD")
     )
 
 
 def adam_datasets(trial: TrialData, result: AnalysisResult) -> list[Dataset]:
-    """ADSL, ADEFF and ADTTE for ``trial`` and its analysis ``result``."""
-    return [adsl(trial, result), adeff(trial, result), adtte(trial, result)]
+    """ADSL, ADEFF and ADTTE for ``trial`` and its analysis ``result`` (those with rows)."""
+    datasets = [adsl(trial, result), adeff(trial, result), adtte(trial, result)]
+    return [d for d in datasets if len(d.frame)]

@@ -3,7 +3,7 @@
 ``STUDYID`` comes from ``trial.toml``'s ``[cdisc] studyid`` (default ``MYOTRIAL``);
 ``USUBJID`` is ``STUDYID-patient_id``. The reference start date ``RFSTDTC`` is the first
 infusion (the first study treatment), or enrolment for a patient never infused, and
-study days follow SDTMIG 3.3 §4.4.4: day 1 is the reference day, the day before is -1
+study days follow SDTMIG 3.4 §4.4.4: day 1 is the reference day, the day before is -1
 (there is no day 0).
 """
 
@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from myotrial.analysis.episodes import attach_baselines
+from myotrial.analysis.options import AnalysisOptions
+from myotrial.domain.cdisc import CdiscSettings
 from myotrial.exchange.redcap.events import ARM_SUFFIX, place_visits, trial_events
 from myotrial.exchange.text import format_dates
 from myotrial.trialdata import TrialData
 
-DEFAULT_STUDYID = "MYOTRIAL"
 SAS_EPOCH = pd.Timestamp("1960-01-01")
 
 
@@ -39,15 +41,14 @@ class Dataset:
     formats: Mapping[str, str] = field(default_factory=dict)
 
 
-def cdisc_settings(trial: TrialData) -> Mapping[str, object]:
-    """The ``[cdisc]`` table of ``trial.toml`` (empty when absent)."""
-    table = trial.config.extra.get("cdisc", {})
-    return table if isinstance(table, Mapping) else {}
+def cdisc_settings(trial: TrialData) -> CdiscSettings:
+    """The ``[cdisc]`` settings of ``trial.toml`` (defaults when absent)."""
+    return trial.config.cdisc
 
 
 def study_id(trial: TrialData) -> str:
     """``STUDYID``: ``[cdisc] studyid`` of trial.toml, else ``MYOTRIAL``."""
-    return str(cdisc_settings(trial).get("studyid", DEFAULT_STUDYID))
+    return cdisc_settings(trial).studyid
 
 
 def usubjid(trial: TrialData, patient_id: pd.Series) -> pd.Series:
@@ -100,6 +101,26 @@ def visit_numbers(trial: TrialData) -> pd.DataFrame:
         ~unscheduled, "UNSCHEDULED " + instance.astype("Int64").astype(str)
     )
     return pd.DataFrame({"VISITNUM": visitnum, "VISIT": visit.astype(object)})
+
+
+def baseline_dates(trial: TrialData) -> pd.Series:
+    """Each patient's baseline visit date as the analysis takes it (indexed by patient_id).
+
+    docs/measures.md §5: the last visit in the baseline window up to and including day 0,
+    day 0 being the first infusion, else (a patient never infused) the randomisation
+    date, as the analysis' intention-to-treat view; missing when no visit qualifies.
+    """
+    p = trial.patients
+    randomised = pd.to_datetime(p.get("randomisation_date", pd.Series(pd.NaT, index=p.index)))
+    first = trial.infusions.groupby("patient_id")["infusion_date"].min()
+    day0 = pd.Series(randomised.to_numpy(), index=p["patient_id"]).dropna()
+    day0 = first.combine_first(day0).rename("first_infusion").dropna()
+    starts = day0.reset_index().rename(columns={"index": "patient_id"})
+    if starts.empty:
+        return pd.Series(dtype="datetime64[ns]")
+    window = AnalysisOptions().baseline_window_days
+    found = attach_baselines(starts.assign(episode=1), trial.visits, window)
+    return found.set_index("patient_id")["baseline_date"]
 
 
 def sequence(frame: pd.DataFrame, by: str = "USUBJID") -> pd.Series:

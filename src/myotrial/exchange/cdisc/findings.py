@@ -1,4 +1,5 @@
-"""SDTM findings domains: LB (muscle enzymes) and QS (core set measures).
+"""SDTM findings domains (SDTMIG 3.4): LB (muscle enzymes), QS (core set measures),
+VS (weight), RE (pulmonary function) and FA (HRCT extent, skin ulcers).
 
 LB keeps each enzyme as entered (``LBORRES``/``LBORRESU``, ``LBORNRHI`` from the row's
 ``<enzyme>_uln`` or the trial's ``[uln]``) and in standard units (U/L; µkat/L × 60).
@@ -6,11 +7,19 @@ QS carries the IMACS core set measures other than enzymes: physician, patient an
 extramuscular global activity (VAS, standard unit cm), MMT-8 and HAQ-DI. There is no
 CDISC QRS supplement for MMT-8, the MDAAT extramuscular VAS or these global VAS, so
 their QSCAT/QSTESTCD are sponsor-defined (docs/exchange.md).
+
+RE carries FVC and DLCO in % predicted (the respiratory findings domain). The HRCT extent
+score and the count of active skin ulcers are findings about two manifestations the
+trial records as conditions (interstitial lung disease in MH, skin ulcers): SDTMIG 3.4
+§6.4 puts findings about an event or condition that belong to no body-system domain in
+FA, with FAOBJ naming the condition. Every findings record carries --BLFL on the visit
+the analysis takes as baseline (:func:`~myotrial.exchange.cdisc.common.baseline_dates`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +27,7 @@ import pandas as pd
 from myotrial.domain import ENZYMES, Scale, table
 from myotrial.exchange.cdisc.common import (
     Dataset,
+    baseline_dates,
     iso_date,
     sequence,
     study_day,
@@ -25,7 +35,7 @@ from myotrial.exchange.cdisc.common import (
     usubjid,
     visit_numbers,
 )
-from myotrial.exchange.cdisc.labels import SDTM
+from myotrial.exchange.cdisc.metadata import labels
 from myotrial.exchange.loinc import lab_loinc
 from myotrial.exchange.text import format_numbers
 from myotrial.measures import canonical_visits
@@ -69,6 +79,35 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One test of RE or FA: visit column, code, name, unit and the object (FAOBJ)."""
+
+    column: str
+    testcd: str
+    test: str
+    unit: str
+    obj: str = ""
+
+
+RESPIRATORY: tuple[Finding, ...] = (
+    Finding("fvc_pct", "FVCPP", "Forced Vital Capacity % Predicted", "%"),
+    Finding("dlco_pct", "DLCOPP", "DLCO % Predicted", "%"),
+)
+ABOUT: tuple[Finding, ...] = (
+    Finding("hrct_score", "HRCTSCR", "HRCT Extent Score", "", "INTERSTITIAL LUNG DISEASE"),
+    Finding("ulcers", "ULCERCNT", "Number of Active Skin Ulcers", "", "SKIN ULCER"),
+)
+
+
+def _baseline_flag(trial: TrialData, visits: pd.DataFrame) -> pd.Series:
+    """--BLFL: Y on the patient's baseline visit (the analysis' baseline window)."""
+    base = visits["patient_id"].map(baseline_dates(trial))
+    return pd.Series(
+        np.where(pd.to_datetime(visits["visit_date"]).eq(base), "Y", ""), index=visits.index
+    )
+
+
 def _head(
     trial: TrialData, domain: str, visits: pd.DataFrame, numbers: pd.DataFrame
 ) -> pd.DataFrame:
@@ -104,12 +143,16 @@ def lb(trial: TrialData) -> Dataset:
                 LBLOINC=loinc[enzyme][0],
                 LBORRES=format_numbers(v[enzyme]),
                 LBORRESU=trial.config.unit(enzyme),
+                # the trial records the upper limit of normal only (criteria use xULN)
+                LBORNRLO="",
                 LBORNRHI=format_numbers(uln),
                 LBSTRESC=format_numbers(c[enzyme]),
                 LBSTRESN=c[enzyme].astype("float64"),
                 LBSTRESU=ENZYME_STANDARD_UNIT,
+                LBSTNRLO=np.nan,
                 LBSTNRHI=c[f"{enzyme}_uln"].astype("float64"),
                 LBNRIND=nrind,
+                LBBLFL=_baseline_flag(trial, v),
                 LBDTC=iso_date(v["visit_date"]),
                 LBDY=study_day(v["visit_date"], v["patient_id"], trial),
             )
@@ -144,6 +187,7 @@ def qs(trial: TrialData) -> Dataset:
                 QSSTRESC=format_numbers(c[q.column]),
                 QSSTRESN=c[q.column].astype("float64"),
                 QSSTRESU=VAS_STANDARD_UNIT if q.vas else "",
+                QSBLFL=_baseline_flag(trial, v),
                 QSDTC=iso_date(v["visit_date"]),
                 QSDY=study_day(v["visit_date"], v["patient_id"], trial),
             )
@@ -166,24 +210,113 @@ def _stack(
         frame = pd.DataFrame(columns=["STUDYID", "DOMAIN", "USUBJID"])
     frame.insert(3, f"{domain}SEQ", sequence(frame) if len(frame) else [])
     frame = frame.reset_index(drop=True)
-    return Dataset(domain, label, frame, {c: SDTM[c] for c in frame.columns}, keys)
+    return Dataset(domain, label, frame, labels(domain, list(frame.columns)), keys)
+
+
+def _tests(trial: TrialData, domain: str, label: str, tests: tuple[Finding, ...]) -> Dataset:
+    """One row per visit and test recorded, result as entered (no unit conversion)."""
+    numbers = visit_numbers(trial)
+    parts = []
+    for t in (t for t in tests if t.column in trial.visits.columns):
+        given = trial.visits[t.column].notna()
+        v = trial.visits.loc[given]
+        values = pd.to_numeric(v[t.column]).astype("float64")
+        about: dict[str, object] = {f"{domain}OBJ": t.obj} if t.obj else {}
+        columns: dict[str, Any] = {
+            f"{domain}TESTCD": t.testcd,
+            f"{domain}TEST": t.test,
+            **about,
+            f"{domain}ORRES": format_numbers(values),
+            f"{domain}ORRESU": t.unit,
+            f"{domain}STRESC": format_numbers(values),
+            f"{domain}STRESN": values,
+            f"{domain}STRESU": t.unit,
+            f"{domain}BLFL": _baseline_flag(trial, v),
+            f"{domain}DTC": iso_date(v["visit_date"]),
+            f"{domain}DY": study_day(v["visit_date"], v["patient_id"], trial),
+        }
+        parts.append(_head(trial, domain, v, numbers.loc[given]).assign(**columns))
+    keys = ("STUDYID", "USUBJID", f"{domain}TESTCD", "VISITNUM")
+    return _stack(trial, domain, label, parts, keys)
+
+
+def re(trial: TrialData) -> Dataset:
+    """Respiratory findings: FVC and DLCO (% predicted) at each visit measured."""
+    return _tests(trial, "RE", "Respiratory System Findings", RESPIRATORY)
+
+
+def fa(trial: TrialData) -> Dataset:
+    """Findings about: HRCT extent of the lung disease and active skin ulcers."""
+    return _tests(trial, "FA", "Findings About Events or Interventions", ABOUT)
+
+
+def vs(trial: TrialData) -> Dataset:
+    """Vital signs: body weight at enrolment (and height when the trial records
+    ``height_cm``), dated on the enrolment date."""
+    p = trial.patients
+    measures = (("weight_kg", "WEIGHT", "Weight", "kg"), ("height_cm", "HEIGHT", "Height", "cm"))
+    parts = []
+    for column, testcd, test, unit in (m for m in measures if m[0] in p.columns):
+        given = p.loc[p[column].notna()]
+        values = pd.to_numeric(given[column]).astype("float64")
+        parts.append(
+            pd.DataFrame(
+                {
+                    "STUDYID": study_id(trial),
+                    "DOMAIN": "VS",
+                    "USUBJID": usubjid(trial, given["patient_id"]),
+                },
+                index=given.index,
+            ).assign(
+                VSTESTCD=testcd,
+                VSTEST=test,
+                VSORRES=format_numbers(values),
+                VSORRESU=unit,
+                VSSTRESC=format_numbers(values),
+                VSSTRESN=values,
+                VSSTRESU=unit,
+                VSDTC=iso_date(given["enrolment_date"]),
+                VSDY=study_day(given["enrolment_date"], given["patient_id"], trial),
+            )
+        )
+    return _stack(trial, "VS", "Vital Signs", parts, ("STUDYID", "USUBJID", "VSTESTCD", "VSDTC"))
 
 
 def sdtm_datasets(trial: TrialData) -> list[Dataset]:
-    """Every SDTM dataset myotrial writes, in submission order."""
+    """Every SDTM dataset myotrial writes, in submission order, those with rows only.
+
+    Raises
+    ------
+    ConfigError
+        When a ``[cdisc]`` setting that a Required value needs is missing.
+    """
     from myotrial.exchange.cdisc import sdtm
+    from myotrial.exchange.cdisc.summary import ts
 
     demographics = sdtm.dm(trial)
     exposure = sdtm.ex(trial)
-    return [
+    events = sdtm.ae(trial)
+    history = sdtm.mh(trial)
+    datasets = [
+        ts(trial),
         demographics,
         sdtm.suppdm(trial, demographics),
         sdtm.sv(trial),
+        sdtm.ds(trial),
         exposure,
         sdtm.suppex(trial, exposure),
         sdtm.cm(trial),
-        sdtm.ae(trial),
+        events,
+        sdtm.suppae(trial, events),
         sdtm.ce(trial),
+        history,
+        sdtm.suppmh(trial, history),
         lb(trial),
         qs(trial),
+        vs(trial),
+        re(trial),
+        fa(trial),
     ]
+    # A dataset without rows is not written (SDTMIG 3.4: submit only the datasets
+    # that hold data; an empty transport file also fails common readers).
+    return [d for d in datasets if len(d.frame)]

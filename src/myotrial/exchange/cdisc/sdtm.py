@@ -1,15 +1,17 @@
-"""SDTM special-purpose, interventions and events domains: DM, SV, EX, CM, AE, CE, SUPP--.
+"""SDTM special-purpose, interventions and events domains: DM, SV, EX, CM, AE, CE, DS, MH
+and their SUPP-- datasets (SDTMIG 3.4).
 
-Controlled terminology (CDISC CT) is used where a codelist exists (SEX, AGEU, ROUTE,
-FRM, NY, OUT, NRIND, UNIT); values with no CDISC codelist are sponsor-defined and listed
-in docs/exchange.md (EXCAT/EXSCAT for donor and tissue, AEREL, CECAT).
+Controlled terminology (CDISC CT, :mod:`myotrial.exchange.cdisc.terminology`) is used
+where a codelist exists; values with no CDISC codelist are sponsor-defined and listed in
+docs/exchange.md (EXCAT/EXSCAT for donor and tissue, AEREL, CECAT).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from myotrial.domain import TREATED_ARM
+from myotrial.analysis.arms import subject_populations
 from myotrial.exchange.cdisc.common import (
     Dataset,
     cdisc_settings,
@@ -21,7 +23,8 @@ from myotrial.exchange.cdisc.common import (
     usubjid,
     visit_numbers,
 )
-from myotrial.exchange.cdisc.labels import SDTM
+from myotrial.exchange.cdisc.metadata import labels
+from myotrial.exchange.cdisc.terminology import NOT_ASSIGNED_ARM
 from myotrial.exchange.text import format_numbers
 from myotrial.trialdata import TrialData
 
@@ -56,10 +59,30 @@ OUTCOMES = {
 }
 
 
+DIAGNOSES = {
+    "PM": "Polymyositis",
+    "DM": "Dermatomyositis",
+    "ADM": "Amyopathic dermatomyositis",
+    "JDM": "Juvenile dermatomyositis",
+    "IMNM": "Immune-mediated necrotising myopathy",
+    "ASS": "Antisynthetase syndrome",
+    "OM": "Overlap myositis",
+    "IBM": "Inclusion body myositis",
+}
+# CDISC CT NCOMPLT (C66727): how a patient left the trial (events.csv type)
+LEAVING = {
+    "withdrawal": "WITHDRAWAL BY SUBJECT",
+    "lost_to_follow_up": "LOST TO FOLLOW-UP",
+    "death": "DEATH",
+}
+# CDISC CT UNIT (C71620) for a medication's amount; FREQ (C71113) for its interval
+DOSE_UNITS = {"mg": "mg", "g": "g", "ug": "ug", "mcg": "ug", "µg": "ug", "ml": "mL", "iu": "IU"}
+INTERVALS = {"day": "QD", "d": "QD", "24h": "QD", "week": "QS", "wk": "QS", "month": "QM"}
+
+
 def _dataset(name: str, label: str, frame: pd.DataFrame, keys: tuple[str, ...]) -> Dataset:
-    return Dataset(
-        name, label, frame.reset_index(drop=True), {c: SDTM[c] for c in frame.columns}, keys
-    )
+    frame = frame.reset_index(drop=True)
+    return Dataset(name, label, frame, labels(name, list(frame.columns)), keys)
 
 
 def _head(trial: TrialData, domain: str, patient_id: pd.Series) -> pd.DataFrame:
@@ -78,8 +101,43 @@ def _text(values: pd.Series) -> pd.Series:
     return values.where(values.notna(), "").astype(str).astype(object)
 
 
+def _last_dates(trial: TrialData) -> pd.Series:
+    """The last date of any record of each patient (end of participation, RFPENDTC)."""
+    dated = [
+        (trial.visits, "visit_date"),
+        (trial.infusions, "infusion_date"),
+        (trial.events, "event_date"),
+        (trial.adverse_events, "onset_date"),
+        (trial.adverse_events, "resolved_date"),
+        (trial.medications, "start_date"),
+        (trial.patients, "enrolment_date"),
+    ]
+    parts = [t[["patient_id", c]].rename(columns={c: "date"}) for t, c in dated if c in t.columns]
+    stacked = pd.concat(parts, ignore_index=True)
+    stacked["date"] = pd.to_datetime(stacked["date"])
+    return stacked.groupby("patient_id")["date"].max()
+
+
+def arm_code(arm: pd.Series) -> pd.Series:
+    """ARMCD: the arm name in capitals, letters and digits only, at most 20 characters."""
+    return arm.str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).str[:20]
+
+
 def dm(trial: TrialData) -> Dataset:
-    """Demographics: one row per patient, reference dates from the infusions."""
+    """Demographics: one row per patient, reference dates from the infusions.
+
+    ARM is the allocated arm; ACTARM the arm of the treatment received as the analysis'
+    safety population takes it (docs/analysis.md). A patient allocated to the cell
+    therapy who received none has ACTARMCD/ACTARM null and ARMNRS ``ASSIGNED, NOT
+    TREATED`` (SDTMIG 3.4 §5.2, DM), not the SDTMIG 3.2 code ``NOTTRT``.
+
+    Raises
+    ------
+    ConfigError
+        When ``[cdisc] country`` is not set (COUNTRY is Required).
+    """
+    settings = cdisc_settings(trial)
+    settings.require("country")
     p = trial.patients
     infused = trial.infusions.groupby("patient_id")["infusion_date"]
     last_seen = (
@@ -97,10 +155,10 @@ def dm(trial: TrialData) -> Dataset:
     deaths = (
         trial.events.loc[trial.events["type"].eq("death")].groupby("patient_id")["event_date"].min()
     )
-    arm = _text(p["arm"] if "arm" in p else pd.Series(TREATED_ARM, index=p.index)).replace(
-        "", TREATED_ARM
-    )
-    treated = p["patient_id"].isin(trial.infusions["patient_id"])
+    populations = subject_populations(trial).set_index("patient_id")
+    arm = p["patient_id"].map(populations["arm"]).astype(str)
+    received = p["patient_id"].map(populations["arm_received"])
+    actual = _text(received)
     frame = _head(trial, "DM", p["patient_id"]).assign(
         SUBJID=_text(p["patient_id"]),
         RFSTDTC=iso_date(p["patient_id"].map(reference_starts(trial))),
@@ -108,25 +166,22 @@ def dm(trial: TrialData) -> Dataset:
         RFXSTDTC=iso_date(p["patient_id"].map(infused.min())),
         RFXENDTC=iso_date(p["patient_id"].map(infused.max())),
         RFICDTC=iso_date(p["enrolment_date"]),
+        RFPENDTC=iso_date(p["patient_id"].map(_last_dates(trial))),
         DTHDTC=iso_date(p["patient_id"].map(deaths)),
         DTHFL=p["patient_id"].isin(deaths.index).map({True: "Y", False: ""}),
         SITEID=_text(p["site"]) if "site" in p else "1",
         AGE=pd.to_numeric(p["age"]).astype("float64"),
         AGEU="YEARS",
         SEX=_text(p["sex"]),
-        ARMCD=arm.str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).str[:20],
+        RACE=_text(p["race"]) if "race" in p else "",
+        ARMCD=arm_code(arm),
         ARM=arm,
-        ACTARMCD=arm.str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).str[:20],
-        ACTARM=arm,
-        COUNTRY=str(_setting(trial, "country", "")),
+        ACTARMCD=arm_code(actual),
+        ACTARM=actual,
+        ARMNRS=np.where(received.isna(), NOT_ASSIGNED_ARM, ""),
+        COUNTRY=settings.country,
     )
-    not_treated = ~treated & arm.str.upper().eq(TREATED_ARM.upper())
-    frame.loc[not_treated, ["ACTARMCD", "ACTARM"]] = ["NOTTRT", "Not Treated"]
     return _dataset("DM", "Demographics", frame, ("STUDYID", "USUBJID"))
-
-
-def _setting(trial: TrialData, key: str, default: object) -> object:
-    return cdisc_settings(trial).get(key, default)
 
 
 def sv(trial: TrialData) -> Dataset:
@@ -154,8 +209,10 @@ def ex(trial: TrialData) -> Dataset:
         EXCAT=_text(i.get("donor", pd.Series("allogeneic", index=i.index))).str.upper(),
         EXSCAT=_text(i["source"]).map(lambda s: TISSUES.get(s, s.upper())),
         EXDOSE=pd.to_numeric(i["cells_per_kg"]).astype("float64"),
+        # UNIT (C71620) has no term for cells per kg body weight: an extended value
         EXDOSU="cells/kg",
         EXDOSFRM="SUSPENSION",
+        EXDOSFRQ="ONCE",
         EXROUTE=route.replace("", "IV").map(lambda r: ROUTES.get(r.upper(), r.upper())),
         EXLOT=_text(i["lot"]) if "lot" in i else "",
         EXSTDTC=iso_date(i["infusion_date"]),
@@ -180,6 +237,7 @@ def ae(trial: TrialData) -> Dataset:
         .fillna("")
         .astype(object),
         AESER=_yes(a["serious"]),
+        AEACN=_action_taken(trial, a),
         AEREL=_text(a["relatedness"]).map(lambda r: RELATEDNESS.get(r, r.upper())),
         AEOUT=outcome.map(lambda o: OUTCOMES.get(o.lower(), o.upper())),
         AETOXGR=format_numbers(a["grade"]),
@@ -223,6 +281,25 @@ def _meddra(events: pd.DataFrame) -> dict[str, pd.Series]:
     return out
 
 
+def _action_taken(trial: TrialData, events: pd.DataFrame) -> pd.Series:
+    """AEACN (ACN, C66767). The trial format does not collect the action taken; the cell
+    product is given once per infusion, so an event that began after the patient's last
+    infusion (or in a patient never infused) had no study treatment left to act on."""
+    last = events["patient_id"].map(trial.infusions.groupby("patient_id")["infusion_date"].max())
+    after = last.isna() | (pd.to_datetime(events["onset_date"]) > last)
+    return pd.Series(np.where(after, "NOT APPLICABLE", "UNKNOWN"), index=events.index)
+
+
+def _dose_units(units: pd.Series) -> pd.DataFrame:
+    """Split a recorded unit (``mg/week``) into CMDOSU (``mg``) and CMDOSFRQ (``QS``)."""
+    parts = units.str.strip().str.extract(r"^(?P<amount>[^/]+?)\s*(?:/\s*(?P<per>.+))?$")
+    amount = parts["amount"].fillna("")
+    per = parts["per"].fillna("").str.lower().str.strip()
+    dose_unit = amount.str.lower().map(DOSE_UNITS).fillna(amount)
+    frequency = per.map(INTERVALS).fillna(per.str.upper())
+    return pd.DataFrame({"CMDOSU": dose_unit, "CMDOSFRQ": frequency}, index=units.index)
+
+
 def cm(trial: TrialData) -> Dataset:
     """Concomitant medications, plus the daily glucocorticoid dose recorded at each visit."""
     m = trial.medications
@@ -230,8 +307,7 @@ def cm(trial: TrialData) -> Dataset:
         CMTRT=_text(m["drug"]),
         CMCAT="",
         CMDOSE=pd.to_numeric(m["dose"]).astype("float64"),
-        CMDOSU=_text(m["unit"]),
-        CMDOSFRQ="",
+        **_dose_units(_text(m["unit"])),
         CMSTDTC=iso_date(m["start_date"]),
         CMENDTC=iso_date(m["stop_date"]),
         CMSTDY=study_day(m["start_date"], m["patient_id"], trial),
@@ -301,7 +377,7 @@ def supp(
             if pd.api.types.is_float_dtype(values)
             else _text(values.astype(object))
         )
-        parts.append(base.assign(QNAM=qnam, QLABEL=qlabel, QVAL=text, QORIG="CRF"))
+        parts.append(base.assign(QNAM=qnam, QLABEL=qlabel, QVAL=text, QORIG="CRF", QEVAL=""))
     frame = pd.concat(parts, ignore_index=True) if parts else base.iloc[:0]
     frame = frame.loc[frame["QVAL"].ne("")] if len(frame) else frame
     return _dataset(
@@ -350,3 +426,122 @@ def suppex(trial: TrialData, exposure: Dataset) -> Dataset:
         "LOTEXPDT": ("Expiry Date of the Lot", "lot_expiry_date"),
     }
     return supp(exposure, infusions, qualifiers, idvar="EXSEQ")
+
+
+def suppae(trial: TrialData, events: Dataset) -> Dataset:
+    """The system organ class as reported (AEBODSYS holds only the coded one)."""
+    a = trial.adverse_events.sort_values(["patient_id", "onset_date"], kind="mergesort")
+    return supp(events, a, {"AESOCREP": ("Reported System Organ Class", "soc")}, "AESEQ")
+
+
+def ds(trial: TrialData) -> Dataset:
+    """Disposition: consent and randomisation (protocol milestones), then how each
+    patient left the trial: the first withdrawal, loss to follow-up or death recorded,
+    else COMPLETED once the follow-up reached the last time point's window. A patient
+    still in follow-up has no disposition event yet."""
+    p = trial.patients
+    consent = _milestone(trial, p["patient_id"], p["enrolment_date"], "INFORMED CONSENT OBTAINED")
+    randomised = (
+        p.loc[pd.to_datetime(p["randomisation_date"]).notna()]
+        if "randomisation_date" in p
+        else p.iloc[:0]
+    )
+    randomisation = _milestone(
+        trial, randomised["patient_id"], randomised["randomisation_date"], "RANDOMIZED"
+    )
+    leaving = trial.events.loc[trial.events["type"].isin(list(LEAVING))]
+    leaving = leaving.sort_values(["patient_id", "event_date"], kind="mergesort")
+    left = leaving.drop_duplicates("patient_id")
+    decod = left["type"].map(LEAVING)
+    left_rows = _head(trial, "DS", left["patient_id"]).assign(
+        DSTERM=_text(left["note"]).where(_text(left["note"]).ne(""), decod)
+        if "note" in left
+        else decod,
+        DSDECOD=decod,
+        DSCAT="DISPOSITION EVENT",
+        DSSTDTC=iso_date(left["event_date"]),
+        DSSTDY=study_day(left["event_date"], left["patient_id"], trial),
+    )
+    done = _completed(trial, set(left["patient_id"]))
+    completed = _head(trial, "DS", done["patient_id"]).assign(
+        DSTERM="COMPLETED",
+        DSDECOD="COMPLETED",
+        DSCAT="DISPOSITION EVENT",
+        DSSTDTC=iso_date(done["date"]),
+        DSSTDY=study_day(done["date"], done["patient_id"], trial),
+    )
+    frame = pd.concat([consent, randomisation, left_rows, completed], ignore_index=True)
+    frame = frame.sort_values(["USUBJID", "DSSTDTC"], kind="mergesort")
+    frame.insert(3, "DSSEQ", sequence(frame))
+    return _dataset("DS", "Disposition", frame, ("STUDYID", "USUBJID", "DSDECOD", "DSSTDTC"))
+
+
+def _milestone(
+    trial: TrialData, patient_id: pd.Series, dates: pd.Series, decod: str
+) -> pd.DataFrame:
+    return _head(trial, "DS", patient_id).assign(
+        DSTERM=decod,
+        DSDECOD=decod,
+        DSCAT="PROTOCOL MILESTONE",
+        DSSTDTC=iso_date(dates),
+        DSSTDY=study_day(dates, patient_id, trial),
+    )
+
+
+def _completed(trial: TrialData, left: set[object]) -> pd.DataFrame:
+    """Patients whose last visit reached the window of the last time point (days from
+    the reference start, RFSTDTC), and the date of that visit."""
+    timepoints = trial.config.timepoints
+    if not timepoints or trial.visits.empty:
+        return pd.DataFrame(
+            {"patient_id": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]")}
+        )
+    last_point = max(timepoints, key=lambda t: t.day)
+    last = trial.visits.groupby("patient_id")["visit_date"].max()
+    start = pd.to_datetime(last.index.to_series().map(reference_starts(trial)).to_numpy())
+    days = (pd.to_datetime(last.to_numpy()) - start).days
+    reached = (days >= last_point.day - last_point.window) & ~last.index.isin(list(left))
+    done = last.loc[reached]
+    return pd.DataFrame({"patient_id": done.index.astype(object), "date": done.to_numpy()})
+
+
+def mh(trial: TrialData) -> Dataset:
+    """Medical history: the myositis diagnosis with its onset, and interstitial lung
+    disease at entry as a pre-specified condition (present or absent)."""
+    p = trial.patients
+    myositis = _head(trial, "MH", p["patient_id"]).assign(
+        MHTERM=_text(p["diagnosis"]).map(lambda d: DIAGNOSES.get(d, d)),
+        MHCAT="MYOSITIS",
+        MHPRESP="",
+        MHOCCUR="",
+        MHSTDTC=iso_date(p["onset_date"]) if "onset_date" in p else "",
+    )
+    parts = [myositis]
+    if "ild" in p:
+        known = p.loc[p["ild"].notna()]
+        parts.append(
+            _head(trial, "MH", known["patient_id"]).assign(
+                MHTERM="Interstitial lung disease",
+                MHCAT="MYOSITIS ORGAN INVOLVEMENT",
+                MHPRESP="Y",
+                MHOCCUR=_yes(known["ild"]),
+                MHSTDTC="",
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True).sort_values(["USUBJID", "MHCAT"], kind="mergesort")
+    frame.insert(3, "MHSEQ", sequence(frame))
+    return _dataset("MH", "Medical History", frame, ("STUDYID", "USUBJID", "MHCAT", "MHTERM"))
+
+
+def suppmh(trial: TrialData, history: Dataset) -> Dataset:
+    """The date of diagnosis of the myositis (MHSTDTC holds the onset)."""
+    frame = history.frame
+    is_myositis = frame["MHCAT"].eq("MYOSITIS")
+    by_subject = pd.Series(
+        iso_date(trial.patients["diagnosis_date"]).to_numpy()
+        if "diagnosis_date" in trial.patients
+        else "",
+        index=usubjid(trial, trial.patients["patient_id"]).to_numpy(),
+    )
+    source = pd.DataFrame({"diagnosis_date": frame["USUBJID"].map(by_subject).where(is_myositis)})
+    return supp(history, source, {"MHDIAGDT": ("Date of Diagnosis", "diagnosis_date")}, "MHSEQ")
