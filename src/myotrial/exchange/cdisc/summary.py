@@ -4,7 +4,8 @@ The parameters are those the FDA's Study Data Technical Conformance Guide expect
 every study (SSTDTC among them: a TS without it is rejected at the gateway, FDA
 technical rejection criterion 1734), filled from ``trial.toml`` (``[trial]``,
 ``[blinding]`` and ``[cdisc]``) and from the data (study start, actual subjects, arms).
-A parameter with a CDISC codelist carries its code (TSVALCD) and the terminology (TSVCDREF/TSVCDVER).
+A parameter with a CDISC codelist carries its code (TSVALCD) and the terminology
+(TSVCDREF/TSVCDVER).
 """
 
 from __future__ import annotations
