@@ -18,7 +18,8 @@ def offline_pipeline(monkeypatch):
     """The hand-built trial and analysis in place of loading and analysing a folder."""
     monkeypatch.setattr("myotrial.services.report.load_trial", lambda path, url: make_trial())
     monkeypatch.setattr(
-        "myotrial.services.report._analyse", lambda trial, options, step: make_result()
+        "myotrial.services.report.analyse_as_planned",
+        lambda trial, options, progress, plan=None: make_result(),
     )
     monkeypatch.setattr("myotrial.report.sections._pilot", lambda _p: make_pilot())
 

@@ -83,11 +83,13 @@ def test_report_passes_the_analysis_options(
 ) -> None:
     seen: list[AnalysisOptions | None] = []
 
-    def stop(trial: object, options: AnalysisOptions | None, step: object) -> None:
+    def stop(
+        trial: object, options: AnalysisOptions | None, progress: object, plan: object = None
+    ) -> None:
         seen.append(options)
         raise SystemExit(0)
 
-    monkeypatch.setattr("myotrial.services.report._analyse", stop)
+    monkeypatch.setattr("myotrial.services.report.analyse_as_planned", stop)
     out = str(tmp_path / "r.html")
     _invoke("report", str(pilot_folder), "-o", out, "--missing", "zero", "--population", "juvenile")
     assert seen == [AnalysisOptions(population="juvenile", missing="zero")]

@@ -15,7 +15,7 @@ from myotrial.errors import ConfigError, InvalidInputError
 from myotrial.exchange.redcap.dictionary import read_dictionary
 from myotrial.exchange.redcap.mapping import load_mapping
 from myotrial.files import read_text
-from myotrial.services.report import read_design
+from myotrial.services.analysis import read_design
 
 LATIN1 = "café".encode("latin-1")  # é as one byte 0xE9: not UTF-8
 

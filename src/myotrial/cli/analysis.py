@@ -82,8 +82,7 @@ def analyze_command(
 ) -> None:
     """Analyse a trial folder or workbook (PATH) or the trial in the database."""
     from myotrial.analysis.options import AnalysisOptions
-    from myotrial.services.analysis import analyse_to_folder
-    from myotrial.services.report import read_design
+    from myotrial.services.analysis import analyse_to_folder, read_design
 
     options = AnalysisOptions(population=population, missing=missing)
     plan = read_design(plan_path) if plan_path is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,81 @@ from typing import Any
 from myotrial.analysis.api import analyze
 from myotrial.analysis.options import AnalysisOptions
 from myotrial.analysis.result import AnalysisResult
-from myotrial.errors import InvalidInputError, Problem
+from myotrial.errors import ConfigError, InvalidInputError, Problem
+from myotrial.files import read_text
 from myotrial.services.loading import load_trial
 from myotrial.trialdata import TrialData
+
+
+def read_design(path: Path) -> dict[str, Any]:
+    """Read a design written by ``myotrial design`` (a JSON object).
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read, is not JSON, or is not a JSON object.
+    """
+    text = read_text(path, "check the file exists and is UTF-8 text", error=ConfigError)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            [
+                Problem(
+                    path.name,
+                    exc.lineno,
+                    None,
+                    None,
+                    f"is not valid JSON: {exc.msg}",
+                    "pass the design.json that myotrial design wrote",
+                )
+            ]
+        ) from exc
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    type(data).__name__,
+                    "must be a JSON object",
+                    "pass the design.json that myotrial design wrote",
+                )
+            ]
+        )
+    return data
+
+
+def analyse_as_planned(
+    trial: TrialData,
+    options: AnalysisOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+    plan: Mapping[str, Any] | None = None,
+) -> AnalysisResult:
+    """Analyse ``trial``, the between-arm comparison following ``plan`` when given.
+
+    The one way a design reaches the analysis: ``myotrial analyze --plan`` and
+    ``myotrial report --design`` both come here, so a report shows the tables that
+    ``analyze`` writes for the same plan.
+
+    Parameters
+    ----------
+    trial
+        The trial to analyse.
+    options
+        Analysis options; ``None`` for the documented defaults.
+    progress
+        Called with the name of each analysis step as it starts.
+    plan
+        A design JSON (:func:`read_design`): its endpoint, test and alpha.
+
+    Returns
+    -------
+    AnalysisResult
+        Every table; ``summary["arm_comparison"]["plan"]`` records the plan.
+    """
+    return analyze(trial, options, progress, plan)
 
 
 def run_analysis(
@@ -43,7 +116,7 @@ def run_analysis(
         The tables that were written; a trial with lots also gets the ``product_*``
         tables of :func:`myotrial.analysis.product_api.analyze_product`.
     """
-    result = analyze(trial, options, progress, plan)
+    result = analyse_as_planned(trial, options, progress, plan)
     if progress is not None:
         progress("writing tables")
     result.write(out_dir)

@@ -7,59 +7,14 @@ them its own way.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from myotrial.analysis.options import AnalysisOptions
-from myotrial.analysis.result import AnalysisResult
-from myotrial.errors import ConfigError, Problem
-from myotrial.files import read_text
+from myotrial.services.analysis import analyse_as_planned, read_design
 from myotrial.services.loading import load_trial
-from myotrial.trialdata import TrialData
 
 Progress = Callable[[str], None]
-
-
-def read_design(path: Path) -> dict[str, Any]:
-    """Read a design written by ``myotrial design`` (a JSON object).
-
-    Raises
-    ------
-    ConfigError
-        If the file cannot be read, is not JSON, or is not a JSON object.
-    """
-    text = read_text(path, "check the file exists and is UTF-8 text", error=ConfigError)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            [
-                Problem(
-                    path.name,
-                    exc.lineno,
-                    None,
-                    None,
-                    f"is not valid JSON: {exc.msg}",
-                    "pass the design.json that myotrial design wrote",
-                )
-            ]
-        ) from exc
-    if not isinstance(data, dict):
-        raise ConfigError(
-            [
-                Problem(
-                    path.name,
-                    None,
-                    None,
-                    type(data).__name__,
-                    "must be a JSON object",
-                    "pass the design.json that myotrial design wrote",
-                )
-            ]
-        )
-    return data
 
 
 def build_report(
@@ -109,11 +64,7 @@ def build_report(
     step("loading the trial")
     trial = load_trial(path, db_url)
     step("analysing")
-    result = _analyse(trial, options, step)
+    result = analyse_as_planned(
+        trial, options, lambda name: step(f"analysing: {name}"), plan=design
+    )
     return write_report(trial, result, output, pdf=pdf, design=design, progress=step)
-
-
-def _analyse(trial: TrialData, options: AnalysisOptions | None, step: Progress) -> AnalysisResult:
-    from myotrial.analysis.api import analyze
-
-    return analyze(trial, options, progress=lambda name: step(f"analysing: {name}"))
