@@ -77,3 +77,30 @@ def test_table1_shows_each_arm_and_overall_with_control_values(html: str) -> Non
     assert "MSCT" in header and "control" in header and "Overall" in header
     mmt = re.search(r"<tr><th scope=\"row\">MMT-8[^<]*</th>(.*?)</tr>", table.group(0), re.S)
     assert mmt is not None and "–" not in mmt.group(1)
+
+
+def _table1_cells(html: str, label: str) -> list[str]:
+    table = re.search(r'id="table-table1".*?</table>', html, re.S)
+    assert table is not None
+    row = re.search(rf'<tr><th scope="row">{re.escape(label)}</th>(.*?)</tr>', table.group(0), re.S)
+    assert row is not None, label
+    return re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+
+
+def test_table1_gives_the_n_of_known_baseline_values_in_each_column(
+    html: str, trial: TrialData
+) -> None:
+    # by hand: the last visit in the 30 days up to randomisation, and whether its MMT-8
+    # is recorded; the columns are MSCT, control, overall
+    visits = trial.visits.merge(trial.patients[["patient_id", "arm", "randomisation_date"]])
+    day = (visits["visit_date"] - visits["randomisation_date"]).dt.days
+    base = visits[day.between(-30, 0)].sort_values("visit_date").groupby("patient_id").tail(1)
+    base = trial.patients[["patient_id", "arm"]].merge(base[["patient_id", "mmt8"]], how="left")
+    known = base.dropna(subset=["mmt8"]).groupby("arm").size()
+    arms = trial.patients.groupby("arm").size()
+    assert (known < arms).all(), "the registry leaves some baseline MMT-8 missing"
+    cells = _table1_cells(html, "MMT-8")
+    expected = [known["MSCT"], known["control"], known.sum()]
+    assert [re.search(r"\(n = (\d+)\)", c).group(1) for c in cells] == [str(n) for n in expected]
+    # age is known for everyone: no n beside it
+    assert not any("n =" in c for c in _table1_cells(html, "Age (years)"))

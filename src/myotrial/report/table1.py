@@ -48,6 +48,7 @@ def baseline_table(baseline: pd.DataFrame) -> HtmlTable:
     arms = _arms(frame)
     if "arm" not in frame:
         frame["arm"] = arms[0]
+    frame["value"] = _with_known_n(frame)
     wide = frame.pivot_table(
         index="row", columns="arm", values="value", aggfunc="first", sort=False
     ).reindex(columns=arms)
@@ -63,8 +64,26 @@ def baseline_table(baseline: pd.DataFrame) -> HtmlTable:
         header,
         body,
         key="table1",
-        note="Mean ± SD or n (%) of the patients with a known value.",
+        note="Mean ± SD or n (%) of the patients with a known value; (n = …) gives their "
+        "number where it is smaller than the column's patients.",
     )
+
+
+def _with_known_n(frame: pd.DataFrame) -> pd.Series:
+    """Each value, with the n of known values where it is below the column's patients.
+
+    The column's patients are its ``patients`` row; each characteristic's ``n`` counts
+    the patients of that column with a known value (docs/analysis.md, Table 1).
+    """
+    value = frame["value"].astype(object)
+    if "n" not in frame:
+        return value
+    patients = frame[frame["characteristic"] == "patients"].groupby("arm")["n"].first()
+    known = pd.to_numeric(frame["n"], errors="coerce")
+    whole = frame["arm"].map(patients)
+    fewer = (frame["characteristic"] != "patients") & (known < whole)
+    counts = known.where(fewer).astype("Int64").astype(str)
+    return value.where(~fewer, value.astype(str) + " (n = " + counts + ")")
 
 
 def _arms(frame: pd.DataFrame) -> list[str]:
