@@ -105,9 +105,10 @@ def service_database(
     tmp_path_factory: pytest.TempPathFactory,
     trial: TrialData | None = None,
     users: Mapping[str, User] = USERS,
+    backend: str | None = None,
 ) -> str:
-    """A database of ``request.param``'s backend prepared by :func:`prepare_service`."""
-    if request.param == "sqlite":
+    """A database of ``backend`` (default ``request.param``) set up by :func:`prepare_service`."""
+    if (backend or request.param) == "sqlite":
         path = tmp_path_factory.mktemp("service") / "trial.db"
         return prepare_service(f"sqlite:///{path}", trial, users)
     url: str = request.getfixturevalue("postgres_url")

@@ -220,3 +220,47 @@ def test_infusion_before_the_release_date_is_refused() -> None:
     table = lots({"released_date": pd.Timestamp("2024-02-01")})
     found = infusion_reasons(infusions(("L01", "2024-01-31"), ("L01", "2024-02-01")), table, SPEC)
     assert found.tolist() == ["released 2024-02-01, after the infusion", ""]
+
+
+def _checks(change: dict[str, object]) -> pd.DataFrame:
+    from myotrial.product.release import specification_checks
+
+    return specification_checks(lots(change).iloc[0], SPEC).set_index("rule")
+
+
+def test_the_specification_table_has_every_rule_with_its_limit_and_source() -> None:
+    checks = _checks({})
+    # ISCT 2006: CD73, CD90, CD105 >= 95; CD45, CD34, CD14/CD11b, CD19/CD79a, HLA-DR <= 2;
+    # the trial's: viability >= 70, endotoxin <= 0.5 EU/mL, passage <= 5, sterility, mycoplasma
+    assert checks["limit"].to_dict() == {
+        "cd73_pct": ">= 95",
+        "cd90_pct": ">= 95",
+        "cd105_pct": ">= 95",
+        "cd45_pct": "<= 2",
+        "cd34_pct": "<= 2",
+        "cd14_pct or cd11b_pct": "<= 2",
+        "cd19_pct or cd79a_pct": "<= 2",
+        "hla_dr_pct": "<= 2",
+        "viability_pct": ">= 70",
+        "endotoxin_eu_per_ml": "<= 0.5",
+        "passage": "<= 5",
+        "sterility": "= pass",
+        "mycoplasma": "= negative",
+    }
+    assert set(checks.loc[checks.index.str.startswith("cd"), "source"]) == {ISCT_2006}
+    assert checks.loc["viability_pct", "source"] == TRIAL_SPECIFICATION
+    assert checks["meets"].all()
+    assert checks.loc["cd14_pct or cd11b_pct", "value"] == "cd14_pct 0.3"
+
+
+@pytest.mark.parametrize(("value", "meets"), [(95.0, True), (94.9, False)])
+def test_the_specification_table_judges_cd105_at_its_edge(value: float, meets: bool) -> None:
+    row = _checks({"cd105_pct": value}).loc["cd105_pct"]
+    assert (row["value"], bool(row["meets"])) == (f"{value:g}", meets)
+    assert row["reason"] == ("" if meets else "cd105_pct 94.9 is below 95 (ISCT 2006)")
+
+
+def test_a_missing_value_fails_its_rule_in_the_table() -> None:
+    row = _checks({"hla_dr_pct": np.nan}).loc["hla_dr_pct"]
+    assert (row["value"], bool(row["meets"])) == ("", False)
+    assert row["reason"] == "hla_dr_pct is missing, needs <= 2 (ISCT 2006)"

@@ -42,10 +42,11 @@ def trace_command(lot: str, path: Path | None, db: str | None, output_format: st
     from myotrial.services.loading import load_trial
     from myotrial.services.product import trace, trace_record
 
-    found = trace(load_trial(path, database_url(db)), lot)
+    trial = load_trial(path, database_url(db))
+    found = trace(trial, lot)
     fmt = chosen_format(output_format)
     if fmt == "json":
-        click.echo(json.dumps(trace_record(found), indent=1))
+        click.echo(json.dumps(trace_record(found, trial.config.release), indent=1))
         return
     note(_release_line(found), fmt)
     rows = trace_rows(found)

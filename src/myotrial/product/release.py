@@ -82,6 +82,55 @@ def lot_status(lots: pd.DataFrame, spec: ReleaseSpec) -> pd.DataFrame:
     )
 
 
+CHECK_COLUMNS: tuple[str, ...] = ("rule", "limit", "value", "source", "meets", "reason")
+"""Columns of :func:`specification_checks`."""
+
+
+def limit_text(limit: ReleaseLimit) -> str:
+    """A limit as messages write it: ``>= 95``, ``<= 2``."""
+    return f"{'>=' if limit.bound == 'min' else '<='} {_number(limit.limit)}"
+
+
+def specification_checks(lot: pd.Series, spec: ReleaseSpec) -> pd.DataFrame:
+    """Every rule of the specification against one lot: met, or why not.
+
+    The verdicts are those of :func:`release_failures` (the rules are applied once,
+    there); this lays them out one row per rule for a reviewer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of :data:`CHECK_COLUMNS`, one row per rule in the order of ``spec``
+        (numeric limits, then sterility and mycoplasma): the column (alternatives joined
+        by ``or``), the limit, the lot's value as text (empty when missing), the source
+        (``ISCT 2006`` or ``trial specification``), whether the lot meets it, and the
+        failure's reason (empty when met).
+    """
+    failures = release_failures(lot.to_frame().T, spec)
+    rules = [(limit.columns, limit_text(limit), limit.source) for limit in spec.limits]
+    rules += [
+        (("sterility",), f"= {spec.sterility}", TRIAL_SPECIFICATION),
+        (("mycoplasma",), f"= {spec.mycoplasma}", TRIAL_SPECIFICATION),
+    ]
+    rows = []
+    for columns, limit, source in rules:
+        names = " or ".join(columns)
+        failed = failures[failures["column"].isin([*columns, names])]
+        given = [(c, lot.get(c)) for c in columns if pd.notna(lot.get(c))]
+        shown = [_value_text(v) for _, v in given]
+        if len(columns) > 1:
+            shown = [f"{c} {text}" for (c, _), text in zip(given, shown, strict=True)]
+        reason = "; ".join(failed["reason"])
+        rows.append((names, limit, ", ".join(shown), source, failed.empty, reason))
+    return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, float | np.floating):
+        return _number(float(value))
+    return str(value)
+
+
 def infusion_reasons(
     infusions: pd.DataFrame, lots: pd.DataFrame, spec: ReleaseSpec, lots_file: str = "lots.csv"
 ) -> pd.Series:
@@ -146,7 +195,7 @@ def _limit_failures(lots: pd.DataFrame, limit: ReleaseLimit) -> list[pd.DataFram
         {c: _column(lots, c).astype("float64") for c in limit.columns}, index=lots.index
     )
     given = values.notna()
-    bound = f">= {_number(limit.limit)}" if limit.bound == "min" else f"<= {_number(limit.limit)}"
+    bound = limit_text(limit)
     missing = ~given.any(axis=1)
     names = " or ".join(limit.columns)
     pieces = [

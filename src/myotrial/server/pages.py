@@ -1,4 +1,5 @@
-"""Server-rendered web pages (Jinja2): login, patients, timeline, visit entry, audit, queries.
+"""Server-rendered web pages (Jinja2): login, patients, timeline, visit entry, audit,
+queries, and the cell product's lots (release and trace).
 
 Pages work without JavaScript; one small script on the entry form previews validation
 messages and the Total Improvement Score as values are typed. Every form carries a CSRF
@@ -11,6 +12,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -283,3 +285,49 @@ def query_close(
     _check_csrf(request, csrf)
     sites.queries.close_query(caller, query_id)
     return RedirectResponse("/queries", status_code=303)
+
+
+@router.get("/lots", response_class=HTMLResponse)
+def lot_list(request: Request, sites: Sites) -> Response:
+    """Every lot with its release status (release role, monitors, admins)."""
+    caller = _caller(request)
+    return _render(request, "lots.html", caller, lots=jsonable(sites.lots.lots(caller)))
+
+
+@router.get("/lots/{lot}", response_class=HTMLResponse)
+def lot_page(lot: str, request: Request, sites: Sites) -> Response:
+    """A lot: release status against the specification, donor, infusions, events."""
+    caller = _caller(request)
+    return _lot_page(request, caller, jsonable(sites.lots.trace(caller, lot)))
+
+
+@router.post("/lots/{lot}/release", response_class=HTMLResponse)
+def lot_release(lot: str, request: Request, sites: Sites, csrf: str = Form("")) -> Response:
+    """The release role's sign-off of a lot that meets its specification, audited."""
+    caller = _caller(request)
+    _check_csrf(request, csrf)
+    try:
+        sites.lots.release(caller, lot)
+    except InvalidInputError as exc:
+        found = jsonable(sites.lots.trace(caller, lot))
+        return _lot_page(request, caller, found, status_code=422, problems=exc.problems)
+    return RedirectResponse(f"/lots/{quote(lot, safe='')}?released=1", status_code=303)
+
+
+def _lot_page(
+    request: Request, caller: Caller, found: dict[str, Any], status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    record = found["lot"]
+    settled = "true" in (record.get("released"), record.get("recalled"))
+    releasable = caller.releases_lots and not settled
+    return _render(
+        request,
+        "lot.html",
+        caller,
+        status_code=status_code,
+        found=found,
+        lot=record,
+        can_release=releasable,
+        released_now=request.query_params.get("released") == "1",
+        **{"problems": [], **extra},
+    )

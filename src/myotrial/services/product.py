@@ -16,7 +16,7 @@ import pandas as pd
 from myotrial.domain.release import ReleaseSpec
 from myotrial.errors import AccessDeniedError, InvalidInputError, Problem
 from myotrial.ingest.cells import format_value
-from myotrial.product.release import release_failures
+from myotrial.product.release import lot_status, release_failures, specification_checks
 from myotrial.product.trace import LotTrace, trace_lot
 from myotrial.services.access import Caller, require
 from myotrial.services.loading import trial_in
@@ -121,6 +121,22 @@ class LotRecords:
     def __init__(self, store: TrialStore) -> None:
         self._store = store
 
+    def lots(self, caller: Caller) -> list[dict[str, object]]:
+        """Every lot with its donor, release, specification verdict and recall.
+
+        Raises
+        ------
+        AccessDeniedError
+            If the caller may not trace lots.
+        """
+        require(caller.traces_lots, "only the release role, monitors and admins may see lots")
+        trial = trial_in(self._store)
+        status = lot_status(trial.lots, trial.config.release)
+        return [
+            {**_record(row), "failures": row["failures"]}
+            for _, row in status.sort_values("lot").iterrows()
+        ]
+
     def trace(self, caller: Caller, lot: str) -> dict[str, object]:
         """The lot's trace as one record (:func:`trace_record`).
 
@@ -131,7 +147,8 @@ class LotRecords:
         NotFoundError
             If the trial has no such lot.
         """
-        return trace_record(trace(trial_in(self._store), lot, caller))
+        trial = trial_in(self._store)
+        return trace_record(trace(trial, lot, caller), trial.config.release)
 
     def release(self, caller: Caller, lot: str) -> dict[str, object]:
         """Release ``lot`` for the caller (release role), audited; the lot's trace after.
@@ -148,19 +165,26 @@ class LotRecords:
         return self.trace(caller, lot)
 
 
-def trace_record(found: LotTrace) -> dict[str, object]:
-    """The whole trace as one record, values as the trial format writes them."""
+def trace_record(found: LotTrace, spec: ReleaseSpec) -> dict[str, object]:
+    """The whole trace as one record, values as the trial format writes them.
+
+    ``specification`` lists every rule of ``spec`` against the lot
+    (:func:`myotrial.product.release.specification_checks`).
+    """
+    checks = specification_checks(found.lot, spec)
     return {
         "lot": _record(found.lot),
         "donor": None if found.donor is None else _record(found.donor),
         "release_failures": found.failures["reason"].tolist(),
+        "specification": checks.to_dict("records"),
         "infusions": [_record(row) for _, row in found.infusions.iterrows()],
         "adverse_events": [_record(row) for _, row in found.adverse_events.iterrows()],
     }
 
 
 def _record(row: pd.Series) -> dict[str, str | None]:
-    return {str(k): format_value(v) for k, v in row.items()}
+    # a missing flag (pd.NA) is missing, not the text "<NA>"
+    return {str(k): None if v is pd.NA else format_value(v) for k, v in row.items()}
 
 
 def recall(
