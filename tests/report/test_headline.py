@@ -11,11 +11,17 @@ import pytest
 import myotrial
 from myotrial.report import narrative, sections
 from myotrial.synthetic import make_registry
+from myotrial.trialdata import TrialData
 
 
 @pytest.fixture(scope="module")
-def result() -> myotrial.AnalysisResult:
-    return myotrial.analyze(make_registry(600, seed=3))
+def trial() -> TrialData:
+    return make_registry(600, seed=3)
+
+
+@pytest.fixture(scope="module")
+def result(trial: TrialData) -> myotrial.AnalysisResult:
+    return myotrial.analyze(trial)
 
 
 def _numbers(text: str) -> list[int]:
@@ -74,3 +80,51 @@ def test_primary_result_sentence_reads_the_arm_comparison_row(
     row = result.arm_comparison.iloc[0]
     assert sentence is not None and row["population"] == "itt_nri"
     assert f"{row['n_treatment']} MSCT and {row['n_control']} control" in sentence
+
+
+def _courses_by_hand(trial: TrialData) -> dict[int, int]:
+    """Courses per episode number from the infusions: a gap over 28 days opens a course;
+    episode 0 (since study entry) has one per first course."""
+    infusions = trial.infusions.sort_values(["patient_id", "infusion_date"])
+    gap = infusions.groupby("patient_id")["infusion_date"].diff().dt.days
+    number = (gap.isna() | (gap > 28)).groupby(infusions["patient_id"]).cumsum()
+    counts = number[gap.isna() | (gap > 28)].value_counts().to_dict()
+    return {0: counts[1], **counts}
+
+
+def test_response_table_counts_every_course_without_a_score_as_unscorable(
+    trial: TrialData, result: myotrial.AnalysisResult
+) -> None:
+    response = result.response
+    courses = response["episode"].map(_courses_by_hand(trial))
+    assert (response["n"] + response["unscorable"] == courses).all()
+    assert (response["unscorable"] > 0).any()
+    assert response["proportion_nri"].to_numpy() == pytest.approx(
+        (response["responders"] / courses).to_numpy()
+    )
+    assert (response["denominator"].str.contains("unscorable courses not counted")).all()
+
+
+def test_any_visit_unscorable_count_is_the_headline_count(
+    result: myotrial.AnalysisResult,
+) -> None:
+    response = result.response
+    first = response[
+        (response["episode"] == 1)
+        & (response["timepoint"] == "any visit")
+        & (response["criterion"] == "tis_minimal")
+    ].iloc[0]
+    assert first["unscorable"] == result.summary["headline"]["first_courses_not_scored"]
+
+
+def test_report_response_table_shows_the_unscorable_courses(
+    trial: TrialData, result: myotrial.AnalysisResult
+) -> None:
+    from myotrial.report.tables import response_table
+
+    table = response_table(result.response, 1)
+    any_visit = next(row for row in table.rows if row[0].lower().startswith("any visit"))
+    counts = result.summary["headline"]
+    cell = any_visit[1]
+    assert f"{counts['first_courses_not_scored']} unscorable" in cell
+    assert f"{counts['first_course_responders']}/{counts['first_courses']}" in cell

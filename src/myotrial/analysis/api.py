@@ -15,6 +15,7 @@ import pandas as pd
 from myotrial.analysis import episodes as ep
 from myotrial.analysis.change import change_from_baseline
 from myotrial.analysis.comparison import compare_arms
+from myotrial.analysis.headline import courses_per_episode
 from myotrial.analysis.longitudinal import longitudinal
 from myotrial.analysis.lung_skin import lung_skin
 from myotrial.analysis.options import AnalysisOptions, Notes
@@ -89,7 +90,9 @@ def analyze(
           ``'points_<csm>'`` for each core set measure, ``'tis'``, ``'category'``,
           ``'doi'``, ``'worse'``, ``'complete'`` (as :func:`myotrial.score_tis`).
         * ``response``: ``'episode'``, ``'timepoint'``, ``'criterion'``, ``'n'``,
-          ``'responders'``, ``'proportion'``, ``'ci_low'``, ``'ci_high'``.
+          ``'responders'``, ``'proportion'``, ``'ci_low'``, ``'ci_high'``,
+          ``'unscorable'``, ``'denominator'``, ``'proportion_nri'``, ``'ci_low_nri'``,
+          ``'ci_high_nri'``.
         * ``relapse``: ``'time_days'``, ``'at_risk'``, ``'events'``, ``'competing'``,
           ``'censored'``, ``'survival'``, ``'ci_low'``, ``'ci_high'``, ``'curve'``,
           ``'arm'``, ``'cumulative_incidence'``.
@@ -184,7 +187,7 @@ def score_outcomes(
         prep.episodes, scores, prep.values, trial.events, config, thresholds["minimal"], notes
     )
     episodes = ep.episode_table(courses)
-    response = response_table(scores, thresholds, options.confidence)
+    response = response_table(scores, thresholds, options.confidence, courses_per_episode(episodes))
     deaths = death_dates(trial.events, trial.adverse_events)
     relapse, median = relapse_survival(episodes, options.confidence, notes, deaths)
     return Outcomes(scores, episodes, response, relapse, median)

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from myotrial.analysis.headline import unscorable_courses
+
 RESPONSE_COLUMNS: tuple[str, ...] = (
     "episode",
     "timepoint",
@@ -15,7 +17,15 @@ RESPONSE_COLUMNS: tuple[str, ...] = (
     "proportion",
     "ci_low",
     "ci_high",
+    "unscorable",
+    "denominator",
+    "proportion_nri",
+    "ci_low_nri",
+    "ci_high_nri",
 )
+SCORED_ONLY = "courses with a score; unscorable courses not counted"
+"""``denominator`` of ``n`` and ``proportion``; the ``_nri`` columns count every course,
+an unscorable one as a non-responder (non-responder imputation, as ProDERM)."""
 ANY_VISIT = "any visit"
 CSM: tuple[str, ...] = ("phga", "ptga", "mmt8", "haq", "enzyme", "extramuscular")
 SCORE_COLUMNS: tuple[str, ...] = (
@@ -55,7 +65,10 @@ def clopper_pearson(
 
 
 def response_table(
-    scores: pd.DataFrame, thresholds: dict[str, float], confidence: float = 0.95
+    scores: pd.DataFrame,
+    thresholds: dict[str, float],
+    confidence: float = 0.95,
+    courses: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Responders per episode, time point and criterion, and at any visit of the episode.
 
@@ -67,12 +80,19 @@ def response_table(
         TIS cut-offs of ``minimal``, ``moderate`` and ``major`` for the population.
     confidence
         Level of the Clopper-Pearson intervals.
+    courses
+        Courses per episode number
+        (:func:`~myotrial.analysis.headline.courses_per_episode`); ``None`` counts only
+        the scored ones (no unscorable course).
 
     Returns
     -------
     DataFrame
         Columns :data:`RESPONSE_COLUMNS`. At a time point, ``n`` counts the patients
         with a TIS (or DOI) there; for "any visit", the episodes with at least one.
+        ``unscorable``: the episode's courses without such a score (they are not in
+        ``n``, as ``denominator`` says); ``proportion_nri`` and its interval count them
+        as non-responders.
     """
     flags = pd.DataFrame(
         {
@@ -111,5 +131,14 @@ def response_table(
     table["proportion"] = table["responders"] / table["n"]
     table["ci_low"], table["ci_high"] = clopper_pearson(
         table["responders"].to_numpy(), table["n"].to_numpy(), confidence
+    )
+    if courses is None:
+        courses = table.groupby("episode")["n"].max()
+    table["unscorable"] = unscorable_courses(courses, table["episode"], table["n"]).clip(lower=0)
+    table["denominator"] = SCORED_ONLY
+    every = table["n"] + table["unscorable"]
+    table["proportion_nri"] = table["responders"] / every.where(every > 0)
+    table["ci_low_nri"], table["ci_high_nri"] = clopper_pearson(
+        table["responders"].to_numpy(), every.to_numpy(), confidence
     )
     return table.reindex(columns=list(RESPONSE_COLUMNS))

@@ -12,6 +12,7 @@ from myotrial.report.formatting import (
     digits_for,
     generic_table,
     interval,
+    is_missing,
     mean_sd,
     measure_label,
     num,
@@ -110,17 +111,27 @@ def response_table(response: pd.DataFrame, episode: int = 1) -> HtmlTable:
                 continue
             r = by_criterion.loc[criterion]
             ci = interval(100 * r["ci_low"], 100 * r["ci_high"], 0)
-            cells.append(two_lines(percent(r["responders"], r["n"]), f"{ci} %"))
+            cells.append(two_lines(percent(r["responders"], r["n"]), _unscorable_detail(r, ci)))
         body.append(cells)
     return HtmlTable(
         f"Response rates, {course_name(episode)}",
         ["Time point"] + [CRITERIA_LABELS[c] for c in criteria],
         body,
         key=f"response-{episode}",
-        note="Responders/n (%) among the courses with a score; exact (Clopper-Pearson) 95 % "
-        'confidence interval. "Any visit" is the best of all the course\'s visits, not a '
-        "pre-specified time point. Descriptive.",
+        note="Responders/n (%) among the courses with a score (unscorable courses not "
+        "counted); exact (Clopper-Pearson) 95 % confidence interval; then the courses without "
+        'a score and the rate counting them as non-responders. "Any visit" is the best of '
+        "all the course's visits, not a pre-specified time point. Descriptive.",
     )
+
+
+def _unscorable_detail(row: pd.Series, ci: str) -> str:
+    """The interval, and the unscorable courses with the rate counting them as failures."""
+    unscorable = row.get("unscorable")
+    if is_missing(unscorable) or int(unscorable) == 0:
+        return f"{ci} %"
+    every = percent(row["responders"], int(row["n"]) + int(unscorable))
+    return f"{ci} %; {int(unscorable)} unscorable, as non-responders {every}"
 
 
 def course_name(episode: int) -> str:
