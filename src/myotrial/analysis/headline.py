@@ -33,9 +33,8 @@ def courses_per_episode(episodes: pd.DataFrame) -> pd.Series:
         Number of courses, indexed by episode number (0, 1, 2, ...).
     """
     counts = episodes.groupby("episode").size().astype(int)
-    if 1 in counts.index:
-        counts.loc[0] = counts.loc[1]
-    return counts.sort_index()
+    entry = counts[counts.index == 1].rename(index={1: 0})
+    return pd.concat([entry, counts[counts.index != 0]]).sort_index()
 
 
 def unscorable_courses(courses: pd.Series, episode: pd.Series, scored: pd.Series) -> pd.Series:

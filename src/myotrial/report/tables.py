@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from myotrial.report.formatting import (
@@ -125,9 +127,9 @@ def response_table(response: pd.DataFrame, episode: int = 1) -> HtmlTable:
     )
 
 
-def _unscorable_detail(row: pd.Series, ci: str) -> str:
+def _unscorable_detail(row: Any, ci: str) -> str:
     """The interval, and the unscorable courses with the rate counting them as failures."""
-    unscorable = row.get("unscorable")
+    unscorable: Any = row.get("unscorable")
     if is_missing(unscorable) or int(unscorable) == 0:
         return f"{ci} %"
     every = percent(row["responders"], int(row["n"]) + int(unscorable))
