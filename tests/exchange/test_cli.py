@@ -96,7 +96,7 @@ def test_export_adam_from_the_database_writes_json(small_trial: TrialData, tmp_p
     assert result.exit_code == 0, result.output
     # No episode of the small trial has a response (P01's relapse precedes any), so
     # ADTTE has no rows and is not written.
-    assert sorted(p.name for p in out.iterdir()) == ["adeff.json", "adsl.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["adeff.json", "adsl.json", "define.xml"]
 
 
 def test_export_redcap_from_a_trial_folder(small_trial: TrialData, tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def test_every_domain_is_written_in_both_formats(written: Path) -> None:
     names |= {"mh", "suppmh", "lb", "qs", "vs", "re", "fa"}
     assert {p.name for p in written.iterdir()} == {
         f"{n}.{ext}" for n in names for ext in ("xpt", "json")
-    }
+    } | {"define.xml"}
 
 
 def test_lb_carries_the_uln_and_standard_units(datasets: dict[str, Dataset]) -> None:

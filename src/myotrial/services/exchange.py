@@ -25,8 +25,10 @@ def export_redcap(trial: TrialData, out_dir: Path) -> list[Path]:
 
 
 def export_sdtm(trial: TrialData, out_dir: Path, file_format: str = "both") -> list[Path]:
-    """Write the SDTM datasets as ``xpt``, ``json`` (Dataset-JSON) or ``both``."""
-    return write_datasets(sdtm_datasets(trial), out_dir, study_id(trial), file_format)
+    """Write the SDTM datasets as ``xpt``, ``json`` (Dataset-JSON) or ``both``, and
+    ``define.xml`` describing them."""
+    datasets = sdtm_datasets(trial)
+    return write_datasets(datasets, out_dir, study_id(trial), file_format, trial.config.name)
 
 
 def export_adam(
@@ -36,11 +38,12 @@ def export_adam(
     options: AnalysisOptions | None = None,
 ) -> list[Path]:
     """Analyse the trial (with ``options``), then write ADSL, ADEFF and ADTTE as ``xpt``,
-    ``json`` or ``both``."""
+    ``json`` or ``both``, and ``define.xml`` describing them."""
     from myotrial.analysis.api import analyze
 
     result = analyze(trial, options)
-    return write_datasets(adam_datasets(trial, result), out_dir, study_id(trial), file_format)
+    datasets = adam_datasets(trial, result)
+    return write_datasets(datasets, out_dir, study_id(trial), file_format, trial.config.name)
 
 
 BUNDLE_NAME = "bundle.json"

@@ -405,3 +405,47 @@ def labels(dataset: str, names: list[str]) -> dict[str, str]:
     for name in names:
         variable(dataset, name)
     return {n: label(dataset, n) for n in names}
+
+
+# Value-level metadata: variable -> the variable whose values it depends on.
+_VALUE_LEVEL: dict[str, tuple[str, str]] = {
+    "--ORRES": ("--TESTCD", "findings"),
+    "--STRESN": ("--TESTCD", "findings"),
+    "TSVAL": ("TSPARMCD", "TS"),
+    "QVAL": ("QNAM", "SUPP"),
+    "AVAL": ("PARAMCD", "BDS"),
+    "DSDECOD": ("DSCAT", "DS"),
+}
+FINDINGS = frozenset({"LB", "QS", "VS", "RE", "FA"})
+VALUE_CODELISTS: dict[tuple[str, str], dict[str, str]] = {
+    ("TS", "TSVAL"): {
+        "TPHASE": "TPHASE",
+        "TBLIND": "TBLIND",
+        "TCNTRL": "TCNTRL",
+        "ADAPT": "NY",
+        "RANDOM": "NY",
+        "HLTSUBJI": "NY",
+    },
+    ("SUPP", "QVAL"): {"REFRACT": "NY", "SEVSYS": "NY", "ILD": "NY"},
+    ("DS", "DSDECOD"): {"DISPOSITION EVENT": "NCOMPLT", "PROTOCOL MILESTONE": "PROTMLST"},
+}
+"""The codelist of a value-level variable, by the value of its where variable."""
+
+
+def value_level(dataset: str, name: str) -> str | None:
+    """The variable whose values ``name`` is described by in ``dataset`` (value-level
+    metadata), or None."""
+    group = _group(dataset)
+    generic = "--" + name[2:] if name[:2] == dataset[:2] else name
+    for key in (name, generic):
+        if key in _VALUE_LEVEL:
+            where, scope = _VALUE_LEVEL[key]
+            applies = (scope == "findings" and group in FINDINGS) or scope == group
+            if applies:
+                return dataset[:2] + where[2:] if where.startswith("--") else where
+    return None
+
+
+def value_codelist(dataset: str, name: str, value: str) -> str | None:
+    """The codelist of ``name`` where its where variable equals ``value``."""
+    return VALUE_CODELISTS.get((_group(dataset), name), {}).get(value)

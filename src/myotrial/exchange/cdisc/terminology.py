@@ -188,7 +188,18 @@ CODELISTS: dict[str, Codelist] = {
             True,
         ),
         Codelist(
-            "DSCAT", "Category for Disposition Event", "C74558", _terms("DISPOSITION EVENT"), True
+            "DSCAT",
+            "Category for Disposition Event",
+            "C74558",
+            _terms("DISPOSITION EVENT", "PROTOCOL MILESTONE"),
+            True,
+        ),
+        Codelist(
+            "PROTMLST",
+            "Protocol Milestone",
+            "C114118",
+            _terms("INFORMED CONSENT OBTAINED", "RANDOMIZED"),
+            True,
         ),
         Codelist(
             "TPHASE", "Trial Phase", "C66737", _coded({p: PHASE_CODES[p] for p in PHASES}), True

@@ -21,6 +21,7 @@ import pandas as pd
 
 from myotrial.errors import ExportError
 from myotrial.exchange.cdisc.common import SAS_EPOCH, Dataset
+from myotrial.exchange.cdisc.metadata import is_adam
 from myotrial.extras import import_optional
 from myotrial.version import __version__
 
@@ -28,6 +29,8 @@ XPT_NAME_MAX = 8
 XPT_LABEL_MAX = 40
 XPT_TEXT_MAX = 200
 DATASET_JSON_VERSION = "1.1.0"
+DEFINE_NAME = "define.xml"
+"""The Define-XML 2.1 file written beside the datasets (Dataset-JSON ``metaDataRef``)."""
 
 
 def _longest_bytes(values: pd.Series) -> int:
@@ -140,8 +143,14 @@ def _rows(dataset: Dataset) -> list[list[Any]]:
     return [[float(v) if isinstance(v, np.floating) else v for v in row] for row in rows]
 
 
-def dataset_json(dataset: Dataset, study: str, created: datetime | None = None) -> dict[str, Any]:
-    """The Dataset-JSON v1.1 document of ``dataset``.
+def dataset_json(
+    dataset: Dataset,
+    study: str,
+    created: datetime | None = None,
+    metadata_ref: str | None = None,
+) -> dict[str, Any]:
+    """The Dataset-JSON v1.1 document of ``dataset``; ``metadata_ref`` names the
+    define.xml beside it (``metaDataRef``, with its MetaDataVersion OID).
 
     Raises
     ------
@@ -157,6 +166,11 @@ def dataset_json(dataset: Dataset, study: str, created: datetime | None = None) 
         "originator": "myotrial",
         "sourceSystem": {"name": "myotrial", "version": __version__},
         "studyOID": study,
+        **(
+            {"metaDataRef": metadata_ref, "metaDataVersionOID": metadata_version(study, dataset)}
+            if metadata_ref
+            else {}
+        ),
         "itemGroupOID": f"IG.{dataset.name}",
         "records": len(dataset.frame),
         "name": dataset.name,
@@ -172,12 +186,21 @@ def dataset_json(dataset: Dataset, study: str, created: datetime | None = None) 
     return document
 
 
+def metadata_version(study: str, dataset: Dataset) -> str:
+    """The OID of define.xml's MetaDataVersion describing ``dataset``."""
+    return f"MDV.{study}.{'ADaM' if is_adam(dataset.name) else 'SDTM'}"
+
+
 def write_dataset_json(
-    dataset: Dataset, folder: Path, study: str, created: datetime | None = None
+    dataset: Dataset,
+    folder: Path,
+    study: str,
+    created: datetime | None = None,
+    metadata_ref: str | None = None,
 ) -> Path:
     """Write ``dataset`` as ``<name>.json`` (Dataset-JSON v1.1) in ``folder``."""
     path = folder / f"{dataset.name.lower()}.json"
-    document = dataset_json(dataset, study, created)
+    document = dataset_json(dataset, study, created, metadata_ref)
     path.write_text(
         json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
     )
@@ -199,12 +222,18 @@ def check_writers(file_format: str) -> None:
         import_optional("pyreadstat", "exchange", "writing SAS transport (.xpt)")
     if file_format in ("json", "both"):
         import_optional("jsonschema", "exchange", "checking Dataset-JSON")
+    import_optional("lxml", "exchange", "writing define.xml")
 
 
 def write_datasets(
-    datasets: list[Dataset], folder: Path, study: str, file_format: str = "both"
+    datasets: list[Dataset],
+    folder: Path,
+    study: str,
+    file_format: str = "both",
+    study_name: str = "",
 ) -> list[Path]:
-    """Write each dataset as XPT, Dataset-JSON or both; return the files written."""
+    """Write each dataset as XPT, Dataset-JSON or both, then ``define.xml`` describing
+    them (each Dataset-JSON file refers to it); return the files written."""
     if file_format not in FORMATS:
         raise ValueError(f"file_format must be one of {', '.join(FORMATS)}, not {file_format!r}")
     check_writers(file_format)
@@ -214,5 +243,9 @@ def write_datasets(
         if file_format in ("xpt", "both"):
             written.append(write_xpt(dataset, folder))
         if file_format in ("json", "both"):
-            written.append(write_dataset_json(dataset, folder, study))
+            written.append(write_dataset_json(dataset, folder, study, metadata_ref=DEFINE_NAME))
+    if datasets:
+        from myotrial.exchange.cdisc.define import write_define  # lxml: the exchange extra
+
+        written.append(write_define(datasets, folder, study, study_name or study, file_format))
     return written
