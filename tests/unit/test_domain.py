@@ -185,6 +185,49 @@ def test_redcap_validation_ranges_hold_every_valid_value() -> None:
         assert (float(low) if low else None, float(high) if high else None) == bounds, field.name
 
 
+def test_the_shipped_dictionary_file_holds_the_domains_rules() -> None:
+    # the file REDCap uploads is the dictionary with every validation type, range and
+    # required flag taken from the domain; after changing a column's rules, write
+    # shipped_dictionary_expected() to exchange/redcap/dictionary.csv
+    from myotrial.exchange.redcap.dictionary import (
+        shipped_dictionary_expected,
+        shipped_dictionary_text,
+    )
+
+    assert shipped_dictionary_text() == shipped_dictionary_expected()
+
+
+@pytest.mark.parametrize(
+    ("name", "rules"),
+    [
+        ("mmt_deltoid_r", ("integer", "0", "10", "")),  # Kendall grades are whole, 0-10
+        ("mmt_max", ("integer", "80", "150", "")),  # the 80 or the 150 form
+        ("phga", ("number", "0", "100", "")),  # VAS: 0-10 cm or 0-100 mm
+        ("age", ("number", "0", "100", "")),  # a juvenile trial enrols from 0
+        ("enrolment_date", ("date_ymd", "", "", "y")),
+        ("ae_grade", ("integer", "1", "5", "")),  # CTCAE grade 1-5
+    ],
+)
+def test_redcap_field_rules_come_from_the_domain(name: str, rules: tuple[str, ...]) -> None:
+    (field,) = [f for f in shipped_fields() if f.name == name]
+    assert (field.cells[7], field.cells[8], field.cells[9], field.cells[12]) == rules
+
+
+def test_a_rule_changed_in_the_domain_changes_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from myotrial.exchange.redcap import dictionary
+
+    events = table("adverse_events")
+    graded = tuple(replace(c, maximum=4.0) if c.name == "grade" else c for c in events.columns)
+    stricter = replace(events, columns=graded)
+    monkeypatch.setattr(
+        dictionary, "table", lambda name: stricter if name == "adverse_events" else table(name)
+    )
+    (field,) = [f for f in dictionary.shipped_fields() if f.name == "ae_grade"]
+    assert field.cells[9] == "4"
+
+
 def test_repeating_instruments_are_the_repeatable_tables() -> None:
     assert {FORM_TABLES[f] for f in REPEATING_FORMS} == {t.name for t in TABLES if t.repeatable}
 

@@ -20,10 +20,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from myotrial.domain import table
+from myotrial.domain import MMT_SCALES, Scale, table
+from myotrial.domain.columns import Column, Kind
 from myotrial.errors import InvalidInputError, Problem
 from myotrial.exchange.text import format_dates, format_numbers
 from myotrial.files import read_text
+from myotrial.measures.scales import scale_bounds
 
 DICTIONARY_COLUMNS: tuple[str, ...] = (
     "Variable / Field Name",
@@ -279,8 +281,94 @@ def shipped_dictionary_text() -> str:
 
 
 def shipped_fields() -> list[Field]:
-    """The fields of the shipped dictionary, in order."""
-    return read_dictionary_text(shipped_dictionary_text(), "dictionary.csv")
+    """The fields of the shipped dictionary, in order, their rules from the domain.
+
+    The shipped file gives each field's name, instrument, section, label, note, choice
+    labels and the column it carries; the validation type, range and required flag of
+    every field are those of its domain column (:func:`domain_rules`), so the domain
+    is where a rule changes (a test keeps the shipped file equal to this).
+    """
+    return [with_domain_rules(f) for f in read_dictionary_text(shipped_dictionary_text(), _NAME)]
+
+
+_NAME = "dictionary.csv"
+_VALIDATION = {Kind.DATE: "date_ymd", Kind.NUMBER: "number", Kind.INTEGER: "integer"}
+
+
+def format_bound(value: float | None) -> str:
+    """A validation bound as REDCap reads it: ``100``, ``0.5``, ``100000000``; empty for none."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def widest_bounds(column: Column) -> tuple[float | None, float | None]:
+    """The widest range the trial format allows ``column`` under any trial configuration.
+
+    REDCap checks a field against one fixed range, so it must hold every valid value:
+    VAS up to 100 (a trial entering mm), age from 0 (a juvenile trial), the MMT-8 total
+    up to the 150 form, a column of allowed numbers between the least and the largest.
+    """
+    if column.allowed:
+        numbers = [float(v) for v in column.allowed]
+        return min(numbers), max(numbers)
+    if column.scale is Scale.VAS:
+        bounds = scale_bounds(column.scale, vas_unit="mm")
+    elif column.scale is Scale.AGE:
+        bounds = scale_bounds(column.scale, population="juvenile")
+    elif column.scale is Scale.MMT_TOTAL:
+        return 0.0, float(max(MMT_SCALES))
+    elif column.scale is not None:
+        bounds = scale_bounds(column.scale)
+    else:
+        return column.minimum, column.maximum
+    return bounds.minimum, bounds.maximum
+
+
+def domain_rules(column: Column) -> dict[int, str]:
+    """Validation type, min, max and required cells of a field carrying ``column``."""
+    cells = {7: _VALIDATION.get(column.kind, ""), 8: "", 9: "", 12: "y" if column.required else ""}
+    if column.kind in (Kind.NUMBER, Kind.INTEGER):
+        low, high = widest_bounds(column)
+        cells[8], cells[9] = format_bound(low), format_bound(high)
+    return cells
+
+
+def with_domain_rules(field: Field) -> Field:
+    """``field`` with the rules of its domain column (checkboxes and unknown fields as they are).
+
+    A choice field keeps its type and labels; its validation cells stay empty.
+    """
+    if field.table is None or field.column is None or field.kind in ("checkbox", "choice"):
+        return field
+    if field.field_type in ("yesno", "truefalse", "notes", "descriptive"):
+        required = _required(field)
+        return field if required is None else _replaced(field, {12: required})
+    column = table(field.table).column(field.column)
+    if column is None:
+        return field
+    return _replaced(field, domain_rules(column))
+
+
+def _required(field: Field) -> str | None:
+    column = table(str(field.table)).column(str(field.column))
+    return None if column is None else ("y" if column.required else "")
+
+
+def _replaced(field: Field, cells: dict[int, str]) -> Field:
+    new = list(field.cells)
+    for index, value in cells.items():
+        new[index] = value
+    return field_from_cells(tuple(new))
+
+
+def shipped_dictionary_expected() -> str:
+    """The shipped dictionary's text with every rule from the domain (what the file holds)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(DICTIONARY_COLUMNS)
+    writer.writerows(f.cells for f in shipped_fields())
+    return out.getvalue()
 
 
 def write_dictionary(fields: list[Field], path: Path) -> None:

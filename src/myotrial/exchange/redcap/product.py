@@ -26,6 +26,7 @@ from myotrial.exchange.redcap.dictionary import (
     DICTIONARY_COLUMNS,
     Field,
     field_from_cells,
+    format_bound,
     format_values,
     write_dictionary,
 )
@@ -54,10 +55,6 @@ def _label(column: Column) -> str:
     return words[0].upper() + words[1:]
 
 
-def _bound(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
-
-
 def product_field(form: str, column: Column, name: str | None = None) -> Field:
     """The dictionary field of one domain column of the product record."""
     cells = [""] * len(DICTIONARY_COLUMNS)
@@ -71,7 +68,7 @@ def product_field(form: str, column: Column, name: str | None = None) -> Field:
     else:
         cells[3], cells[7] = "text", _TEXT_TYPES.get(column.kind, "")
         if column.kind in (Kind.NUMBER, Kind.INTEGER):
-            cells[8], cells[9] = _bound(column.minimum), _bound(column.maximum)
+            cells[8], cells[9] = format_bound(column.minimum), format_bound(column.maximum)
     cells[12] = "y" if column.required else ""
     cells[17] = f"{ANNOTATION_TAG}{PRODUCT_FORMS[form]}.{column.name}"
     return field_from_cells(tuple(cells))
