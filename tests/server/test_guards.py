@@ -227,3 +227,35 @@ def test_a_query_date_not_written_yyyy_mm_dd_is_refused(client: TestClient, day:
         json={"patient_id": "A-01", "visit_date": day, "question": "?"},
     )
     assert response.status_code == 422
+
+
+def _unhandled(*_: object, **__: object) -> object:
+    raise RuntimeError("an unexpected failure inside a route")
+
+
+@pytest.mark.parametrize("path", ["/api/patients", "/patients"])
+def test_an_unhandled_failure_is_a_500_with_the_security_headers(
+    service_url: str, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    forget_logins(service_url)
+    settings = ServerSettings(
+        db_url=service_url, secret="test-secret-" + "x" * 32, secure_cookies=False
+    )
+    # raise_server_exceptions=False: the client shows what a browser would receive
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        headers = token(client, "admin")
+        client.cookies.set("myotrial_session", headers["Authorization"].split()[1])
+        monkeypatch.setattr(client.app.state.sites.records, "patients", _unhandled)  # type: ignore[attr-defined]
+        response = client.get(path, headers=headers)
+    assert response.status_code == 500
+    for name, value in HEADERS.items():
+        assert response.headers[name] == value, name
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "RuntimeError" not in response.text and "Traceback" not in response.text
+
+
+def test_a_framework_404_carries_the_security_headers(client: TestClient) -> None:
+    response = client.get("/api/no-such-call")
+    assert response.status_code == 404
+    for name, value in HEADERS.items():
+        assert response.headers[name] == value, name

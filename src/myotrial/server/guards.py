@@ -12,12 +12,15 @@
   page's nonce, nothing from another origin, no framing), ``X-Frame-Options: DENY``,
   ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` and
   ``Cache-Control: no-store`` (pages and API answers hold patient data; no browser or
-  proxy cache may keep them).
+  proxy cache may keep them). An unexpected failure inside a route is answered here,
+  with these headers and a fixed message, and logged; it never reaches the framework's
+  own 500 page.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import unicodedata
 from collections.abc import Iterator
@@ -30,6 +33,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from myotrial.errors import Problem
 from myotrial.server.answers import REQUEST, error_response, problems_detail
+
+_log = logging.getLogger("myotrial.server")
+
+INTERNAL_ERROR = "the server failed to answer this request; the failure is in its log"
+"""The whole body of an answer to an unexpected failure (no trace, no SQL, no path)."""
 
 CSP_NONCE = "csp_nonce"
 """Key of the request state holding the nonce that inline scripts of a page must carry."""
@@ -226,10 +234,24 @@ class SecurityHeaders:
         ]
         names = {name for name, _ in headers}
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 kept = [(n, v) for n, v in message.get("headers", []) if n.lower() not in names]
                 message = {**message, "headers": kept + headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            # An exception no handler took would reach the framework's outermost layer,
+            # which answers 500 without these headers (and, in debug, with a trace):
+            # answer here instead, with the headers and a fixed message, and log it.
+            _log.error("%s %s failed", scope.get("method"), scope["path"], exc_info=exc)
+            if started:
+                raise
+            answer = error_response(scope["path"], 500, INTERNAL_ERROR)
+            await answer(scope, receive, send_with_headers)
