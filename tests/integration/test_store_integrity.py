@@ -20,6 +20,7 @@ from store_trials import database_snapshot
 from tests.server.conftest import small_trial
 
 from myotrial.errors import ConflictError, InvalidInputError
+from myotrial.services import entry as entry_module
 from myotrial.services.access import Caller
 from myotrial.services.entry import DataEntry
 from myotrial.store import TrialStore, open_store, sqlalchemy_url
@@ -109,9 +110,9 @@ def test_a_correction_filling_a_new_column_keeps_a_concurrent_entrys_column(
 
 
 def test_simultaneous_entries_of_one_date_store_one_and_name_the_key_for_the_rest(
-    store: TrialStore, monkeypatch: pytest.MonkeyPatch
+    store: TrialStore, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(DataEntry, "_checked", _gated_checked(8))
+    _gate_checks(monkeypatch, db_url, 8)
     results = _all_at_once([_entry(store, "2025-03-01", phga="3") for _ in range(8)])
     stored = store.load_trial().visits
     store.close()
@@ -124,23 +125,31 @@ def test_simultaneous_entries_of_one_date_store_one_and_name_the_key_for_the_res
     assert (stored["visit_date"] == pd.Timestamp("2025-03-01")).sum() == 1
 
 
-def _gated_checked(writers: int) -> Callable[..., object]:
-    """``DataEntry._checked`` that returns only once every writer has checked."""
-    barrier = threading.Barrier(writers, timeout=30)
-    checked = DataEntry._checked
+def _gate_checks(monkeypatch: pytest.MonkeyPatch, db_url: str, writers: int) -> None:
+    """Let every entry be checked before any is written (PostgreSQL).
 
-    def gated(self: DataEntry, caller: Caller, patient_id: str, values: dict[str, Any]) -> object:
-        result = checked(self, caller, patient_id, values)
+    Each entry is checked and written in one transaction; on PostgreSQL the
+    transactions run side by side, so all writers pass their checks and then race for
+    the unique key and the row numbers. On SQLite one write transaction runs at a time
+    (WAL, IMMEDIATE), so the entries race for the lock instead and nothing is gated.
+    """
+    if not db_url.startswith("postgresql"):
+        return
+    barrier = threading.Barrier(writers, timeout=30)
+    checked = entry_module.check_record
+
+    def gated(*args: Any, **kwargs: Any) -> object:
+        result = checked(*args, **kwargs)
         barrier.wait()
         return result
 
-    return gated
+    monkeypatch.setattr(entry_module, "check_record", gated)
 
 
 def test_concurrent_entries_get_distinct_row_numbers(
     store: TrialStore, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(DataEntry, "_checked", _gated_checked(10))
+    _gate_checks(monkeypatch, db_url, 10)
     jobs = [_entry(store, f"2025-04-{day:02d}", phga="3") for day in range(1, 11)]
     results = _all_at_once(jobs)
     store.close()

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from myotrial.config import TrialConfig
+from myotrial.domain.entry import Record, RecordContext
 from myotrial.errors import (
     AccessDeniedError,
     ConflictError,
@@ -38,6 +39,7 @@ from myotrial.store.conduct_repositories import (
     AbstractEnrolmentRepository,
 )
 from myotrial.store.correction import RowToCorrect, VisitToCorrect
+from myotrial.store.records import duplicate_visit
 from myotrial.store.site_repositories import (
     AbstractCasebookRepository,
     AbstractPatientRepository,
@@ -162,19 +164,30 @@ class FakePatients(AbstractPatientRepository):
         rows = [r for r in self.audit_rows if patient_id in (None, r["patient_id"])]
         return pd.DataFrame(rows, columns=["patient_id", "action", "user", "reason"])
 
-    def first_visit(self, patient_id: str) -> pd.DataFrame:
+    def entry_context(self, table: str, patient_id: str) -> tuple[TrialConfig, RecordContext]:
+        patient = self._of("patients", patient_id)
+        if patient.empty:
+            raise NotFoundError(f"patient {patient_id!r} does not exist")
         visits = self._of("visits", patient_id).sort_values("visit_date")
-        columns = [c for c in ("patient_id", "visit_date", "mmt_max") if c in visits.columns]
-        return visits[columns].head(1)
+        first = None
+        if table == "visits" and not visits.empty:
+            mmt_max = visits["mmt_max"].iloc[0] if "mmt_max" in visits.columns else None
+            first = (visits["visit_date"].iloc[0].date(), None if pd.isna(mmt_max) else mmt_max)
+        enrolled = patient["enrolment_date"].iloc[0].date()
+        return self.trial_data.config, RecordContext(enrolled, first)
 
     def has_visit(self, patient_id: str, day: dt.date) -> bool:
         visits = self._of("visits", patient_id)
         return bool((visits["visit_date"] == pd.Timestamp(day)).any())
 
-    def add_visit(self, visit: pd.DataFrame, user: str, reason: str) -> None:
-        visits = pd.concat([self.trial_data.visits, visit], ignore_index=True)
+    def add_record(self, table: str, record: Record, user: str, reason: str) -> None:
+        patient_id = str(record["patient_id"])
+        day = record["visit_date"]
+        if self.has_visit(patient_id, day):  # type: ignore[arg-type]
+            raise ConflictError([duplicate_visit(patient_id, day)])  # type: ignore[arg-type]
+        row = {c: pd.Timestamp(v) if isinstance(v, dt.date) else v for c, v in record.items()}
+        visits = pd.concat([self.trial_data.visits, pd.DataFrame([row])], ignore_index=True)
         self.trial_data = self.trial_data.with_tables(visits=visits)
-        patient_id = str(visit["patient_id"].iloc[0])
         self.audit_rows.append(
             {"patient_id": patient_id, "action": "insert", "user": user, "reason": reason}
         )

@@ -7,6 +7,7 @@ breaks a rule. See :func:`myotrial.ingest.validate.validate_trial` for the entry
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,11 @@ def row_rule_problems(
         # for patients (enrolment is the anchor), the resolution or stop date otherwise.
         column = earlier if table == "patients" else later
         other = later if column == earlier else earlier
-        hints = hint + "; " + other + " " + frame.loc[bad, other].dt.strftime("%Y-%m-%d")
+        hints = (
+            frame.loc[bad, other]
+            .dt.strftime("%Y-%m-%d")
+            .map(lambda day, hint=hint, other=other: date_order_hint(hint, other, day))
+        )
         problems += cell_problems(frame, bad, column, file, rule, hints)
     if table == "visits":
         problems += mmt_problems(frame, file, config)
@@ -83,15 +88,70 @@ def row_rule_problems(
         problems += mmt_form_problems(frame, file, config)
     if table == "medications" and {"dose", "unit"} <= set(frame.columns):
         bad = frame["dose"].notna() & frame["unit"].isna()
-        problems += cell_problems(
-            frame,
-            bad,
-            "unit",
-            file,
-            "a dose needs its unit",
-            "e.g. mg/day; units are never guessed",
-        )
+        problems += cell_problems(frame, bad, "unit", file, DOSE_UNIT_RULE, DOSE_UNIT_HINT)
     return problems
+
+
+def date_order_hint(hint: str, other: str, day: str) -> str:
+    """The hint of a date out of order with ``other`` of the same row (on ``day``)."""
+    return f"{hint}; {other} {day}"
+
+
+DOSE_UNIT_RULE = "a dose needs its unit"
+DOSE_UNIT_HINT = "e.g. mg/day; units are never guessed"
+MMT_ABOVE_RULE = "is above the MMT-8 maximum"
+GRADES_RULE = "disagrees with the sum of its grades"
+MMT_FORM_RULE = "differs from the patient's MMT-8 form"
+ENROLMENT_RULE = "is before the patient's enrolment date"
+
+
+def mmt_above_hint(scale: object) -> str:
+    """The hint of an MMT-8 total above the maximum ``scale`` of its form."""
+    return (
+        f"mmt_max {format_value(scale)}: the 0-80 form grades 8 groups on one side, "
+        "the 0-150 form both sides"
+    )
+
+
+def grades_hint(total: object) -> str:
+    """The hint of an MMT-8 total that is not the sum ``total`` of its grades."""
+    return f"the grades sum to {format_value(total)}; correct the total or the grades"
+
+
+def mmt_form_hint(first: object) -> str:
+    """The hint of a visit on another form than the patient's first (``first``)."""
+    return (
+        f"the patient's first visit uses mmt_max {format_value(first)}; "
+        "every visit of a patient uses one MMT-8 form"
+    )
+
+
+def enrolment_hint(enrolled: str) -> str:
+    """The hint of a date before the patient's enrolment on ``enrolled`` (YYYY-MM-DD)."""
+    return f"enrolled {enrolled}"
+
+
+def uln_rule(enzyme: str) -> str:
+    """The rule of an enzyme measured with others and no upper limit of normal."""
+    return f"no upper limit of normal for {enzyme}"
+
+
+def grades_differ(given: Any, computed: Any) -> Any:
+    """Whether a given MMT-8 total is not the sum of its grades; arrays or floats.
+
+    docs/measures.md §1: compared exactly (to rounding), a missing side never differs.
+    """
+    return ~np.isnan(given) & ~np.isnan(computed) & ~np.isclose(given, computed, rtol=0, atol=1e-9)
+
+
+def needs_uln(measured: Mapping[str, bool], config: TrialConfig) -> list[str]:
+    """The measured enzymes of one visit that need a ULN in the row (docs/measures.md §2).
+
+    ``measured`` says, per enzyme column the visit has, whether it holds a value.
+    """
+    if sum(measured.values()) < 2:
+        return []
+    return [e for e, given in measured.items() if given and e not in config.uln]
 
 
 def mmt_scale(visits: pd.DataFrame, config: TrialConfig) -> pd.Series:
@@ -108,34 +168,18 @@ def mmt_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> list[P
     if "mmt8" in visits.columns:
         total = visits["mmt8"].astype("float64")
         above = total > scale
-        hint = (
-            "mmt_max "
-            + scale[above].map(format_value).astype(str)
-            + ": the 0-80 form grades 8 groups on one side, the 0-150 form both sides"
-        )
-        problems += cell_problems(visits, above, "mmt8", file, "is above the MMT-8 maximum", hint)
+        hint = scale[above].map(mmt_above_hint)
+        problems += cell_problems(visits, above, "mmt8", file, MMT_ABOVE_RULE, hint)
     if "mmt8" not in visits.columns or not grade_columns(visits):
         return problems
     # docs/measures.md §1: the total of the visit's form, computed as myotrial.measures does;
     # grades outside 0-10 are reported by their own column rule, not again here.
     computed = pd.Series(mmt_total(visits, scale.to_numpy(), problems=[]), index=visits.index)
-    differs = (
-        visits["mmt8"].notna()
-        & computed.notna()
-        & ~np.isclose(visits["mmt8"].astype("float64"), computed, rtol=0, atol=1e-9)
-    )
-    hint = (
-        "the grades sum to "
-        + computed[differs].map(format_value).astype(str)
-        + "; correct the total or the grades"
-    )
+    given = visits["mmt8"].to_numpy(dtype=np.float64, na_value=np.nan)
+    differs = pd.Series(grades_differ(given, computed.to_numpy()), index=visits.index)
+    hint = computed[differs].map(grades_hint)
     return problems + cell_problems(
-        visits,
-        differs & ~(visits["mmt8"] > scale),
-        "mmt8",
-        file,
-        "disagrees with the sum of its grades",
-        hint,
+        visits, differs & ~(visits["mmt8"] > scale), "mmt8", file, GRADES_RULE, hint
     )
 
 
@@ -153,14 +197,8 @@ def mmt_form_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> l
     first = scale.loc[order.index].groupby(order["patient_id"].to_numpy()).transform("first")
     first = first.reindex(visits.index)
     differs = visits["patient_id"].notna() & (scale != first)
-    hint = (
-        "the patient's first visit uses mmt_max "
-        + first[differs].map(format_value).astype(str)
-        + "; every visit of a patient uses one MMT-8 form"
-    )
-    return cell_problems(
-        visits, differs, "mmt_max", file, "differs from the patient's MMT-8 form", hint
-    )
+    hint = first[differs].map(mmt_form_hint)
+    return cell_problems(visits, differs, "mmt_max", file, MMT_FORM_RULE, hint)
 
 
 def uln_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> list[Problem]:
@@ -173,11 +211,12 @@ def uln_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> list[P
     """
     present = [e for e in TIS_ENZYMES if e in visits.columns]
     measured = {e: visits[e].notna().to_numpy() for e in present}
-    several = np.sum(list(measured.values()), axis=0) >= 2 if present else np.array([])
+    if not present:
+        return []
+    # needs_uln per row: the enzymes measured there, when two or more are
+    several = np.sum(list(measured.values()), axis=0) >= 2
     problems: list[Problem] = []
-    for enzyme in present:
-        if enzyme in config.uln:
-            continue
+    for enzyme in needs_uln(dict.fromkeys(present, True), config):
         row_uln = f"{enzyme}_uln"
         given = (
             visits[row_uln].notna().to_numpy()
@@ -189,13 +228,14 @@ def uln_problems(visits: pd.DataFrame, file: str, config: TrialConfig) -> list[P
             measured[enzyme] & several & ~given,
             row_uln,
             file,
-            f"no upper limit of normal for {enzyme}",
-            _uln_hint(enzyme, file),
+            uln_rule(enzyme),
+            uln_hint(enzyme, file),
         )
     return problems
 
 
-def _uln_hint(enzyme: str, file: str) -> str:
+def uln_hint(enzyme: str, file: str) -> str:
+    """How to give the upper limit of normal of ``enzyme`` (a row of ``file`` or once)."""
     where = (
         f"a row uln.{enzyme} in the workbook's trial sheet"
         if " sheet " in file
@@ -270,7 +310,5 @@ def _enrolment_problems(
 ) -> list[Problem]:
     enrolled = frame["patient_id"].map(enrolment)
     before = frame[column] < enrolled
-    hint = "enrolled " + enrolled[before].dt.strftime("%Y-%m-%d")
-    return cell_problems(
-        frame, before, column, file, "is before the patient's enrolment date", hint
-    )
+    hint = enrolled[before].dt.strftime("%Y-%m-%d").map(enrolment_hint)
+    return cell_problems(frame, before, column, file, ENROLMENT_RULE, hint)

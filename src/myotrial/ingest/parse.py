@@ -10,11 +10,13 @@ a number uses a decimal point or it is a problem.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from myotrial.config import TrialConfig
-from myotrial.domain.dates import ISO_DATE_PATTERN
+from myotrial.domain.dates import ISO_DATE_PATTERN, parse_iso_date
 from myotrial.errors import Problem
 from myotrial.ingest.schema import TABLE_SPECS, ColumnSpec, core_columns, known_columns
 from myotrial.ingest.validate import sort_problems, table_problems
@@ -215,14 +217,59 @@ _PARSE_RULES = {
 }
 
 
+def parse_rule(column: ColumnSpec) -> tuple[str, str]:
+    """The rule and hint of a cell of ``column`` that does not parse."""
+    rule, hint = _PARSE_RULES[column.kind]
+    return rule, f"{column.meaning}: {hint}" if column.meaning else hint
+
+
+def parse_cell(column: ColumnSpec, text: str) -> tuple[object, bool]:
+    """One cell typed as :func:`parse_table` types its column, without pandas.
+
+    The same rules as the column-wise parse: blanks around the value removed, numbers
+    with a decimal point only (no ``_``, nothing infinite), dates strictly
+    ``YYYY-MM-DD`` within the range the typed tables hold, flags ``true``/``false``.
+
+    Returns
+    -------
+    value : float, datetime.date, bool, str or None
+        The typed value; ``None`` for an empty cell (a text column's default instead)
+        or one that did not parse.
+    failed : bool
+        Whether a non-empty cell did not parse.
+    """
+    text = text.strip(BLANKS)
+    if not text:
+        return column.default if column.kind == "text" else None, False
+    if column.kind in ("number", "integer"):
+        try:
+            number = float(text) if "_" not in text else math.nan
+        except ValueError:
+            number = math.nan
+        return (number, False) if math.isfinite(number) else (None, True)
+    if column.kind == "date":
+        try:
+            day = parse_iso_date(text)
+        except ValueError:
+            return None, True
+        return (day, False) if _FIRST_DAY <= day <= _LAST_DAY else (None, True)
+    if column.kind == "bool":
+        flag = _BOOLEANS.get(text.lower())
+        return flag, flag is None
+    return text, False
+
+
+# The days a datetime64[ns] column holds; a date outside does not parse (as to_datetime).
+_FIRST_DAY = pd.Timestamp.min.ceil("D").date()
+_LAST_DAY = pd.Timestamp.max.floor("D").date()
+
+
 def _parse_problems(
     column: ColumnSpec, strings: pd.Series, failed: np.ndarray, file: str
 ) -> list[Problem]:
     if not failed.any():
         return []
-    rule, hint = _PARSE_RULES[column.kind]
-    if column.meaning:
-        hint = f"{column.meaning}: {hint}"
+    rule, hint = parse_rule(column)
     bad = strings[failed]
     rows = bad.index.to_numpy(dtype=int) + 2
     return [

@@ -19,6 +19,7 @@ part of the schema.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -134,6 +135,11 @@ def _missing_columns(table: str, frame: pd.DataFrame, file: str) -> list[Problem
     return problems
 
 
+REQUIRED_RULE = "a value is required"
+WHOLE_NUMBER_RULE = "must be a whole number"
+ALLOWED_HINT = "values are case-sensitive; write one of the allowed values exactly"
+
+
 def _column_problems(
     column: ColumnSpec, values: pd.Series, file: str, config: TrialConfig
 ) -> list[Problem]:
@@ -142,7 +148,7 @@ def _column_problems(
     problems = []
     if column.required and not given.all():
         problems += cell_problems(
-            frame, ~given, column.name, file, "a value is required", _required_hint(column)
+            frame, ~given, column.name, file, REQUIRED_RULE, required_hint(column)
         )
     if column.allowed:
         problems += _allowed_problems(column, frame, given, file)
@@ -151,7 +157,8 @@ def _column_problems(
     return problems
 
 
-def _required_hint(column: ColumnSpec) -> str:
+def required_hint(column: ColumnSpec) -> str:
+    """The hint of a required value left empty."""
     if column.allowed:
         return f"one of {', '.join(column.allowed)}"
     if column.kind == "date":
@@ -159,18 +166,44 @@ def _required_hint(column: ColumnSpec) -> str:
     return column.meaning
 
 
+def allowed_values(column: ColumnSpec) -> list[object]:
+    """The values ``column`` may hold, typed as parsed (numbers as floats)."""
+    if column.kind in ("number", "integer"):
+        return [float(a) for a in column.allowed]
+    return list(column.allowed)
+
+
+def allowed_rule(column: ColumnSpec) -> str:
+    """The rule a value outside the allowed values of ``column`` breaks."""
+    return f"is not one of {', '.join(column.allowed)}"
+
+
+def outside_range(values: Any, low: float | None, high: float | None, above_minimum: bool) -> Any:
+    """Masks (below, above) of values outside ``low``-``high``; arrays or single floats.
+
+    The one range rule of the format, used on whole columns and on one entered value
+    (NaN, a missing value, is never outside).
+    """
+    with np.errstate(invalid="ignore"):
+        above = values > high if high is not None else np.zeros_like(values, dtype=bool)
+        below = np.zeros_like(values, dtype=bool)
+        if low is not None:
+            below = values <= low if above_minimum else values < low
+    return below, above
+
+
+def not_whole(values: Any) -> Any:
+    """Mask of values that are not whole numbers; arrays or single floats (NaN is not)."""
+    with np.errstate(invalid="ignore"):
+        return values != np.floor(values)
+
+
 def _allowed_problems(
     column: ColumnSpec, frame: pd.DataFrame, given: np.ndarray, file: str
 ) -> list[Problem]:
     values = frame[column.name]
-    if column.kind in ("number", "integer"):
-        allowed: list[object] = [float(a) for a in column.allowed]
-    else:
-        allowed = list(column.allowed)
-    bad = given & ~values.isin(allowed).to_numpy()
-    rule = f"is not one of {', '.join(column.allowed)}"
-    hint = "values are case-sensitive; write one of the allowed values exactly"
-    return cell_problems(frame, bad, column.name, file, rule, hint)
+    bad = given & ~values.isin(allowed_values(column)).to_numpy()
+    return cell_problems(frame, bad, column.name, file, allowed_rule(column), ALLOWED_HINT)
 
 
 def _number_problems(
@@ -178,25 +211,22 @@ def _number_problems(
 ) -> list[Problem]:
     values = frame[column.name].to_numpy(dtype=np.float64, na_value=np.nan)
     problems = []
-    with np.errstate(invalid="ignore"):
-        if column.kind == "integer":
-            fractional = given & (values != np.floor(values))
-            problems += cell_problems(
-                frame, fractional, column.name, file, "must be a whole number", column.meaning
-            )
-        low, high = value_range(column, config)
-        above = values > high if high is not None else np.zeros(len(values), dtype=bool)
-        below = np.zeros(len(values), dtype=bool)
-        if low is not None:
-            below = values <= low if column.above_minimum else values < low
+    if column.kind == "integer":
+        fractional = given & not_whole(values)
+        problems += cell_problems(
+            frame, fractional, column.name, file, WHOLE_NUMBER_RULE, column.meaning
+        )
+    low, high = value_range(column, config)
+    below, above = outside_range(values, low, high, column.above_minimum)
     rule = range_rule(column, config)
     for side, upper in ((below, False), (above, True)):
-        hint = _range_hint(column, config, upper)
+        hint = range_hint(column, config, upper)
         problems += cell_problems(frame, given & side, column.name, file, rule, hint)
     return problems
 
 
-def _range_hint(column: ColumnSpec, config: TrialConfig, upper: bool) -> str:
+def range_hint(column: ColumnSpec, config: TrialConfig, upper: bool) -> str:
+    """The hint of a value below (``upper`` false) or above the range of ``column``."""
     if column.scale == Scale.VAS:
         if upper and config.vas_unit == "cm":
             # A VAS above 10 in a cm trial is most often entered in mm: say how to

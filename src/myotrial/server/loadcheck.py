@@ -107,7 +107,9 @@ def _post(
     http: httpx.Client, patient_id: str, visit_date: str, result: LoadResult, lock: threading.Lock
 ) -> bool:
     """Post one visit and record the answer; False when the server cannot be reached."""
+    # the load dates lie in the future: confirmed, as a user confirms a soft check
     body = {"visit_date": visit_date, "phga": 3.0, "mmt8": 64, "ck": 310, "reason": "load"}
+    body["confirm"] = True
     sent = time.perf_counter()
     try:
         response = http.post(f"/api/patients/{patient_id}/visits", json=body)

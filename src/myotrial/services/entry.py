@@ -1,12 +1,14 @@
 """Data entry: a site enters a visit or corrects a value, checked as an import would be.
 
-The values are checked by :mod:`myotrial.services.visit_rules` and written, with their
-audit rows, through the unit of work; a value that breaks a rule is refused with every
-problem and nothing is written.
+An entry is checked by :func:`myotrial.ingest.record.check_record` (the import's rules,
+applied to plain values) and written with its audit row in the same transaction of the
+unit of work; a correction by :mod:`myotrial.services.visit_rules`. A value that breaks
+a rule is refused with every problem and nothing is written.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict
 from typing import Any
 
@@ -14,27 +16,21 @@ import pandas as pd
 
 from myotrial.domain import Kind
 from myotrial.domain import table as domain_table
-from myotrial.errors import (
-    ConflictError,
-    InvalidInputError,
-    NotFoundError,
-    Problem,
-    UnconfirmedError,
-)
+from myotrial.errors import InvalidInputError, Problem, UnconfirmedError
+from myotrial.ingest.record import check_record
 from myotrial.services.access import Caller
 from myotrial.services.casebook import open_for_change
 from myotrial.services.enrolment import require_consent
 from myotrial.services.patients import visit_scores
-from myotrial.services.row_rules import corrected_row, soft_problems
+from myotrial.services.row_rules import corrected_row, soft_problems, soft_record_problems
 from myotrial.services.uow import UnitOfWorkFactory, UseCases
 from myotrial.services.visibility import writable_site
-from myotrial.services.visit_rules import check_entry, corrected_visit, patient_trial
+from myotrial.services.visit_rules import corrected_visit, patient_trial, visit_frame
 from myotrial.store import Correction
 from myotrial.store.correction import SOURCE as CORRECTION
 from myotrial.store.correction import parse_day
-from myotrial.store.records import DUPLICATE_RULE, duplicate_visit
+from myotrial.store.records import FORM, duplicate_visit
 from myotrial.store.trial_store import require_filled
-from myotrial.store.unit_of_work import AbstractUnitOfWork
 
 SCORING_TABLES: tuple[str, ...] = ("patients", "infusions", "visits")
 """The tables a preview's TIS needs (episodes from infusions, baselines from visits)."""
@@ -51,7 +47,7 @@ class DataEntry(UseCases):
         reason: str,
         confirm: bool = True,
     ) -> dict[str, Any]:
-        """Check and store one visit with its audit rows.
+        """Check and store one visit with its audit row.
 
         Returns
         -------
@@ -74,18 +70,69 @@ class DataEntry(UseCases):
         InvalidInputError
             Listing every problem of the visit.
         """
-        # Checked in one transaction and written in another: validation needs no lock,
-        # because the unique key on (patient_id, visit_date) settles two entries racing
-        # for one date.
-        new = self._checked(caller, patient_id, values)
-        if not confirm:
-            _confirmed(self.uow, patient_id, "visits", new)
+        return self.add_record(caller, "visits", patient_id, values, reason, confirm)
+
+    def add_record(
+        self,
+        caller: Caller,
+        table: str,
+        patient_id: str,
+        values: dict[str, Any],
+        reason: str,
+        confirm: bool = True,
+    ) -> dict[str, Any]:
+        """Check and store one record of a patient's table (a visit, an adverse event,
+        an event, a medication) with its audit row, in one transaction.
+
+        The record is checked with the import's rules that concern it
+        (:func:`myotrial.ingest.record.check_record`), reading only the patient's
+        enrolment date and, for a visit, the first visit, so its cost does not grow
+        with the patient's history; the unique key settles two entries racing for one
+        key.
+
+        Parameters
+        ----------
+        caller : Caller
+            Who enters it (written to the audit trail).
+        table : str
+            One of :data:`myotrial.ingest.record.RECORD_TABLES`.
+        patient_id : str
+            The patient.
+        values : dict
+            The record's fields (text, numbers or flags; ``None`` for empty).
+        reason : str
+            Why; ``"data entry"`` when empty.
+        confirm : bool
+            Store values a soft check finds unusual (a date after today, a CK above
+            50 x ULN); when false they are refused with :class:`UnconfirmedError`.
+
+        Returns
+        -------
+        dict
+            The stored record's values (missing ones left out).
+
+        Raises
+        ------
+        NotFoundError, AccessDeniedError, ConflictError, UnconfirmedError, InvalidInputError
+            As :meth:`add_visit`.
+        """
+        fields = {**_as_text(values), "patient_id": patient_id}
         with self.uow() as uow:
+            writable_site(uow, caller, patient_id)
+            require_consent(uow, patient_id)
+            config, context = uow.patients.entry_context(table, patient_id)
+            record, problems = check_record(table, fields, FORM, config, context)
+            if problems:
+                raise InvalidInputError(problems)
+            soft = [] if confirm else soft_record_problems(table, record, config)
+            if soft:
+                raise UnconfirmedError(soft)
+            # the casebook's gate holds the patient's row until the commit: after the
+            # checks, so concurrent entries of one patient wait only for the writes
             open_for_change(uow, patient_id, caller.username)
-            uow.patients.add_visit(new, caller.username, reason or "data entry")
+            uow.patients.add_record(table, record, caller.username, reason or "data entry")
             uow.commit()
-        record = new.iloc[0].to_dict()
-        return {str(k): v for k, v in record.items() if not _missing(v)}
+        return {k: v for k, v in record.items() if v is not None}
 
     def preview_visit(
         self, caller: Caller, patient_id: str, values: dict[str, Any]
@@ -98,10 +145,20 @@ class DataEntry(UseCases):
             ``problems`` (each as a dict of :class:`~myotrial.errors.Problem` fields),
             ``tis`` and ``category`` (``None`` when not computable) and a ``note``.
         """
+        fields = {**_as_text(values), "patient_id": patient_id}
         with self.uow() as uow:
-            visit, problems = self._check(uow, caller, patient_id, values)
+            writable_site(uow, caller, patient_id)
+            require_consent(uow, patient_id)
+            config, context = uow.patients.entry_context("visits", patient_id)
+            record, problems = check_record("visits", fields, FORM, config, context)
+            day = record.get("visit_date")
+            if (
+                not problems
+                and isinstance(day, dt.date)
+                and uow.patients.has_visit(patient_id, day)
+            ):
+                problems = [duplicate_visit(patient_id, day)]
             trial = patient_trial(uow, patient_id, SCORING_TABLES)
-        combined = trial.with_tables(visits=pd.concat([trial.visits, visit], ignore_index=True))
         result: dict[str, Any] = {
             "problems": [asdict(p) for p in problems],
             "tis": None,
@@ -110,9 +167,10 @@ class DataEntry(UseCases):
         }
         if problems:
             return result
-        visit_date = combined.visits["visit_date"].iloc[-1]
+        visit = visit_frame(trial.visits, record)
+        combined = trial.with_tables(visits=pd.concat([trial.visits, visit], ignore_index=True))
         scored = visit_scores(combined)
-        row = scored[scored["visit_date"] == visit_date]
+        row = scored[scored["visit_date"] == visit["visit_date"].iloc[0]]
         if row.empty or pd.isna(row["tis"].iloc[0]):
             result["note"] = (
                 "no TIS yet: the visit needs an episode baseline and every core set measure"
@@ -168,33 +226,6 @@ class DataEntry(UseCases):
             "user": caller.username,
             "changed": found.changed,
         }
-
-    def _checked(self, caller: Caller, patient_id: str, values: dict[str, Any]) -> pd.DataFrame:
-        with self.uow() as uow:
-            visit, problems = self._check(uow, caller, patient_id, values)
-        duplicate = [p for p in problems if p.rule == DUPLICATE_RULE]
-        if duplicate:
-            raise ConflictError(duplicate)
-        if problems:
-            raise InvalidInputError(problems)
-        return visit
-
-    def _check(
-        self, uow: AbstractUnitOfWork, caller: Caller, patient_id: str, values: dict[str, Any]
-    ) -> tuple[pd.DataFrame, list[Problem]]:
-        """The visit and its problems, reading the patient's row and one key only."""
-        writable_site(uow, caller, patient_id)
-        require_consent(uow, patient_id)
-        config, frames = uow.patients.tables(patient_id, ("patients",))
-        if frames["patients"].empty:
-            raise NotFoundError(f"patient {patient_id!r} does not exist")
-        first = uow.patients.first_visit(patient_id)
-        visit, problems = check_entry(config, frames["patients"], _as_text(values), first)
-        if not problems:
-            day = visit["visit_date"].iloc[0].date()
-            if uow.patients.has_visit(patient_id, day):
-                problems = [duplicate_visit(patient_id, day)]
-        return visit, problems
 
 
 def correct_visit(
@@ -360,24 +391,9 @@ def _rule_tables(table: str) -> tuple[str, ...]:
     return ("patients", table, "lots", "donors") if table == "infusions" else ("patients", table)
 
 
-def _confirmed(
-    uow_factory: UnitOfWorkFactory, patient_id: str, table: str, row: pd.DataFrame
-) -> None:
-    """Refuse a row a soft check finds unusual, until the user confirms it."""
-    with uow_factory() as uow:
-        trial = patient_trial(uow, patient_id, ("patients",))
-    soft = soft_problems(table, row, trial)
-    if soft:
-        raise UnconfirmedError(soft)
-
-
 def _as_text(values: dict[str, Any]) -> dict[str, str]:
     """Form or JSON values as visits.csv would hold them (``true``/``false``, empty)."""
     return {
         str(k): "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
         for k, v in values.items()
     }
-
-
-def _missing(value: object) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))  # type: ignore[call-overload]

@@ -13,10 +13,12 @@ to confirm a value that is possible but unusual.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from myotrial.config import TrialConfig
 from myotrial.domain import Kind, table
 from myotrial.errors import InvalidInputError, Problem
 from myotrial.ingest import parse_records
@@ -158,33 +160,58 @@ def soft_problems(
         One per unusual value, with ``file`` :data:`SOFT`; empty when nothing needs
         confirming.
     """
-    today = today or dt.date.today()
-    problems = []
-    columns = table(table_name).columns
-    for column in columns:
-        if column.kind != Kind.DATE or column.name not in row:
-            continue
-        day = row[column.name].iloc[0]
-        if pd.notna(day) and pd.Timestamp(day).date() > today:
-            rule = f"is after today ({today.isoformat()})"
-            problems.append(_soft(column.name, day, rule, "check the year and the month"))
-    if table_name == "visits":
-        problems += _ck_problems(row, trial)
+    record = {str(c): _plain(row[c].iloc[0]) for c in row.columns}
+    problems = soft_record_problems(table_name, record, trial.config, today)
     if table_name == "patients" and before is not None:
         problems += _weight_problems(row, before)
     return problems
 
 
-def _ck_problems(row: pd.DataFrame, trial: TrialData) -> list[Problem]:
-    if "ck" not in row or pd.isna(row["ck"].iloc[0]):
+def soft_record_problems(
+    table_name: str,
+    record: Mapping[str, object],
+    config: TrialConfig,
+    today: dt.date | None = None,
+) -> list[Problem]:
+    """The soft checks of :func:`soft_problems` on one typed record (plain values).
+
+    Returns
+    -------
+    list of Problem
+        A date after today, a CK above :data:`CK_SOFT_LIMIT` times its ULN; empty
+        when nothing needs confirming.
+    """
+    today = today or dt.date.today()
+    problems = []
+    for column in table(table_name).columns:
+        day = record.get(column.name)
+        if column.kind == Kind.DATE and isinstance(day, dt.date) and day > today:
+            rule = f"is after today ({today.isoformat()})"
+            problems.append(_soft(column.name, day, rule, "check the year and the month"))
+    if table_name == "visits":
+        problems += _ck_problems(record, config)
+    return problems
+
+
+def _plain(value: object) -> object:
+    """A frame's cell as a record holds it: dates as ``datetime.date``, None if missing."""
+    if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
+def _ck_problems(record: Mapping[str, object], config: TrialConfig) -> list[Problem]:
+    ck, own = record.get("ck"), record.get("ck_uln")
+    if ck is None:
         return []
-    own = row["ck_uln"].iloc[0] if "ck_uln" in row else np.nan
-    uln = float(own) if pd.notna(own) else trial.config.uln.get("ck")
-    ck = float(row["ck"].iloc[0])
+    uln = float(own) if own is not None else config.uln.get("ck")  # type: ignore[arg-type]
+    ck = float(ck)  # type: ignore[arg-type]
     if uln is None or ck <= CK_SOFT_LIMIT * uln:
         return []
     rule = f"is {ck / uln:.0f} x the upper limit of normal ({uln:g}), above {CK_SOFT_LIMIT:g} x"
-    return [_soft("ck", ck, rule, f"check the unit ({trial.config.unit('ck')}) and the digits")]
+    return [_soft("ck", ck, rule, f"check the unit ({config.unit('ck')}) and the digits")]
 
 
 def _weight_problems(row: pd.DataFrame, before: pd.DataFrame) -> list[Problem]:

@@ -10,6 +10,7 @@ stored, the other gets a :class:`~myotrial.errors.ConflictError` naming the key.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import Any
 
@@ -17,9 +18,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from myotrial.config import TrialConfig
+from myotrial.domain.entry import Record, RecordContext
 from myotrial.errors import ConflictError, NotFoundError, Problem, StoreError
 from myotrial.store import codec
-from myotrial.store.columns import KEYS
+from myotrial.store.columns import KEYS, kinds
 from myotrial.store.diff import diff_table
 from myotrial.store.repository import SqlTrialRepository
 from myotrial.store.tables import trial_tables
@@ -94,7 +96,7 @@ def write_row(
 ) -> None:
     """Insert one checked row of a patient's table with its audit rows; the caller commits.
 
-    As :func:`write_visit`, for an infusion, an adverse event, an event or a medication.
+    As :func:`write_record`, for an infusion, an adverse event, an event or a medication.
 
     Raises
     ------
@@ -119,37 +121,161 @@ def write_row(
         raise StoreError(f"the database refused the row, nothing was written: {exc}") from exc
 
 
-def write_visit(repository: SqlTrialRepository, new: pd.DataFrame, user: str, reason: str) -> None:
-    """Insert one checked visit with its audit rows; the caller commits.
+def entry_context(
+    connection: sa.Connection, table: str, patient_id: str
+) -> tuple[TrialConfig, RecordContext]:
+    """The configuration and what the rules beyond one entry of ``table`` need.
+
+    Two index reads: the patient's enrolment date (by its key) and, for a visit, the
+    patient's earliest visit (by the key on patient and date); never the history.
+
+    Raises
+    ------
+    NotFoundError
+        If the database holds no trial or no such patient.
+    """
+    meta = SqlTrialRepository(connection).read_meta()
+    if meta is None:
+        raise NotFoundError("the database holds no trial yet (import one first)")
+    patients = trial_tables["patients"]
+    enrolled = connection.execute(
+        sa.select(patients.c.enrolment_date).where(patients.c.patient_id == patient_id)
+    ).first()
+    if enrolled is None:
+        raise NotFoundError(f"patient {patient_id!r} does not exist")
+    first: tuple[dt.date, float | None] | None = None
+    if table == "visits":
+        visits = trial_tables["visits"]
+        earliest = connection.execute(
+            sa.select(visits.c.visit_date, visits.c.mmt_max)
+            .where(visits.c.patient_id == patient_id)
+            .order_by(visits.c.visit_date)
+            .limit(1)
+        ).first()
+        if earliest is not None and earliest[0] is not None:
+            first = (_day(earliest[0]) or dt.date.min, earliest[1])
+    context = RecordContext(_day(enrolled[0]), first)
+    return _stored_config(meta["config"]), context
+
+
+def write_record(
+    repository: SqlTrialRepository, table: str, record: Record, user: str, reason: str
+) -> None:
+    """Insert one checked record with its audit row, as an import audits an insert.
+
+    One INSERT of the row (SQLAlchemy Core, its row number taken inside it), one of
+    the changeset and one of the audit row, in the caller's transaction; the layout
+    is extended (under its row lock) only when the record fills a column the trial has
+    not used yet. The caller commits.
 
     Raises
     ------
     ConflictError
-        If the patient already has a visit on that date (the unique key refused it,
-        also when another entry of that date committed first).
+        If a row with the record's key is stored (the unique key refused it, also when
+        another entry of that key committed first).
     StoreError
         If the database refuses the write for another reason.
     """
+    typed = kinds(table)
+    given = {c: v for c, v in record.items() if v is not None and c in typed}
     try:
-        _insert_visit(repository, new, user, reason)
+        repository.append_record(table, given)
+        changeset, at = repository.add_changeset("entry", user, reason, FORM, "")
+        repository.add_audit_row(_insert_audit(table, given), changeset, user, at, reason)
+        if not _known_columns(repository, table, given):
+            repository.add_layout_columns(table, [_layout_entry(c, typed[c]) for c in given])
     except sa.exc.IntegrityError as exc:
-        day = new["visit_date"].iloc[0].date()
-        raise ConflictError([duplicate_visit(str(new["patient_id"].iloc[0]), day)]) from exc
+        raise ConflictError([duplicate_record(table, record)]) from exc
     except sa.exc.SQLAlchemyError as exc:
-        raise StoreError(f"the database refused the visit, nothing was written: {exc}") from exc
+        raise StoreError(
+            f"the database refused the {table} entry, nothing was written: {exc}"
+        ) from exc
 
 
-def _insert_visit(
-    repository: SqlTrialRepository, new: pd.DataFrame, user: str, reason: str
-) -> None:
-    stored, entries = codec.encode_table("visits", new.reset_index(drop=True))
-    nothing = stored.iloc[0:0].assign(id=pd.Series(dtype="int64"))
-    diff = diff_table("visits", stored, nothing)
-    # the visit first: a second entry of the same key fails here, before other writes
-    repository.append_row("visits", diff.inserts)
-    changeset, at = repository.add_changeset("entry", user, reason, FORM, "")
-    repository.add_audit(diff.audit, changeset, user, at, reason)
-    repository.add_layout_columns("visits", entries)
+def _insert_audit(table: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The audit row of an inserted record (as :func:`myotrial.store.diff.diff_table`)."""
+    keys = [k for k in KEYS[table]]
+    values = {c: _audit_value(v) for c, v in given.items() if c not in keys}
+    return {
+        "table_name": table,
+        "record_key": "|".join(_key_text(given.get(k)) for k in keys),
+        "patient_id": given.get("patient_id"),
+        "action": "insert",
+        "field": None,
+        "old_value": None,
+        # numbers to 15 significant digits, as an import's audit rows (records_json)
+        "new_value": json.dumps(values, ensure_ascii=False, separators=(",", ":")),
+    }
+
+
+def _audit_value(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.15g}")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _key_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+_DTYPES = {"number": "float64", "date": "datetime64[ns]", "bool": "boolean", "text": "object"}
+"""The dtype each kind is parsed to (``myotrial.ingest.parse_table``): the layout's."""
+
+
+def _layout_entry(column: str, kind: str) -> list[str]:
+    return [column, _DTYPES[kind], "typed"]
+
+
+def _known_columns(repository: SqlTrialRepository, table: str, given: dict[str, Any]) -> bool:
+    """Whether the stored layout shows every column of ``given`` (parsed once per layout)."""
+    meta = repository.read_meta()
+    if meta is None:
+        return False
+    return given.keys() <= _layout_names(meta["layout"], table)
+
+
+@functools.lru_cache(maxsize=16)
+def _layout_names(layout: str, table: str) -> frozenset[str]:
+    return frozenset(entry[0] for entry in json.loads(layout)["tables"].get(table, []))
+
+
+@functools.lru_cache(maxsize=16)
+def _stored_config(text: str) -> TrialConfig:
+    """The configuration stored as ``text``, parsed once per process (it is immutable)."""
+    return TrialConfig.from_dict(json.loads(text), source="database")
+
+
+def _day(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def duplicate_record(table: str, record: Record) -> Problem:
+    """The problem of an entry whose key a stored row of ``table`` has already."""
+    if table == "visits":
+        day = record["visit_date"]
+        return duplicate_visit(str(record["patient_id"]), day)  # type: ignore[arg-type]
+    keys = ", ".join(KEYS[table])
+    shown = " / ".join(_key_text(record.get(k)) for k in KEYS[table])
+    return Problem(
+        FORM,
+        None,
+        keys,
+        shown,
+        f"is already stored ({keys} must be unique)",
+        "correct the stored row instead",
+    )
 
 
 DUPLICATE_RULE = "is already a visit of this patient (patient_id, visit_date must be unique)"
@@ -164,25 +290,6 @@ def duplicate_visit(patient_id: str, day: dt.date) -> Problem:
         day.isoformat(),
         DUPLICATE_RULE,
         f"patient {patient_id} has a visit on that date: correct it instead",
-    )
-
-
-def first_visit(connection: sa.Connection, patient_id: str) -> pd.DataFrame:
-    """The patient's earliest visit: patient_id, visit_date, mmt_max (an index read)."""
-    visits = trial_tables["visits"]
-    query = (
-        sa.select(visits.c.patient_id, visits.c.visit_date, visits.c.mmt_max)
-        .where(visits.c.patient_id == patient_id)
-        .order_by(visits.c.visit_date)
-        .limit(1)
-    )
-    rows = connection.execute(query).all()
-    return pd.DataFrame(
-        {
-            "patient_id": pd.Series([r[0] for r in rows], dtype=object),
-            "visit_date": pd.to_datetime(pd.Series([r[1] for r in rows])).astype("datetime64[ns]"),
-            "mmt_max": pd.Series([r[2] for r in rows], dtype="float64"),
-        }
     )
 
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from myotrial.errors import StoreError
 from myotrial.store import bulk, codec
-from myotrial.store.columns import COLUMNS, REPEATABLE, kinds, match_keys
+from myotrial.store.columns import COLUMNS, KEYS, REPEATABLE, kinds, match_keys
 from myotrial.store.tables import (
     audit_trail,
     changesets,
@@ -111,6 +111,25 @@ class SqlTrialRepository:
         self.connection.execute(
             sql_table.insert().values(**values, row_number=self._next_row_number(table))
         )
+
+    def append_record(self, table: str, values: dict[str, Any]) -> None:
+        """Insert one row given as driver values (typed columns only), in one INSERT.
+
+        The row number is taken inside the INSERT as :meth:`append_row` takes it; in a
+        table where rows may share a key, the row's ``occurrence`` is the number of
+        stored rows with its key.
+
+        Raises
+        ------
+        sqlalchemy.exc.IntegrityError
+            If a row with the same natural key exists (the unique key decides a race).
+        """
+        sql_table = trial_tables[table]
+        row = {**values, "row_number": self._next_row_number(table)}
+        if table in REPEATABLE:
+            same = [sql_table.c[k] == values.get(k) for k in KEYS[table]]
+            row["occurrence"] = sa.select(sa.func.count()).where(*same).scalar_subquery()
+        self.connection.execute(sql_table.insert().values(**row))
 
     def _next_row_number(self, table: str) -> sa.ColumnElement[Any]:
         sql_table = trial_tables[table]
@@ -235,6 +254,16 @@ class SqlTrialRepository:
         )
         frame["reason"] = reason
         bulk.insert_frame(self.connection, "audit_trail", frame)
+
+    def add_audit_row(
+        self, row: dict[str, Any], changeset: int, user: str, at: dt.datetime, reason: str
+    ) -> None:
+        """Append one audit row (the keys of :data:`myotrial.store.diff.AUDIT_COLUMNS`)."""
+        self.connection.execute(
+            audit_trail.insert().values(
+                **row, changeset_id=changeset, user_name=user, changed_at=at, reason=reason
+            )
+        )
 
     def read_audit(self, patient_id: str | None = None) -> pd.DataFrame:
         """Audit rows in the order written, optionally for one patient."""

@@ -20,6 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from myotrial.config import TrialConfig
+from myotrial.domain.entry import Record, RecordContext
 from myotrial.store import accounts, casebook, records, sessions
 from myotrial.store.correction import (
     Correction,
@@ -169,16 +170,20 @@ class AbstractPatientRepository(abc.ABC):
         """Whether the patient has a visit on ``day``."""
 
     @abc.abstractmethod
-    def first_visit(self, patient_id: str) -> pd.DataFrame:
-        """The patient's earliest visit (``patient_id``, ``visit_date``, ``mmt_max``;
-        no row when the patient has none)."""
+    def entry_context(self, table: str, patient_id: str) -> tuple[TrialConfig, RecordContext]:
+        """The configuration and what the rules beyond one entry of ``table`` need
+        (the patient's enrolment date; for a visit, the patient's first visit).
+
+        Raises :class:`~myotrial.errors.NotFoundError` when the database holds no trial
+        or no such patient.
+        """
 
     @abc.abstractmethod
-    def add_visit(self, visit: pd.DataFrame, user: str, reason: str) -> None:
-        """Insert one checked visit (a one-row typed frame) with its audit rows.
+    def add_record(self, table: str, record: Record, user: str, reason: str) -> None:
+        """Insert one checked record (typed values) with its audit row.
 
-        A second visit of the patient on the same date raises
-        :class:`~myotrial.errors.ConflictError` naming ``visit_date``.
+        A second row with the same key (a visit of the patient on the same date) raises
+        :class:`~myotrial.errors.ConflictError` naming the key.
         """
 
     @abc.abstractmethod
@@ -322,11 +327,11 @@ class SqlPatientRepository(AbstractPatientRepository):
     def has_visit(self, patient_id: str, day: dt.date) -> bool:
         return records.has_visit(self.connection, patient_id, day)
 
-    def first_visit(self, patient_id: str) -> pd.DataFrame:
-        return records.first_visit(self.connection, patient_id)
+    def entry_context(self, table: str, patient_id: str) -> tuple[TrialConfig, RecordContext]:
+        return records.entry_context(self.connection, table, patient_id)
 
-    def add_visit(self, visit: pd.DataFrame, user: str, reason: str) -> None:
-        records.write_visit(self.trials, visit, user, reason)
+    def add_record(self, table: str, record: Record, user: str, reason: str) -> None:
+        records.write_record(self.trials, table, record, user, reason)
 
     def add_row(self, table: str, row: pd.DataFrame, user: str, reason: str) -> None:
         records.write_row(self.trials, table, row, user, reason)
