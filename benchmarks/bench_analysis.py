@@ -8,6 +8,7 @@ Run: ``python benchmarks/bench_analysis.py [N_PATIENTS]``.
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -31,19 +32,40 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def main_thread_clock() -> tuple[float, float, float]:
+    """Wall clock, and this thread's CPU time and run-queue wait, in seconds.
+
+    Linux ``/proc/thread-self/schedstat``: time on the CPU, time runnable but waiting
+    for a CPU (the machine busy with other work), in ns. What wall time is neither was
+    spent blocked: reading or writing, a lock, waiting for another thread.
+    """
+    try:
+        with open("/proc/thread-self/schedstat", encoding="ascii") as stat:
+            on_cpu, waiting = (int(v) / 1e9 for v in stat.read().split()[:2])
+    except OSError:  # not Linux: the wait is not known
+        on_cpu, waiting = time.thread_time(), float("nan")
+    return time.perf_counter(), on_cpu, waiting
+
+
 def run_analysis(trial: myotrial.TrialData) -> tuple[myotrial.AnalysisResult, float]:
-    marks: list[tuple[str, float, float]] = []
-    start, cpu = time.perf_counter(), time.process_time()
+    marks: list[tuple[str, tuple[float, float, float]]] = []
+    first, cpu = main_thread_clock(), time.process_time()
     result = myotrial.analyze(
-        trial,
-        progress=lambda name: marks.append((name, time.perf_counter(), time.process_time())),
+        trial, progress=lambda name: marks.append((name, main_thread_clock()))
     )
-    end, cpu_end = time.perf_counter(), time.process_time()
-    ends = [*marks[1:], ("end", end, cpu_end)]
-    for (name, t0, c0), (_, t1, c1) in zip(marks, ends, strict=True):
-        print(f"  {name:32s} {t1 - t0:7.2f} s wall {c1 - c0:7.2f} s CPU")
-    print(f"  CPU time of the whole analysis: {cpu_end - cpu:.1f} s")
-    return result, end - start
+    last, cpu_end = main_thread_clock(), time.process_time()
+    ends = [*marks[1:], ("end", last)]
+    print(f"  {'step':32s} {'wall':>8s} {'CPU':>8s} {'queued':>8s} {'blocked':>8s}")
+    for (name, (t0, c0, w0)), (_, (t1, c1, w1)) in zip(marks, ends, strict=True):
+        blocked = (t1 - t0) - (c1 - c0) - (w1 - w0)
+        print(f"  {name:32s} {t1 - t0:7.2f}s {c1 - c0:7.2f}s {w1 - w0:7.2f}s {blocked:7.2f}s")
+    wall, on_cpu, queued = (b - a for a, b in zip(first, last, strict=True))
+    print(
+        f"  whole analysis: {wall:.1f} s wall = {on_cpu:.1f} s on a CPU + {queued:.1f} s "
+        f"waiting for a CPU + {wall - on_cpu - queued:.1f} s blocked; process CPU "
+        f"(all threads) {cpu_end - cpu:.1f} s"
+    )
+    return result, wall
 
 
 def paired_loop(long: pd.DataFrame) -> pd.DataFrame:
@@ -76,6 +98,7 @@ def compare(name: str, fast: float, slow: float, units: int) -> None:
 
 def main() -> None:
     n_patients = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     start = time.perf_counter()
     trial = make_registry(n_patients, seed=1)
     print(

@@ -1,6 +1,7 @@
 """Every row of ``arm_comparison`` against an independent computation.
 
-The trial: ``make_registry`` (two arms, dropout, missing measures) with deaths added.
+The trial: ``make_registry`` (two arms, relapses and deaths in both, withdrawals, losses,
+missing measures).
 Each expected value is derived here from the raw tables (baseline and primary visit by
 hand with pandas) and computed with statsmodels: ``confint_proportions_2indep(method=
 "newcomb")`` and ``proportions_ztest`` for the response, ``OLS`` for the ANCOVA,
@@ -12,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import relapse_by_hand as by_hand
 import statsmodels.api as sm
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import survdiff
@@ -19,30 +21,15 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportions
 
 import myotrial
 from myotrial import measures
-from myotrial.analysis.comparison import relapse_times
 from myotrial.synthetic import make_registry
 from myotrial.trialdata import TrialData
 
 PRIMARY_DAY, PRIMARY_WINDOW, BASELINE_WINDOW = 365, 30, 30
 
 
-def _with_deaths(trial: TrialData, every: int = 37) -> TrialData:
-    """Deaths of every ``every``-th patient, 200 days after randomisation."""
-    dead = trial.patients.iloc[::every]
-    deaths = pd.DataFrame(
-        {
-            "patient_id": dead["patient_id"].to_numpy(),
-            "event_date": (dead["randomisation_date"] + pd.Timedelta(days=200)).to_numpy(),
-            "type": "death",
-        }
-    )
-    events = pd.concat([trial.events, deaths], ignore_index=True)
-    return trial.with_tables(events=events)
-
-
 @pytest.fixture(scope="module")
 def trial() -> TrialData:
-    return _with_deaths(make_registry(600, seed=11))
+    return make_registry(600, seed=11)
 
 
 @pytest.fixture(scope="module")
@@ -166,25 +153,9 @@ def test_relapse_hazard_ratio_matches_statsmodels_phreg_and_survdiff(
 
 
 def _relapse_times(trial: TrialData) -> pd.DataFrame:
-    """Relapse times as the analysis builds them (checked by hand in test_arms.py)."""
-    from myotrial.analysis.arms import itt_view, populations, trial_arms
-    from myotrial.analysis.options import AnalysisOptions, Notes
-    from myotrial.analysis.safety import death_dates
-    from myotrial.analysis.scoring import episode_outcomes, score_visits
-    from myotrial.analysis.values import visit_values
-
-    options = AnalysisOptions()
-    arms = trial_arms(trial.patients, trial.config)
-    assert arms is not None
-    population = populations(trial, arms)
-    values, _ = visit_values(trial.visits, trial.config)
-    view = itt_view(trial, values, population, options)
-    scores = score_visits(view.mapped, view.baseline, trial.config, options)
-    outcomes = episode_outcomes(
-        view.courses, scores, values, trial.events, trial.config, 20.0, Notes()
-    )
-    deaths = death_dates(trial.events, trial.adverse_events)
-    times = relapse_times(view, outcomes, population, deaths)
+    """Relapse times derived by hand from the raw tables (relapse_by_hand.py, compared
+    with the analysis's own in test_relapse_times.py)."""
+    times = by_hand.itt_relapse_times(trial)
     assert (times["status"] == 2).sum() > 0
     return times
 
