@@ -11,6 +11,7 @@ from typing import Any
 
 from myotrial.domain import POPULATIONS
 from myotrial.errors import ConfigError, Problem
+from myotrial.measures.visits import BASELINE_WINDOW_DAYS
 
 MISSING_RULES: tuple[str, ...] = ("strict", "zero")
 
@@ -38,7 +39,7 @@ class AnalysisOptions:
 
     population: str | None = None
     missing: str = "strict"
-    baseline_window_days: int = 30
+    baseline_window_days: int = BASELINE_WINDOW_DAYS
     exact_max_n: int = 49
     confidence: float = 0.95
 

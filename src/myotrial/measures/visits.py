@@ -25,6 +25,9 @@ from myotrial.measures.haq import category_columns, haq_di
 from myotrial.measures.mmt import fill_mmt8
 
 VISITS_FILE = "visits.csv"
+BASELINE_WINDOW_DAYS = 30
+"""Default baseline window (docs/measures.md §5): the episode baseline is the last visit
+in this many days up to and including the first infusion day."""
 
 
 def canonical_visits(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from myotrial.measures.visits import BASELINE_WINDOW_DAYS
 from myotrial.report.svg import ReportFigure, figure_to_svg
 from myotrial.report.timeline import patient_series, split_by_patient
 
@@ -74,7 +75,7 @@ def spaghetti(
     measure: str,
     label: str,
     log: bool = False,
-    baseline_window_days: int = 30,
+    baseline_window_days: int = BASELINE_WINDOW_DAYS,
 ) -> ReportFigure:
     """Each patient's course of ``measure`` over study days, with the mean at time points.
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from myotrial.domain import ENZYMES
 from myotrial.measures.csm import to_units_per_litre
+from myotrial.measures.visits import BASELINE_WINDOW_DAYS
 from myotrial.trialdata import TrialData
 
 
@@ -53,7 +54,9 @@ def measure_in_report_unit(trial: TrialData, measure: str) -> pd.Series:
     return pd.Series(converted, index=values.index, name=values.name)
 
 
-def patient_series(trial: TrialData, measure: str, baseline_window_days: int = 30) -> pd.DataFrame:
+def patient_series(
+    trial: TrialData, measure: str, baseline_window_days: int = BASELINE_WINDOW_DAYS
+) -> pd.DataFrame:
     """One row per visit with a value: ``patient_id``, ``day``, ``value``, sorted.
 
     Visits before the baseline window (docs/measures.md §5; ``baseline_window_days``, the

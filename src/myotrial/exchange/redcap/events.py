@@ -20,10 +20,10 @@ import pandas as pd
 
 from myotrial.config import TrialConfig
 from myotrial.exchange.redcap.dictionary import REPEATING_FORMS
+from myotrial.measures.visits import BASELINE_WINDOW_DAYS
 from myotrial.trialdata import TrialData
 
 ARM_SUFFIX = "_arm_1"
-BASELINE_WINDOW_DAYS = 30  # docs/measures.md §5: the last visit in the 30 days up to day 0
 UNSCHEDULED = "unscheduled"
 LOGS = "logs"
 
