@@ -233,3 +233,30 @@ def test_an_llt_of_an_unknown_preferred_term_is_named(meddra_dir: Path) -> None:
     problem = caught.value.problems[0]
     assert (problem.file, problem.row, problem.value) == ("llt.asc", 9, "94000077")
     assert problem.rule == "is not a preferred term of pt.asc"
+
+
+@pytest.mark.parametrize(
+    ("record", "rule"),
+    [
+        ("94000009$Extra (synthetic)$$91000001$$$$$$$$X$", "has more than 11 fields"),
+        ("94000009$Short (synthetic)$$91000001$", "has fewer than 11 fields"),
+    ],
+)
+def test_a_record_of_the_wrong_length_is_named(meddra_dir: Path, record: str, rule: str) -> None:
+    pt = meddra_dir / "pt.asc"
+    pt.write_text(pt.read_text() + record + "\n")
+    with pytest.raises(InvalidInputError) as caught:
+        read_meddra(meddra_dir)
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.row, problem.rule) == ("pt.asc", 7, rule)
+
+
+def test_a_blank_line_is_no_record_and_rows_stay_line_numbers(meddra_dir: Path) -> None:
+    llt = meddra_dir / "llt.asc"
+    lines = llt.read_text().splitlines()
+    lines.insert(1, "")
+    lines[2] = lines[2].replace("95000002$", "95O00002$")
+    llt.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InvalidInputError) as caught:
+        read_meddra(meddra_dir)
+    assert [(p.row, p.value) for p in caught.value.problems] == [(3, "95O00002")]

@@ -156,8 +156,13 @@ def _read_file(path: Path, problems: list[Problem]) -> pd.DataFrame:
         problems.append(Problem(path.name, None, None, None, "is missing", HINT))
         return pd.DataFrame(columns=list(wanted.values()))
     hint = "the file is one of a MedDRA distribution's MedAscii files"
+    wrong_length = _length_problems(path, fields, hint)
+    if wrong_length:  # a record of another length would shift its fields: read no further
+        problems += wrong_length
+        return pd.DataFrame(columns=list(wanted.values()))
     with reading(path.name, hint, catch=(*READ_ERRORS, pd.errors.ParserError)):
-        # every record ends with "$", so a record has one empty field more than it holds
+        # every record ends with "$", so a record has one empty field more than it holds;
+        # blank lines are kept so that row numbers are line numbers
         raw = pd.read_csv(
             path,
             sep="$",
@@ -167,17 +172,35 @@ def _read_file(path: Path, problems: list[Problem]) -> pd.DataFrame:
             quoting=csv.QUOTE_NONE,
             encoding="utf-8",
             names=range(fields + 1),
+            index_col=False,
+            skip_blank_lines=False,
         )
-    short = raw[fields - 1].isna()
-    problems += [
-        Problem(path.name, int(i) + 1, None, None, f"has fewer than {fields} fields", hint)
-        for i in raw.index[short]
-    ]
+    raw = raw[(raw.fillna("") != "").any(axis=1)]  # blank lines hold no record
     frame = raw[list(wanted)].rename(columns=wanted).fillna("")
     for column in (c for c in frame.columns if c.endswith("_code")):
         problems += _code_problems(path.name, frame[column], column)
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     return frame
+
+
+def _length_problems(path: Path, fields: int, hint: str) -> list[Problem]:
+    """Records without exactly ``fields`` fields (each field is followed by ``$``)."""
+    with reading(path.name, hint):
+        lines = pd.Series(path.read_text(encoding="utf-8").splitlines(), dtype=object)
+    # a blank line (a file's last line break) holds no record
+    counts = lines.str.count(r"\$").to_numpy()
+    counts[lines.str.strip().eq("").to_numpy()] = fields
+    return [
+        Problem(
+            path.name,
+            int(i) + 1,
+            None,
+            None,
+            f"has {'fewer' if counts[i] < fields else 'more'} than {fields} fields",
+            hint,
+        )
+        for i in np.flatnonzero(counts != fields)
+    ]
 
 
 def _code_problems(file: str, values: pd.Series, column: str) -> list[Problem]:

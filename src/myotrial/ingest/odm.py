@@ -78,32 +78,48 @@ def read_odm(path: Path | str) -> TrialData:
     return check.trial
 
 
+WANTED = tuple(
+    q(t) for t in ("ItemGroupDef", "ItemDef", "ItemGroupData", "SubjectData", "ClinicalData")
+)
+"""The elements the pass stops at; lxml parses the rest without a Python step."""
+
+
 def _parse(path: Path, read: _Read) -> None:
-    subject: str | None = None
-    in_data = False
-    for event, node in etree.iterparse(str(path), events=("start", "end")):
-        tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
-        if event == "start":
-            if tag == "ClinicalData":
-                read.clinical += 1
-                in_data = read.clinical == 1
-            elif tag == "ReferenceData":
-                in_data = True
-            elif tag == "SubjectData":
-                subject = node.get("SubjectKey")
-            continue
+    for _, node in etree.iterparse(str(path), events=("end",), tag=WANTED):
+        tag = etree.QName(node).localname
         if tag == "ItemGroupDef":
             read.groups[node.get("OID", "")] = node.get("Name", "")
             refs = node.iterchildren(q("ItemRef"))
             read.order[node.get("Name", "")] = [r.get("ItemOID", "") for r in refs]
         elif tag == "ItemDef":
             read.items[node.get("OID", "")] = ("", node.get("Name", ""))
-        elif tag == "ItemGroupData" and in_data:
-            _group(path.name, node, subject, read)
-            node.clear()
-        elif tag in ("ClinicalData", "ReferenceData"):
-            in_data = False
-            node.clear()
+        elif tag == "ItemGroupData":
+            _data_group(path.name, node, read)
+        elif tag == "SubjectData":
+            _forget(node)
+        else:  # ClinicalData: the first holds the data, a later one the audit trail
+            read.clinical += 1
+
+
+def _data_group(file: str, node: etree._Element, read: _Read) -> None:
+    """An item group of ReferenceData or of the first ClinicalData, read then cleared."""
+    container = node.getparent()
+    subject = None
+    while container is not None and container.tag not in (q("ClinicalData"), q("ReferenceData")):
+        if container.tag == q("SubjectData"):
+            subject = container.get("SubjectKey")
+        container = container.getparent()
+    if container is not None and (container.tag == q("ReferenceData") or read.clinical == 0):
+        _group(file, node, subject, read)
+    node.clear()
+
+
+def _forget(node: etree._Element) -> None:
+    """Drop a subject once read, and the subjects before it, so memory stays flat."""
+    node.clear()
+    parent = node.getparent()
+    while parent is not None and node.getprevious() is not None:
+        del parent[0]
 
 
 def _group(file: str, node: etree._Element, subject: str | None, read: _Read) -> None:

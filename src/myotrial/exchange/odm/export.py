@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Hashable, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from lxml import etree
@@ -52,139 +51,141 @@ METADATA_VERSION = "MDV.1"
 AUDIT_SUBJECT = "(trial)"
 """SubjectKey of audited changes that concern no patient (settings, donors, lots)."""
 ACTIONS = {"insert": "Insert", "update": "Update", "delete": "Remove"}
+NSMAP = {None: ODM_NS}
+EVENT, FORM, ITEM_GROUP, ITEM = (
+    q(n) for n in ("StudyEventData", "FormData", "ItemGroupData", "ItemData")
+)
 
 
-def odm_document(
-    trial: TrialData, audit: pd.DataFrame | None = None, created: dt.datetime | None = None
-) -> etree._ElementTree:
-    """The trial (and ``audit``, the trail of :meth:`TrialStore.audit`) as an ODM tree."""
+def write_odm(
+    trial: TrialData,
+    path: Path,
+    audit: pd.DataFrame | None = None,
+    created: dt.datetime | None = None,
+) -> Path:
+    """Write the trial (and ``audit``, the trail of :meth:`TrialStore.audit`) as one ODM
+    1.3.2 file at ``path`` (UTF-8 XML; its folder is created if absent).
+
+    The file is written as it is built, one patient at a time (``lxml.etree.xmlfile``),
+    so a large trial is never held whole as XML.
+    """
     created = created or dt.datetime.now(dt.UTC)
     study_oid = oid("ST", study_id(trial))
-    root = etree.Element(
-        q("ODM"),
-        nsmap={None: ODM_NS},
-        FileType="Snapshot",
-        FileOID=oid("ODM", study_id(trial), created.strftime("%Y%m%dT%H%M%S")),
-        CreationDateTime=created.isoformat(timespec="seconds"),
-        ODMVersion="1.3.2",
-        Originator="myotrial",
-        SourceSystem="myotrial",
-        SourceSystemVersion=__version__,
-    )
     columns = Columns.of(trial)
-    root.append(study(trial, study_oid, columns))
-    if audit is not None and not audit.empty:
-        root.append(_admin(audit, study_oid))
-    root.append(_reference(trial, study_oid, columns))
-    root.append(_clinical(trial, study_oid, columns))
-    if audit is not None and not audit.empty:
-        root.append(_audit(audit, study_oid))
-    return etree.ElementTree(root)
-
-
-def write_odm(trial: TrialData, path: Path, audit: pd.DataFrame | None = None) -> Path:
-    """Write the trial's ODM file to ``path`` (UTF-8 XML; its folder is created if
-    absent); return the path."""
+    trail = audit if audit is not None and not audit.empty else None
+    header = {
+        "FileType": "Snapshot",
+        "FileOID": oid("ODM", study_id(trial), created.strftime("%Y%m%dT%H%M%S")),
+        "CreationDateTime": created.isoformat(timespec="seconds"),
+        "ODMVersion": "1.3.2",
+        "Originator": "myotrial",
+        "SourceSystem": "myotrial",
+        "SourceSystemVersion": __version__,
+    }
+    data = {"StudyOID": study_oid, "MetaDataVersionOID": METADATA_VERSION}
     path.parent.mkdir(parents=True, exist_ok=True)
-    odm_document(trial, audit).write(
-        str(path), xml_declaration=True, encoding="UTF-8", pretty_print=True
-    )
+    with etree.xmlfile(str(path), encoding="UTF-8") as xf:
+        xf.write_declaration()
+        with xf.element(q("ODM"), header, nsmap={None: ODM_NS}):
+            xf.write(study(trial, study_oid, columns), pretty_print=True)
+            if trail is not None:
+                xf.write(_admin(trail, study_oid), pretty_print=True)
+            xf.write(_reference(trial, study_oid, columns), pretty_print=True)
+            with xf.element(q("ClinicalData"), data):
+                for subject in _subjects(trial, columns):
+                    xf.write(subject, pretty_print=True)
+            if trail is not None:
+                xf.write(_audit(trail, study_oid), pretty_print=True)
     return path
 
 
-Row = Mapping[Hashable, Any]
-"""One record as text, column to value (``""`` for missing)."""
+Cells = list[tuple[str, str]]
+"""One record's items: (ItemOID, value as the trial format writes it), missing left out."""
 
 
-def _items(parent: etree._Element, table_name: str, row: Row) -> None:
-    for column, value in row.items():
-        if value != "":
-            etree.SubElement(
-                parent, q("ItemData"), ItemOID=item_oid(table_name, str(column)), Value=str(value)
-            )
-
-
-def _rows(trial: TrialData, table_name: str, columns: Columns) -> pd.DataFrame:
+def _cells(trial: TrialData, table_name: str, columns: Columns) -> list[Cells]:
+    """Every record of a table as its items, one pass over the table's text."""
     frame = trial.table(table_name)
     wanted = [c for c in columns.by_table[table_name] if c in frame.columns]
-    return as_text(frame[wanted])
+    oids = [item_oid(table_name, c) for c in wanted]
+    text = as_text(frame[wanted])
+    return [
+        [(o, v) for o, v in zip(oids, values, strict=True) if v != ""]
+        for values in text.itertuples(index=False, name=None)
+    ]
 
 
-def _group(parent: etree._Element, table_name: str, row: Row, key: int | None) -> etree._Element:
-    node = etree.SubElement(parent, q("ItemGroupData"), ItemGroupOID=group_oid(table_name))
+def _by_patient(trial: TrialData, table_name: str, records: list[Cells]) -> dict[str, list[Cells]]:
+    grouped: dict[str, list[Cells]] = {}
+    for patient, record in zip(trial.table(table_name)["patient_id"], records, strict=True):
+        grouped.setdefault(str(patient), []).append(record)
+    return grouped
+
+
+def _group(parent: etree._Element, table_name: str, cells: Cells, key: int | None) -> None:
+    node = etree.SubElement(parent, ITEM_GROUP, ItemGroupOID=group_oid(table_name))
     if key is not None:
         node.set("ItemGroupRepeatKey", str(key))
-    _items(node, table_name, row)
-    return node
+    for item, value in cells:
+        etree.SubElement(node, ITEM, ItemOID=item, Value=value)
 
 
 def _reference(trial: TrialData, study_oid: str, columns: Columns) -> etree._Element:
     node = etree.Element(
-        q("ReferenceData"), StudyOID=study_oid, MetaDataVersionOID=METADATA_VERSION
+        q("ReferenceData"), nsmap=NSMAP, StudyOID=study_oid, MetaDataVersionOID=METADATA_VERSION
     )
-    settings = trial.config.to_dict()
-    for number, (section, values) in enumerate(settings.items(), start=1):
-        row: Row = {"section": section, "value": json.dumps(values, ensure_ascii=False)}
-        _group(node, SETTINGS, row, number)
+    section, value = (item_oid(SETTINGS, c) for c in ("section", "value"))
+    for number, (name, values) in enumerate(trial.config.to_dict().items(), start=1):
+        cells = [(section, name), (value, json.dumps(values, ensure_ascii=False))]
+        _group(node, SETTINGS, cells, number)
     for name in PRODUCT_TABLES:
-        for number, row in enumerate(_rows(trial, name, columns).to_dict("records"), start=1):
-            _group(node, name, row, number)
+        for number, record in enumerate(_cells(trial, name, columns), start=1):
+            _group(node, name, record, number)
     return node
 
 
-def _clinical(trial: TrialData, study_oid: str, columns: Columns) -> etree._Element:
-    node = etree.Element(q("ClinicalData"), StudyOID=study_oid, MetaDataVersionOID=METADATA_VERSION)
-    patients = _rows(trial, "patients", columns)
-    visits = _rows(trial, "visits", columns)
+def _subjects(trial: TrialData, columns: Columns) -> Iterator[etree._Element]:
+    """Each patient's ``SubjectData``: enrolment, visits in their events, the logs."""
     placed = place_visits(trial)
-    visits["_event"] = placed["redcap_event_name"].str.removesuffix(ARM_SUFFIX)
-    visits["_repeat"] = placed["redcap_repeat_instance"]
-    visits["_patient"] = trial.visits["patient_id"].astype(str)
-    by_patient = {p: v for p, v in visits.groupby("_patient", sort=False)}
-    logs = {
-        t: {p: rows for p, rows in _rows(trial, t, columns).groupby(trial.table(t)["patient_id"])}
-        for t in LOG_TABLES
-    }
-    for row in patients.to_dict("records"):
-        patient = row["patient_id"]
-        subject = etree.SubElement(node, q("SubjectData"), SubjectKey=patient)
-        _form(subject, ENROLMENT, "patients", [dict(row)], repeating=False)
-        for record in by_patient.get(patient, visits.iloc[:0]).to_dict("records"):
-            event = etree.SubElement(
-                subject, q("StudyEventData"), StudyEventOID=event_oid(record.pop("_event"))
-            )
-            repeat = record.pop("_repeat")
-            record.pop("_patient")
+    events = [event_oid(e) for e in placed["redcap_event_name"].str.removesuffix(ARM_SUFFIX)]
+    visits = [
+        (event, repeat, record)
+        for event, repeat, record in zip(
+            events, placed["redcap_repeat_instance"], _cells(trial, "visits", columns), strict=True
+        )
+    ]
+    visits_of: dict[str, list[tuple[str, str, Cells]]] = {}
+    for patient, visit in zip(trial.visits["patient_id"], visits, strict=True):
+        visits_of.setdefault(str(patient), []).append(visit)
+    logs = {t: _by_patient(trial, t, _cells(trial, t, columns)) for t in LOG_TABLES}
+    patients = zip(trial.patients["patient_id"], _cells(trial, "patients", columns), strict=True)
+    for patient, record in patients:
+        subject = etree.Element(q("SubjectData"), nsmap=NSMAP, SubjectKey=str(patient))
+        enrolment = etree.SubElement(subject, EVENT, StudyEventOID=event_oid(ENROLMENT))
+        _group(
+            etree.SubElement(enrolment, FORM, FormOID=form_oid("patients")),
+            "patients",
+            record,
+            None,
+        )
+        for event, repeat, cells in visits_of.get(str(patient), []):
+            visit = etree.SubElement(subject, EVENT, StudyEventOID=event)
             if repeat:
-                event.set("StudyEventRepeatKey", repeat)
-            form = etree.SubElement(event, q("FormData"), FormOID=form_oid("visits"))
-            _group(form, "visits", record, None)
-        _logs(subject, patient, logs)
-    return node
+                visit.set("StudyEventRepeatKey", repeat)
+            _group(etree.SubElement(visit, FORM, FormOID=form_oid("visits")), "visits", cells, None)
+        _logs(subject, str(patient), logs)
+        yield subject
 
 
-def _form(
-    subject: etree._Element,
-    event: str,
-    table_name: str,
-    rows: list[Row],
-    repeating: bool,
-) -> None:
-    node = etree.SubElement(subject, q("StudyEventData"), StudyEventOID=event_oid(event))
-    form = etree.SubElement(node, q("FormData"), FormOID=form_oid(table_name))
-    for number, row in enumerate(rows, start=1):
-        _group(form, table_name, row, number if repeating else None)
-
-
-def _logs(subject: etree._Element, patient: str, logs: dict[str, dict[str, pd.DataFrame]]) -> None:
+def _logs(subject: etree._Element, patient: str, logs: dict[str, dict[str, list[Cells]]]) -> None:
     held = [(t, logs[t][patient]) for t in LOG_TABLES if patient in logs[t]]
     if not held:
         return
-    event = etree.SubElement(subject, q("StudyEventData"), StudyEventOID=event_oid(LOGS))
-    for table_name, rows in held:
-        form = etree.SubElement(event, q("FormData"), FormOID=form_oid(table_name))
-        for number, row in enumerate(rows.to_dict("records"), start=1):
-            _group(form, table_name, row, number)
+    event = etree.SubElement(subject, EVENT, StudyEventOID=event_oid(LOGS))
+    for table_name, records in held:
+        form = etree.SubElement(event, FORM, FormOID=form_oid(table_name))
+        for number, cells in enumerate(records, start=1):
+            _group(form, table_name, cells, number)
 
 
 def _user_oid(user: str) -> str:
@@ -192,7 +193,7 @@ def _user_oid(user: str) -> str:
 
 
 def _admin(audit: pd.DataFrame, study_oid: str) -> etree._Element:
-    node = etree.Element(q("AdminData"))
+    node = etree.Element(q("AdminData"), nsmap=NSMAP)
     for user in sorted(set(audit["user"].astype(str))):
         person = etree.SubElement(node, q("User"), OID=_user_oid(user))
         etree.SubElement(person, q("LoginName")).text = user
@@ -209,7 +210,9 @@ def _admin(audit: pd.DataFrame, study_oid: str) -> etree._Element:
 
 def _audit(audit: pd.DataFrame, study_oid: str) -> etree._Element:
     """Every audited change as a transaction with its AuditRecord."""
-    node = etree.Element(q("ClinicalData"), StudyOID=study_oid, MetaDataVersionOID=METADATA_VERSION)
+    node = etree.Element(
+        q("ClinicalData"), nsmap=NSMAP, StudyOID=study_oid, MetaDataVersionOID=METADATA_VERSION
+    )
     for change in audit.to_dict("records"):
         patient = change["patient_id"] if isinstance(change["patient_id"], str) else None
         subject = etree.SubElement(

@@ -102,7 +102,7 @@ def visit_events(trial: TrialData) -> list[Event]:
 
 def study(trial: TrialData, study_oid: str, columns: Columns) -> etree._Element:
     """The ``Study`` element: global variables, units and the metadata version."""
-    node = etree.Element(q("Study"), OID=study_oid)
+    node = etree.Element(q("Study"), nsmap={None: ODM_NS}, OID=study_oid)
     variables = etree.SubElement(node, q("GlobalVariables"))
     etree.SubElement(variables, q("StudyName")).text = trial.config.name
     etree.SubElement(variables, q("StudyDescription")).text = trial.config.name
