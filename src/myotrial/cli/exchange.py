@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
+from rich.markup import escape
 
 from myotrial.cli._common import (
     AliasedOption,
@@ -83,11 +85,25 @@ def redcap(path: Path | None, db: str | None, out: Path) -> None:
 @db_option
 @_out_dir
 @_format_option
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Also run the conformance rules and write conformance.csv (docs/exchange.md).",
+)
 @report_errors
-def sdtm(path: Path | None, db: str | None, out: Path, file_format: str) -> None:
-    """SDTM datasets DM, SV, EX, CM, AE, CE, LB, QS (+ SUPPDM, SUPPEX)."""
+def sdtm(path: Path | None, db: str | None, out: Path, file_format: str, check: bool) -> None:
+    """SDTM datasets (TS, DM, SV, DS, EX, CM, AE, CE, MH, LB, QS, VS, RE, FA, SUPP--) and
+    define.xml."""
     check_writers(file_format)
-    _exporting("SDTM", service.export_sdtm)(path, db, out, file_format=file_format)
+    _exporting("SDTM", service.export_sdtm)(path, db, out, file_format=file_format, check=check)
+    if check:
+        findings = pd.read_csv(out / "conformance.csv")
+        colour = "green" if findings.empty else "yellow"
+        console.print(
+            f"[bold {colour}]conformance[/]: {plural(len(findings), 'finding')} "
+            f"({escape(str(out / 'conformance.csv'))})",
+            soft_wrap=True,
+        )
 
 
 @export.command("adam")
@@ -105,7 +121,8 @@ def adam(
     population: str | None,
     missing: str,
 ) -> None:
-    """ADaM datasets ADSL, ADEFF (core set measures and TIS per course) and ADTTE."""
+    """ADaM datasets ADSL, ADEFF (core set measures and TIS per course), ADTTE and
+    define.xml."""
     from myotrial.analysis.options import AnalysisOptions
 
     check_writers(file_format)

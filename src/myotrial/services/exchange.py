@@ -14,6 +14,7 @@ from myotrial.analysis.options import AnalysisOptions
 from myotrial.exchange.cdisc import sdtm_datasets, write_datasets
 from myotrial.exchange.cdisc.adam import adam_datasets
 from myotrial.exchange.cdisc.common import study_id
+from myotrial.exchange.cdisc.conformance import CONFORMANCE_NAME, check_datasets
 from myotrial.exchange.fhir import write_fhir
 from myotrial.exchange.redcap import write_redcap
 from myotrial.trialdata import TrialData
@@ -24,11 +25,25 @@ def export_redcap(trial: TrialData, out_dir: Path) -> list[Path]:
     return write_redcap(trial, out_dir)
 
 
-def export_sdtm(trial: TrialData, out_dir: Path, file_format: str = "both") -> list[Path]:
+def export_sdtm(
+    trial: TrialData, out_dir: Path, file_format: str = "both", check: bool = False
+) -> list[Path]:
     """Write the SDTM datasets as ``xpt``, ``json`` (Dataset-JSON) or ``both``, and
-    ``define.xml`` describing them."""
+    ``define.xml`` describing them; with ``check``, also ``conformance.csv``, the
+    findings of the conformance rules (header only when there are none)."""
     datasets = sdtm_datasets(trial)
-    return write_datasets(datasets, out_dir, study_id(trial), file_format, trial.config.name)
+    written = write_datasets(datasets, out_dir, study_id(trial), file_format, trial.config.name)
+    if check:
+        path = out_dir / CONFORMANCE_NAME
+        check_datasets(datasets).to_csv(path, index=False)
+        written.append(path)
+    return written
+
+
+def check_sdtm(trial: TrialData) -> pd.DataFrame:
+    """The conformance findings of the trial's SDTM datasets (docs/exchange.md lists the
+    rules): columns rule, dataset, variable, row, message; no rows when clean."""
+    return check_datasets(sdtm_datasets(trial))
 
 
 def export_adam(

@@ -194,7 +194,7 @@ SDTM_VARIABLES: dict[str, dict[str, Variable]] = {
         "DSDECOD": _v(
             "Req",
             "Derived",
-            "NCOMPLT",
+            None,
             "Trial event withdrawal, "
             "lost_to_follow_up or death; else COMPLETED when the follow-up "
             "reached the last time point",

@@ -8,6 +8,8 @@ docs/exchange.md (EXCAT/EXSCAT for donor and tissue, AEREL, CECAT).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -76,7 +78,17 @@ LEAVING = {
     "death": "DEATH",
 }
 # CDISC CT UNIT (C71620) for a medication's amount; FREQ (C71113) for its interval
-DOSE_UNITS = {"mg": "mg", "g": "g", "ug": "ug", "mcg": "ug", "µg": "ug", "ml": "mL", "iu": "IU"}
+DOSE_UNITS = {
+    "mg": "mg",
+    "g": "g",
+    "ug": "ug",
+    "mcg": "ug",
+    "µg": "ug",
+    "ml": "mL",
+    "iu": "IU",
+    "mg/kg": "mg/kg",
+    "g/kg": "g/kg",
+}
 INTERVALS = {"day": "QD", "d": "QD", "24h": "QD", "week": "QS", "wk": "QS", "month": "QM"}
 
 
@@ -291,12 +303,16 @@ def _action_taken(trial: TrialData, events: pd.DataFrame) -> pd.Series:
 
 
 def _dose_units(units: pd.Series) -> pd.DataFrame:
-    """Split a recorded unit (``mg/week``) into CMDOSU (``mg``) and CMDOSFRQ (``QS``)."""
-    parts = units.str.strip().str.extract(r"^(?P<amount>[^/]+?)\s*(?:/\s*(?P<per>.+))?$")
-    amount = parts["amount"].fillna("")
-    per = parts["per"].fillna("").str.lower().str.strip()
+    """Split a recorded unit into CMDOSU and CMDOSFRQ: ``mg/week`` is mg every week (QS),
+    ``g/kg/month`` g/kg every month (QM); a unit without an interval keeps CMDOSFRQ empty."""
+    intervals = "|".join(INTERVALS)
+    parts = units.str.strip().str.extract(
+        rf"^(?P<amount>.+?)(?:\s*/\s*(?P<per>{intervals}))?$", flags=re.IGNORECASE
+    )
+    amount = parts["amount"].fillna("").str.replace(r"\s+", "", regex=True)
+    per = parts["per"].fillna("").str.lower()
     dose_unit = amount.str.lower().map(DOSE_UNITS).fillna(amount)
-    frequency = per.map(INTERVALS).fillna(per.str.upper())
+    frequency = per.map(INTERVALS).fillna("")
     return pd.DataFrame({"CMDOSU": dose_unit, "CMDOSFRQ": frequency}, index=units.index)
 
 

@@ -126,6 +126,8 @@ CODELISTS: dict[str, Codelist] = {
                 Term("g"),
                 Term("ug"),
                 Term("mL"),
+                Term("mg/kg"),
+                Term("g/kg"),
                 Term("IU"),
                 Term("U/L"),
                 Term("ukat/L"),
