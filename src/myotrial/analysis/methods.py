@@ -161,7 +161,7 @@ def _episode_conventions(config: TrialConfig, options: AnalysisOptions) -> list[
 
 
 def _statistics_conventions(options: AnalysisOptions) -> list[Convention]:
-    level = f"{options.confidence * 100:g} %"
+    level = options.level
     return [
         Convention(
             "Change from baseline (descriptive)",

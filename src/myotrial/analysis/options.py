@@ -43,6 +43,11 @@ class AnalysisOptions:
     exact_max_n: int = 49
     confidence: float = 0.95
 
+    @property
+    def level(self) -> str:
+        """The confidence level as the methods and the report write it: ``95 %``."""
+        return f"{self.confidence * 100:g} %"
+
     def __post_init__(self) -> None:
         problems: list[Problem] = []
         if self.population not in (None, *POPULATIONS):

@@ -17,12 +17,12 @@ import jinja2
 import pandas as pd
 
 from myotrial.analysis.methods import conventions, from_records
-from myotrial.analysis.options import AnalysisOptions
 from myotrial.analysis.relapse import RELAPSE_FREE
 from myotrial.analysis.result import AnalysisResult
 from myotrial.measures.tis import category_thresholds
 from myotrial.report import arms as report_arms
 from myotrial.report import figures, narrative, sections
+from myotrial.report.formatting import reported_options
 from myotrial.report.product_section import product_section
 from myotrial.report.swimmer import swimmer
 from myotrial.report.tables import first_course, mean_points
@@ -132,6 +132,7 @@ def _context(
             "primary": narrative.primary_sentence(result),
         },
         "figures": _figures(trial, result, thresholds),
+        "level": options.level,
     }
     step("building tables")
     context.update(sections.all_sections(trial, result, pilot))
@@ -168,15 +169,6 @@ def _relapse_free(relapse: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def reported_options(result: AnalysisResult) -> AnalysisOptions:
-    """The options the analysis reports in ``summary.json`` (defaults for any absent)."""
-    used = result.summary.get("options")
-    if not isinstance(used, Mapping):
-        return AnalysisOptions()
-    names = ("population", "missing", "baseline_window_days", "exact_max_n", "confidence")
-    return AnalysisOptions(**{k: used[k] for k in names if k in used})
-
-
 def _figures(
     trial: TrialData, result: AnalysisResult, thresholds: dict[str, float]
 ) -> dict[str, figures.ReportFigure]:
@@ -196,7 +188,9 @@ def _figures(
         "swimmer": swimmer(trial, result.episodes),
         "waterfall": figures.waterfall(best.astype("float64"), thresholds),
         "km": figures.kaplan_meier(
-            _relapse_free(result.relapse), sections.relapse_median_text(result)
+            _relapse_free(result.relapse),
+            sections.relapse_median_text(result),
+            reported_options(result).level,
         ),
     }
 

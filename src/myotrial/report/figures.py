@@ -215,8 +215,8 @@ def waterfall(best_tis: pd.Series, thresholds: dict[str, float]) -> ReportFigure
     return ReportFigure(key, title, caption, alt, figure_to_svg(figure, key, title, alt))
 
 
-def kaplan_meier(relapse: pd.DataFrame, median_text: str) -> ReportFigure:
-    """Relapse-free survival from first response (Kaplan-Meier) with its 95 % band.
+def kaplan_meier(relapse: pd.DataFrame, median_text: str, level: str = "95 %") -> ReportFigure:
+    """Relapse-free survival from first response (Kaplan-Meier) with its confidence band.
 
     Parameters
     ----------
@@ -229,7 +229,7 @@ def kaplan_meier(relapse: pd.DataFrame, median_text: str) -> ReportFigure:
     key, title = "km-relapse", "Relapse-free time after first response"
     caption = (
         "Kaplan-Meier estimate of the probability of staying relapse-free after the first "
-        "response (TIS ≥ minimal threshold), with its 95 % confidence band; ticks mark "
+        f"response (TIS ≥ minimal threshold), with its {level} confidence band; ticks mark "
         "censored follow-up."
     )
     if relapse.empty or "survival" not in relapse:
@@ -246,7 +246,7 @@ def kaplan_meier(relapse: pd.DataFrame, median_text: str) -> ReportFigure:
     high = np.concatenate([[1.0], table["ci_high"].to_numpy(dtype="float64")])
     figure, axes = new_figure(height=3.3)
     axes.fill_between(
-        times, low, high, step="post", color=SKY, alpha=0.3, linewidth=0, label="95 % CI"
+        times, low, high, step="post", color=SKY, alpha=0.3, linewidth=0, label=f"{level} CI"
     )
     axes.step(times, survival, where="post", color=BLUE, linewidth=2, label="relapse-free")
     censored = table["censored"].to_numpy() > 0

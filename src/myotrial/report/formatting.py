@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from myotrial.analysis.options import AnalysisOptions
+from myotrial.analysis.result import AnalysisResult
 
 MISSING = "–"
 
@@ -189,3 +193,12 @@ def generic_table(frame: pd.DataFrame, caption: str, key: str = "") -> HtmlTable
     ]
     rows = [[text(v) for v in row] for row in frame.itertuples(index=False, name=None)]
     return HtmlTable(caption, [column_label(str(c)) for c in frame.columns], rows, numeric, key=key)
+
+
+def reported_options(result: AnalysisResult) -> AnalysisOptions:
+    """The options the analysis reports in ``summary.json`` (defaults for any absent)."""
+    used = result.summary.get("options")
+    if not isinstance(used, Mapping):
+        return AnalysisOptions()
+    names = ("population", "missing", "baseline_window_days", "exact_max_n", "confidence")
+    return AnalysisOptions(**{k: used[k] for k in names if k in used})

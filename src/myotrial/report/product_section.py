@@ -23,6 +23,7 @@ from myotrial.report.formatting import (
     interval,
     is_missing,
     num,
+    reported_options,
     scientific,
     text,
 )
@@ -37,13 +38,14 @@ def product_section(trial: TrialData, result: AnalysisResult) -> dict[str, Any] 
     if trial.lots.empty:
         return None
     product = analyze_product(trial, result)
+    level = reported_options(result).level
     spec = trial.config.release
     return {
         "release": release_table(trial.lots, spec),
         "spec_note": specification_note(spec),
         "trace": trace_table(trial),
-        "rates": rate_table(product.rates),
-        "dose": dose_table(product),
+        "rates": rate_table(product.rates, level),
+        "dose": dose_table(product, level),
         "variance": variance_sentences(product.group_model),
     }
 
@@ -128,14 +130,14 @@ def trace_table(trial: TrialData) -> HtmlTable:
     )
 
 
-def rate_table(rates: pd.DataFrame) -> HtmlTable:
-    """Response and infusion reactions by lot and by donor, with exact 95 % intervals."""
+def rate_table(rates: pd.DataFrame, level: str = "95 %") -> HtmlTable:
+    """Response and infusion reactions by lot and by donor, with exact intervals at ``level``."""
     columns = {
         "Lot or donor": rates["level"] + " " + rates["group"].astype(str),
         "Outcome": rates["outcome"].map(OUTCOME_LABELS).fillna(rates["outcome"]),
         "Events / n": _counts(rates["events"], rates["n"]),
         "Rate": (100 * rates["proportion"]).map(lambda v: f"{num(v, 0)} %"),
-        "95 % CI (exact)": _percent_intervals(rates),
+        f"{level} CI (exact)": _percent_intervals(rates),
     }
     return HtmlTable(
         "Response and infusion reactions by lot and donor",
@@ -146,7 +148,7 @@ def rate_table(rates: pd.DataFrame) -> HtmlTable:
     )
 
 
-def dose_table(product: ProductAnalysis) -> HtmlTable:
+def dose_table(product: ProductAnalysis, level: str = "95 %") -> HtmlTable:
     """TIS response by the course's dose, with Spearman's correlation in the note."""
     table = product.dose_response
     columns = {
@@ -158,7 +160,7 @@ def dose_table(product: ProductAnalysis) -> HtmlTable:
         + " to "
         + table["dose_high"].map(scientific),
         "Responders / n": _counts(table["responders"], table["n"]),
-        "95 % CI": _percent_intervals(table),
+        f"{level} CI": _percent_intervals(table),
         "Median best TIS": table["median_best_tis"].map(num),
     }
     corr = product.summary.get("dose_correlation", {})

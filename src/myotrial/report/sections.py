@@ -9,6 +9,7 @@ import pandas as pd
 
 from myotrial.analysis.result import AnalysisResult
 from myotrial.measures import lung
+from myotrial.measures.steroids import TAPER_MG
 from myotrial.report.formatting import (
     HtmlTable,
     column_label,
@@ -16,6 +17,7 @@ from myotrial.report.formatting import (
     is_missing,
     num,
     percent,
+    reported_options,
     timepoint_label,
 )
 from myotrial.report.narrative import headline
@@ -42,23 +44,24 @@ def all_sections(
     """Template variables of every section except the figures."""
     course = first_course(result.change_from_baseline)
     measures = ordered_measures(course)
+    level = reported_options(result).level
     core = [m for m in measures if m not in LUNG + SKIN + STEROID]
     return {
         "table1": baseline_table(result.baseline) if len(result.baseline) else None,
         "exposure": exposure_tables(trial, result.episodes),
-        "measure_tables": [pilot_style(course, m) for m in core],
+        "measure_tables": [pilot_style(course, m, level) for m in core],
         "response_tables": [
-            response_table(result.response, e) for e in _episodes_of(result.response)
+            response_table(result.response, e, level) for e in _episodes_of(result.response)
         ],
         "relapse": relapse_rows(result),
-        "lung_tables": [pilot_style(course, m) for m in measures if m in LUNG],
-        "skin_tables": [pilot_style(course, m) for m in measures if m in SKIN],
+        "lung_tables": [pilot_style(course, m, level) for m in measures if m in LUNG],
+        "skin_tables": [pilot_style(course, m, level) for m in measures if m in SKIN],
         "lung_skin_flags": flag_counts(result.lung_skin),
         "lung_skin_listing": _listing(result.lung_skin, "Per patient and course"),
         "steroid_tables": steroid_tables(result, course),
         "safety_summary": _listing(result.safety_summary, "Patients with adverse events"),
         "safety_table": _listing(result.safety, "Adverse events by term, grade and seriousness"),
-        "longitudinal": _listing(result.longitudinal, "Mixed model estimates (95 % CI)"),
+        "longitudinal": _listing(result.longitudinal, f"Mixed model estimates ({level} CI)"),
         "pilot_tables": pilot_comparison(result.change_from_baseline, _pilot(pilot)),
     }
 
@@ -98,7 +101,8 @@ def relapse_median_text(result: AnalysisResult) -> str:
     # lifelines gives an infinite (here missing) upper limit when the curve stays above 0.5.
     upper = "not reached" if is_missing(high) else f"{num(high, 0)} days"
     return (
-        f"Median relapse-free time {num(median, 0)} days (95 % CI {num(low, 0)} days to {upper})."
+        f"Median relapse-free time {num(median, 0)} days ({reported_options(result).level} CI "
+        f"{num(low, 0)} days to {upper})."
     )
 
 
@@ -147,27 +151,28 @@ def flag_counts(frame: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def steroid_tables(result: AnalysisResult, course: pd.DataFrame) -> list[HtmlTable]:
-    """Prednisone by time point (pilot style) and the share tapered below 7.5 mg/day."""
+    """Prednisone by time point (pilot style) and the share tapered below the taper dose."""
     steroids = first_course(result.steroids)
+    level = reported_options(result).level
     if set(steroids.columns) >= CHANGE_COLUMNS and len(steroids):
-        tables = [pilot_style(steroids, m) for m in ordered_measures(steroids)]
+        tables = [pilot_style(steroids, m, level) for m in ordered_measures(steroids)]
         if "n_tapered" in steroids:
             tables.append(tapered_table(steroids))
         return tables
     if len(steroids):
         return [generic_table(steroids, "Glucocorticoid dose")]
-    return [pilot_style(course, m) for m in ordered_measures(course) if m in STEROID]
+    return [pilot_style(course, m, level) for m in ordered_measures(course) if m in STEROID]
 
 
 def tapered_table(steroids: pd.DataFrame) -> HtmlTable:
-    """Patients below 7.5 mg/day prednisone at each time point, among those with both doses."""
+    """Patients below the taper dose at each time point, among those with both doses."""
     rows = steroids.sort_values("day", kind="stable")
     body = [
         [timepoint_label(r.timepoint), num(r.day, 0), percent(r.n_tapered, r.n)]
         for r in rows.itertuples(index=False)
     ]
     return HtmlTable(
-        "Patients tapered below 7.5 mg/day prednisone",
+        f"Patients tapered below {TAPER_MG:g} mg/day prednisone",
         ["Time point", "Day", "Tapered/n (%)"],
         body,
         key="steroids-tapered",

@@ -32,7 +32,7 @@ PILOT_COLUMNS = [
     "n",
     "Baseline mean ± SD",
     "Mean ± SD",
-    "Change (95 % CI)",
+    "Change ({level} CI)",
     "p (paired t)",
     "p (Wilcoxon)",
 ]
@@ -59,7 +59,7 @@ def measure_digits(rows: pd.DataFrame) -> int:
     return digits_for(float(typical))
 
 
-def pilot_style(change: pd.DataFrame, measure: str) -> HtmlTable:
+def pilot_style(change: pd.DataFrame, measure: str, level: str = "95 %") -> HtmlTable:
     """Mean ± SD at each time point with the paired tests, as the pilot reported them."""
     rows = change[change["measure"] == measure].sort_values("day", kind="stable")
     digits = measure_digits(rows)
@@ -78,7 +78,7 @@ def pilot_style(change: pd.DataFrame, measure: str) -> HtmlTable:
     ]
     return HtmlTable(
         measure_label(measure),
-        PILOT_COLUMNS,
+        [c.format(level=level) for c in PILOT_COLUMNS],
         body,
         key=f"measure-{measure}",
         note="Baseline and follow-up means are over the patients with both values "
@@ -99,8 +99,8 @@ def mean_points(change: pd.DataFrame, measure: str) -> pd.DataFrame:
     return pd.concat([baseline, later], ignore_index=True)
 
 
-def response_table(response: pd.DataFrame, episode: int = 1) -> HtmlTable:
-    """Responders / n (%, Clopper-Pearson 95 % CI) per time point and criterion."""
+def response_table(response: pd.DataFrame, episode: int = 1, level: str = "95 %") -> HtmlTable:
+    """Responders / n (%, Clopper-Pearson CI at ``level``) per time point and criterion."""
     rows = response[response["episode"] == episode] if "episode" in response else response
     criteria = [c for c in CRITERIA_LABELS if c in set(rows.get("criterion", []))]
     body: list[list[str]] = []
@@ -121,7 +121,7 @@ def response_table(response: pd.DataFrame, episode: int = 1) -> HtmlTable:
         body,
         key=f"response-{episode}",
         note="Responders/n (%) among the courses with a score (unscorable courses not "
-        "counted); exact (Clopper-Pearson) 95 % confidence interval; then the courses without "
+        f"counted); exact (Clopper-Pearson) {level} confidence interval; then the courses without "
         'a score and the rate counting them as non-responders. "Any visit" is the best of '
         "all the course's visits, not a pre-specified time point. Descriptive.",
     )
