@@ -40,3 +40,14 @@ def test_the_text_follows_the_constants(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setitem(steroids.PREDNISONE_FACTORS, "methylprednisolone", 1.0)  # type: ignore[index]
     assert "DLCO fall ≥ 15 points" in _rule("Lung")
     assert "methylprednisolone 5 =" in _rule("Glucocorticoids")
+
+
+def test_design_texts_state_the_adult_minimal_response_and_the_mmrm_weeks() -> None:
+    # ACR/EULAR 2016: minimal improvement of adults is TIS >= 20; the MMRM visits are
+    # weeks 4, 8, 12 and 24 (docs/design.md)
+    from myotrial.design.parameters import DEFAULTS
+    from myotrial.design.power import ANALYSIS_TEXT
+
+    assert DEFAULTS["p_control"].description == "standard-care arm: TIS ≥ 20 response"
+    assert ANALYSIS_TEXT["response"] == "difference in TIS ≥ 20 response proportions"
+    assert ANALYSIS_TEXT["mmrm"].startswith("MMRM of MMT-8 change at weeks 4, 8, 12, 24 ")

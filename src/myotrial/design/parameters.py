@@ -11,11 +11,15 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from myotrial.measures.tis import category_thresholds
+
 TANG_2011 = (
     "Tang Y et al. Chin J Rheumatol 2011;15:175-8 (companion to Wang D et al. "
     "Ann Rheum Dis 2011;70:1285-8), 8 patients, mean ± SD"
 )
 PRODERM = "ProDERM trial, Aggarwal R et al. N Engl J Med 2022;387:1264-78"
+MINIMAL_RESPONSE = f"TIS ≥ {category_thresholds('adult')['minimal']:g}"
+"""The response of the design: the ACR/EULAR 2016 minimal improvement of adults."""
 CK_FIT = "least-squares fit of plateau + (CK0 − plateau)·exp(−k·t) to the CK means of " + TANG_2011
 
 
@@ -39,20 +43,20 @@ def _p(name: str, value: float, unit: str, description: str, source: str) -> Par
 
 
 _DEFAULTS: tuple[Parameter, ...] = (
-    # Response (TIS ≥ 20, ACR/EULAR 2016 minimal improvement)
+    # Response (ACR/EULAR 2016 minimal improvement)
     _p(
         "p_control",
         0.44,
         "proportion",
-        "standard-care arm: TIS ≥ 20 response",
-        PRODERM + ": placebo arm, TIS ≥ 20 at week 16 (assumed for standard care)",
+        f"standard-care arm: {MINIMAL_RESPONSE} response",
+        f"{PRODERM}: placebo arm, {MINIMAL_RESPONSE} at week 16 (assumed for standard care)",
     ),
     _p(
         "p_treatment",
         0.79,
         "proportion",
-        "MSCT arm: TIS ≥ 20 response",
-        PRODERM + ": IVIG arm, TIS ≥ 20 at week 16 (assumed effect of an active add-on)",
+        f"MSCT arm: {MINIMAL_RESPONSE} response",
+        f"{PRODERM}: IVIG arm, {MINIMAL_RESPONSE} at week 16 (assumed effect of an active add-on)",
     ),
     _p(
         "response_baseline_correlation",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from myotrial.design import analytic, looks
-from myotrial.design.parameters import DEFAULTS, resolve
+from myotrial.design.parameters import DEFAULTS, MINIMAL_RESPONSE, MMRM_WEEKS, resolve
 from myotrial.design.simulate import (
     DEFAULT_BLOCK_SIZE,
     ENDPOINTS,
@@ -33,10 +33,11 @@ from myotrial.version import __version__
 
 N_MIN, N_MAX = 4, 5000
 ANALYSIS_TEXT = {
-    "response": "difference in TIS ≥ 20 response proportions",
+    "response": f"difference in {MINIMAL_RESPONSE} response proportions",
     "mmt8_change": "ANCOVA: MMT-8 change ~ arm + baseline",
     "log_ck": "ANCOVA: change in log CK ~ arm + baseline log CK",
-    "mmrm": "MMRM of MMT-8 change at weeks 4, 8, 12, 24 (final-visit contrast)",
+    "mmrm": f"MMRM of MMT-8 change at weeks {', '.join(f'{w:g}' for w in MMRM_WEEKS)} "
+    "(final-visit contrast)",
     "relapse": "log-rank test (exact ties) with Cox hazard ratio (Breslow)",
 }
 TEST_TEXT = {
