@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import uuid
@@ -46,8 +47,14 @@ def stored(db_url: str) -> list[str]:
 
 def run(label: str, db_url: str, clients: int, seconds: float, workers: int) -> LoadResult:
     prepare_service(db_url)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    mine = resource.getrusage(resource.RUSAGE_SELF)
     with live_server(db_url, "--workers", str(workers)) as (base, _):
         result = run_visit_load(base, "inv_a", PASSWORD, "A-01", clients=clients, seconds=seconds)
+        load = os.getloadavg()[0]
+    # the server's processes are this one's children: their CPU, start-up included
+    server = _cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - _cpu(before)
+    writers = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(mine)
     dates = stored(db_url)
     exact = dates == sorted(result.acknowledged)  # none lost, none doubled
     refused = sum(f.split(": ", 1)[-1].startswith("503") for f in result.failures)
@@ -58,7 +65,16 @@ def run(label: str, db_url: str, clients: int, seconds: float, workers: int) -> 
         f" {len(result.failures)} failures ({refused} with 503); stored {len(dates)} "
         f"({'exact' if exact else 'MISMATCH'})"
     )
+    done = max(len(result.acknowledged), 1)
+    print(
+        f"{'':>10}  CPU per visit: server {server / done * 1000:.1f} ms (start-up included), "
+        f"writers {writers / done * 1000:.1f} ms; load average at the end {load:.1f}"
+    )
     return result
+
+
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
 
 
 def entry_cpu_ms(history: int, entries: int = 40) -> float:
@@ -91,13 +107,62 @@ def entry_cpu_ms(history: int, entries: int = 40) -> float:
     return spent / entries * 1000
 
 
+def list_timings(db_url: str, patients: int) -> None:
+    """Wall time and size of the audit and patient pages on a ``patients``-patient trial."""
+    import time
+
+    import httpx
+
+    from myotrial.services.multisite import SiteServices
+    from myotrial.services.passwords import password_hasher
+    from myotrial.store import open_store
+    from myotrial.synthetic import make_registry
+
+    store = open_store(db_url)
+    store.save_trial(make_registry(patients, seed=2024), user="bench", reason="registry")
+    store.close()
+    sites = SiteServices.open(db_url, password_hasher(light=True))
+    sites.accounts.add_user(None, "monitor", PASSWORD, "monitor", None)
+    sites.accounts.add_user(None, "inv", PASSWORD, "investigator", "S01")
+    sites.close()
+    with live_server(db_url) as (base, _), httpx.Client(base_url=base, timeout=600) as http:
+        for user in ("monitor", "inv"):
+            login = {"username": user, "password": PASSWORD}
+            answer = http.post("/api/auth/token", json=login).json()
+            bearer = {"Authorization": f"Bearer {answer['access_token']}"}
+            http.cookies.set("myotrial_session", answer["access_token"])
+            for path in (
+                "/audit",
+                "/api/audit",
+                "/api/audit?limit=1000",
+                "/api/audit?table=visits&since=2000-01-01",
+                "/api/patients",
+                "/patients?search=07",
+            ):
+                started = time.perf_counter()
+                response = http.get(path, headers=bearer)
+                spent = time.perf_counter() - started
+                cursor = response.headers.get("X-Next-Cursor", "")
+                later = 0.0
+                if cursor:
+                    started = time.perf_counter()
+                    http.get(path, params={"cursor": cursor}, headers=bearer)
+                    later = time.perf_counter() - started
+                print(
+                    f"{user:>8} {path:<42} {response.status_code} {len(response.content):8d} "
+                    f"bytes {spent * 1000:7.1f} ms (next page {later * 1000:6.1f} ms)"
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50, help="PostgreSQL writers")
     parser.add_argument("--sqlite-clients", type=int, default=10, help="SQLite writers")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--list-patients", type=int, default=10_000, help="0 to skip")
     args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
     small, large = entry_cpu_ms(10), entry_cpu_ms(1000)
     print(
         f"entry CPU per visit: {small:.1f} ms with 10 visits of history, {large:.1f} ms "
@@ -119,9 +184,17 @@ def main() -> None:
             url = f"sqlite:///{folder}/bench.db"
             lite = run("SQLite", url, args.sqlite_clients, args.seconds, args.workers)
         print(f"PostgreSQL / SQLite throughput: {pg.per_second / lite.per_second:.2f}x")
+        print(f"load average after the writers: {os.getloadavg()[0]:.1f}")
+        if args.list_patients:
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}_lists"'))
+            lists_url = str(admin.url.set(database=f"{name}_lists").render_as_string(False))
+            list_timings(lists_url, args.list_patients)
+            print(f"load average after the lists: {os.getloadavg()[0]:.1f}")
     finally:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}_lists" WITH (FORCE)'))
         admin.dispose()
 
 

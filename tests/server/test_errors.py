@@ -44,7 +44,7 @@ def test_a_myotrial_error_is_answered_with_its_status_not_500(
     client: TestClient, monkeypatch: pytest.MonkeyPatch, error: MyotrialError, status: int
 ) -> None:
     headers = token(client, "admin")
-    monkeypatch.setattr(client.app.state.sites.records, "patients", _failing(error))  # type: ignore[attr-defined]
+    monkeypatch.setattr(client.app.state.sites.records, "patient_page", _failing(error))  # type: ignore[attr-defined]
     response = client.get("/api/patients", headers=headers)
     assert response.status_code == status
     assert response.json() == {"detail": str(error)}
@@ -54,7 +54,7 @@ def test_database_failure_answers_503_without_sql_parameters_or_url(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     headers = token(client, "admin")
-    monkeypatch.setattr(client.app.state.sites.records, "patients", _failing(StoreError(LEAKY)))  # type: ignore[attr-defined]
+    monkeypatch.setattr(client.app.state.sites.records, "patient_page", _failing(StoreError(LEAKY)))  # type: ignore[attr-defined]
     response = client.get("/api/patients", headers=headers)
     assert response.status_code == 503
     for secret in ("SELECT", "site_1", "hunter2", "psycopg", "Traceback"):
@@ -72,7 +72,7 @@ def test_database_failure_on_a_page_shows_no_sql_either(
         data={"username": "admin", "password": "correct horse battery", "csrf": nonce},
         follow_redirects=False,
     )
-    monkeypatch.setattr(client.app.state.sites.records, "patients", _failing(StoreError(LEAKY)))  # type: ignore[attr-defined]
+    monkeypatch.setattr(client.app.state.sites.records, "patient_page", _failing(StoreError(LEAKY)))  # type: ignore[attr-defined]
     response = client.get("/patients")
     assert response.status_code == 503
     assert "SELECT" not in response.text and "hunter2" not in response.text

@@ -245,7 +245,7 @@ def test_an_unhandled_failure_is_a_500_with_the_security_headers(
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         headers = token(client, "admin")
         client.cookies.set("myotrial_session", headers["Authorization"].split()[1])
-        monkeypatch.setattr(client.app.state.sites.records, "patients", _unhandled)  # type: ignore[attr-defined]
+        monkeypatch.setattr(client.app.state.sites.records, "patient_page", _unhandled)  # type: ignore[attr-defined]
         response = client.get(path, headers=headers)
     assert response.status_code == 500
     for name, value in HEADERS.items():

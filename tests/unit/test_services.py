@@ -39,6 +39,7 @@ from myotrial.store.conduct_repositories import (
     AbstractEnrolmentRepository,
 )
 from myotrial.store.correction import RowToCorrect, VisitToCorrect
+from myotrial.store.pages import AuditFilter, PatientFilter
 from myotrial.store.records import duplicate_visit
 from myotrial.store.site_repositories import (
     AbstractCasebookRepository,
@@ -175,6 +176,20 @@ class FakePatients(AbstractPatientRepository):
             first = (visits["visit_date"].iloc[0].date(), None if pd.isna(mmt_max) else mmt_max)
         enrolled = patient["enrolment_date"].iloc[0].date()
         return self.trial_data.config, RecordContext(enrolled, first)
+
+    def patient_page(self, where: PatientFilter) -> tuple[list[dict[str, Any]], str | None]:
+        frame = self.list(where.site).sort_values("patient_id")
+        if where.search:
+            frame = frame[frame["patient_id"].str.lower().str.contains(where.search.lower())]
+        if where.after:
+            frame = frame[frame["patient_id"] > where.after]
+        rows = frame.head(where.limit).to_dict("records")
+        more = len(frame) > where.limit
+        return rows, str(rows[-1]["patient_id"]) if more else None
+
+    def audit_page(self, where: AuditFilter) -> tuple[list[dict[str, Any]], int | None]:
+        rows = [r for r in self.audit_rows if where.patient_id in (None, r["patient_id"])]
+        return rows[::-1][: where.limit], None
 
     def has_visit(self, patient_id: str, day: dt.date) -> bool:
         visits = self._of("visits", patient_id)

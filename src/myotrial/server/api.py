@@ -26,6 +26,8 @@ from myotrial.server.limiter import Outcome
 from myotrial.server.serialise import jsonable
 from myotrial.services.access import PASSWORD_MIN_LENGTH
 from myotrial.services.enrolment import Checklist
+from myotrial.services.patients import Page
+from myotrial.store.pages import DEFAULT_LIMIT, MAX_LIMIT
 
 router = APIRouter(prefix="/api")
 
@@ -158,10 +160,40 @@ def logout(request: Request, token: BearerToken) -> Response:
     return Response(status_code=204)
 
 
+Limit = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_LIMIT, description=f"rows per page (default {DEFAULT_LIMIT})"),
+]
+Cursor = Annotated[
+    str | None, Query(description="the X-Next-Cursor of the page before; none for the first")
+]
+
+
+def paged(request: Request, response: Response, page: Page) -> list[dict[str, Any]]:
+    """The page's rows; its next cursor in ``X-Next-Cursor`` and a ``Link`` (RFC 8288)."""
+    if page.next is not None:
+        following = request.url.include_query_params(cursor=page.next)
+        response.headers["X-Next-Cursor"] = page.next
+        response.headers["Link"] = f'<{following.path}?{following.query}>; rel="next"'
+    rows: list[dict[str, Any]] = jsonable(page.rows)
+    return rows
+
+
 @router.get("/patients", tags=["patients"])
-def list_patients(caller: ApiCaller, sites: Sites) -> list[dict[str, Any]]:
-    """The patients the caller may see (investigators: their own site only)."""
-    return jsonable(sites.records.patients(caller))
+def list_patients(
+    request: Request,
+    response: Response,
+    caller: ApiCaller,
+    sites: Sites,
+    search: Annotated[str | None, Query(description="part of the study code")] = None,
+    site: Annotated[str | None, Query(description="one site's patients")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> list[dict[str, Any]]:
+    """The patients the caller may see (investigators: their own site only), by code,
+    a page at a time; ``search`` a part of the code, ``site`` one site."""
+    page = sites.records.patient_page(caller, search, site, cursor, limit)
+    return paged(request, response, page)
 
 
 @router.post("/patients", status_code=201, tags=["patients"])
@@ -233,10 +265,21 @@ def patient_scores(patient_id: str, caller: ApiCaller, sites: Sites) -> list[dic
 
 @router.get("/audit", tags=["audit"])
 def audit_trail(
-    caller: ApiCaller, sites: Sites, patient_id: Annotated[str | None, Query()] = None
+    request: Request,
+    response: Response,
+    caller: ApiCaller,
+    sites: Sites,
+    patient_id: Annotated[str | None, Query()] = None,
+    user: Annotated[str | None, Query(description="rows made by this user")] = None,
+    table: Annotated[str | None, Query(description="rows of this table")] = None,
+    since: Annotated[str | None, Query(description="changed on or after, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, Query(description="changed on or before, YYYY-MM-DD")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> list[dict[str, Any]]:
-    """Who changed what, when, old and new value, and why."""
-    return jsonable(sites.records.audit(caller, patient_id))
+    """Who changed what, when, old and new value, and why: newest first, a page at a time."""
+    page = sites.records.audit_page(caller, patient_id, user, table, since, until, cursor, limit)
+    return paged(request, response, page)
 
 
 @router.get("/queries", tags=["queries"])

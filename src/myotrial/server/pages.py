@@ -134,10 +134,29 @@ def logout(request: Request, csrf: str = Form("")) -> Response:
 def patient_list(
     request: Request,
     sites: Sites,
+    search: str | None = None,
+    site: str | None = None,
+    cursor: str | None = None,
 ) -> Response:
     caller = _caller(request)
-    patients = jsonable(sites.records.patients(caller))
-    return _render(request, "patients.html", caller, patients=patients)
+    page = sites.records.patient_page(caller, search, site, cursor)
+    return _render(
+        request,
+        "patients.html",
+        caller,
+        patients=jsonable(page.rows),
+        search=search or "",
+        site=site or "",
+        next_page=_next_page(request, page.next),
+    )
+
+
+def _next_page(request: Request, cursor: str | None) -> str:
+    """The address of the page after this one (empty on the last page)."""
+    if cursor is None:
+        return ""
+    following = request.url.include_query_params(cursor=cursor)
+    return f"{following.path}?{following.query}"
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
@@ -228,10 +247,25 @@ def audit_page(
     request: Request,
     sites: Sites,
     patient_id: str | None = None,
+    user: str | None = None,
+    table: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    cursor: str | None = None,
 ) -> Response:
     caller = _caller(request)
-    rows = jsonable(sites.records.audit(caller, patient_id))
-    return _render(request, "audit.html", caller, rows=rows, patient_id=patient_id)
+    page = sites.records.audit_page(caller, patient_id, user, table, since, until, cursor)
+    filters = {"patient_id": patient_id, "user": user, "table": table}
+    filters |= {"since": since, "until": until}
+    return _render(
+        request,
+        "audit.html",
+        caller,
+        rows=jsonable(page.rows),
+        patient_id=patient_id,
+        filters={k: v or "" for k, v in filters.items()},
+        next_page=_next_page(request, page.next),
+    )
 
 
 @router.get("/queries", response_class=HTMLResponse)

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import time
@@ -37,6 +38,7 @@ class TokenClaims:
     role: str
     site: str | None
     session_id: str = ""
+    expires: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,21 @@ class TokenSigner:
             str(payload.get("role", "")),
             payload.get("site"),
             str(payload["sid"]),
+            int(payload["exp"]),
         )
+
+    def check_known(self, token: str) -> TokenClaims:
+        """:meth:`check`, verifying each token's signature once per process.
+
+        A bearer client sends one token with every request; its signature and claims
+        cannot change, so they are kept (for the last 4,096 tokens) and only the expiry
+        is compared again. Whether the session is still live is not kept: the caller
+        asks the database every time, so logging out ends the session at once.
+        """
+        claims = _verified(self, token)
+        if claims.expires <= time.time():
+            raise TokenError("Signature has expired")
+        return claims
 
     def csrf_token(self, session_token: str) -> str:
         """The CSRF token bound to one session token."""
@@ -82,3 +98,8 @@ class TokenSigner:
 
     def csrf_ok(self, session_token: str, submitted: str) -> bool:
         return hmac.compare_digest(self.csrf_token(session_token), submitted or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(signer: TokenSigner, token: str) -> TokenClaims:
+    return signer.check(token)

@@ -6,22 +6,148 @@ investigator sees their own site, a statistician no identified data at all.
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from myotrial.analysis.options import AnalysisOptions, Notes
 from myotrial.analysis.prepared import prepare
 from myotrial.analysis.scoring import score_visits
-from myotrial.errors import NotFoundError
+from myotrial.domain.dates import parse_iso_date
+from myotrial.errors import InvalidInputError, NotFoundError, Problem
 from myotrial.services.access import Caller, require
 from myotrial.services.uow import UseCases
-from myotrial.services.visibility import visible_ids, visible_site
+from myotrial.services.visibility import site_scope, visible_ids, visible_site
 from myotrial.services.visit_rules import patient_trial
+from myotrial.store.pages import DEFAULT_LIMIT, MAX_LIMIT, AuditFilter, PatientFilter
 from myotrial.trialdata import TrialData
 
+PAGE = "page"
+"""The ``file`` of a problem with the paging or filter parameters of a list."""
 
-class PatientRecords(UseCases):
+
+class Page(NamedTuple):
+    """One page of a list and the cursor of the next (``None`` on the last page)."""
+
+    rows: list[dict[str, Any]]
+    next: str | None
+
+
+def page_limit(limit: int | None) -> int:
+    """Rows per page: :data:`DEFAULT_LIMIT` when not given, refused outside 1-1000.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``limit`` is below 1 or above :data:`MAX_LIMIT`.
+    """
+    if limit is None:
+        return DEFAULT_LIMIT
+    if not 1 <= limit <= MAX_LIMIT:
+        rule = f"must be from 1 to {MAX_LIMIT}"
+        raise InvalidInputError([Problem(PAGE, None, "limit", str(limit), rule)])
+    return limit
+
+
+def _cursor(text: str | None, column: str) -> int | None:
+    if text is None or text == "":
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
+        rule = "is not a cursor this list gave"
+        hint = "use the next cursor of the page before, or none for the first page"
+        raise InvalidInputError([Problem(PAGE, None, column, None, rule, hint)])
+    return int(text)
+
+
+def _day(text: str | None, column: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return parse_iso_date(text)
+    except ValueError:
+        rule = "is not a date in YYYY-MM-DD form"
+        raise InvalidInputError([Problem(PAGE, None, column, text, rule)]) from None
+
+
+class PagedRecords(UseCases):
+    """The patient list and the audit trail a page at a time, as the caller may see them."""
+
+    def patient_page(
+        self,
+        caller: Caller,
+        search: str | None = None,
+        site: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> Page:
+        """Patients by code whose code holds ``search`` (any case), of ``site``.
+
+        An investigator sees their own site only: another site gives an empty page,
+        exactly as a site without patients would.
+
+        Raises
+        ------
+        AccessDeniedError
+            If the caller reads pseudonymised data only.
+        InvalidInputError
+            If ``limit`` is outside 1-1000.
+        """
+        scope = site_scope(caller)
+        if scope is not None and site not in (None, scope):
+            return Page([], None)
+        where = PatientFilter(search or None, scope or site or None, after or None)
+        where = replace(where, limit=page_limit(limit))
+        with self.uow() as uow:
+            rows, following = uow.patients.patient_page(where)
+        return Page(rows, following)
+
+    def audit_page(
+        self,
+        caller: Caller,
+        patient_id: str | None = None,
+        user: str | None = None,
+        table: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        before: str | None = None,
+        limit: int | None = None,
+    ) -> Page:
+        """Audit rows the caller may see, newest first, a page at a time.
+
+        Admins and monitors see every row (account changes included); an investigator
+        the rows about their own site's patients (:mod:`myotrial.services.access`).
+
+        Raises
+        ------
+        NotFoundError
+            If ``patient_id`` names a patient the caller may not see.
+        AccessDeniedError
+            If the caller reads pseudonymised data only.
+        InvalidInputError
+            If a date is not ``YYYY-MM-DD``, ``limit`` is outside 1-1000 or the cursor
+            is not one a page gave.
+        """
+        scope = site_scope(caller)
+        where = AuditFilter(
+            patient_id=patient_id or None,
+            user=user or None,
+            table=table or None,
+            since=_day(since, "since"),
+            until=_day(until, "until"),
+            site=scope,
+            before=_cursor(before, "cursor"),
+            limit=page_limit(limit),
+        )
+        with self.uow() as uow:
+            if where.patient_id is not None:
+                visible_site(uow, caller, where.patient_id)
+            rows, following = uow.patients.audit_page(where)
+        return Page(rows, None if following is None else str(following))
+
+
+class PatientRecords(PagedRecords):
     """The reading use cases of the sites over one store."""
 
     def patients(self, caller: Caller) -> list[dict[str, Any]]:

@@ -54,3 +54,15 @@ def visible_ids(uow: AbstractUnitOfWork, caller: Caller) -> list[str] | None:
     if caller.sees_all_sites:
         return None
     return [str(p) for p in uow.patients.list(caller.site_filter)["patient_id"]]
+
+
+def site_scope(caller: Caller) -> str | None:
+    """The one site whose identified data the caller may read; ``None`` means every site.
+
+    Raises
+    ------
+    AccessDeniedError
+        If the caller reads pseudonymised data only.
+    """
+    require(caller.reads_identified, "this role reads pseudonymised exports only")
+    return None if caller.sees_all_sites else caller.site_filter

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from myotrial.config import TrialConfig
 from myotrial.domain.entry import Record, RecordContext
-from myotrial.store import accounts, casebook, records, sessions
+from myotrial.store import accounts, casebook, pages, records, sessions
 from myotrial.store.correction import (
     Correction,
     RowToCorrect,
@@ -30,9 +30,13 @@ from myotrial.store.correction import (
     read_visit,
     write_correction,
 )
+from myotrial.store.pages import AuditFilter, PatientFilter
 from myotrial.store.reading import audit_frame, read_stored_trial
 from myotrial.store.repository import SqlTrialRepository
 from myotrial.trialdata import TrialData
+
+Rows = list[dict[str, Any]]
+"""Rows of a page, as dicts keyed by column name."""
 
 
 class AbstractUserRepository(abc.ABC):
@@ -164,6 +168,14 @@ class AbstractPatientRepository(abc.ABC):
     @abc.abstractmethod
     def audit(self, patient_id: str | None) -> pd.DataFrame:
         """Audit rows, oldest first (of one patient if given; no rows is an empty frame)."""
+
+    @abc.abstractmethod
+    def patient_page(self, where: PatientFilter) -> tuple[Rows, str | None]:
+        """One page of patients by code (:func:`myotrial.store.pages.patient_page`)."""
+
+    @abc.abstractmethod
+    def audit_page(self, where: AuditFilter) -> tuple[Rows, int | None]:
+        """One page of audit rows, newest first (:func:`myotrial.store.pages.audit_page`)."""
 
     @abc.abstractmethod
     def has_visit(self, patient_id: str, day: dt.date) -> bool:
@@ -323,6 +335,12 @@ class SqlPatientRepository(AbstractPatientRepository):
 
     def audit(self, patient_id: str | None) -> pd.DataFrame:
         return audit_frame(self.trials.read_audit(patient_id))
+
+    def patient_page(self, where: PatientFilter) -> tuple[Rows, str | None]:
+        return pages.patient_page(self.connection, where)
+
+    def audit_page(self, where: AuditFilter) -> tuple[Rows, int | None]:
+        return pages.audit_page(self.connection, where)
 
     def has_visit(self, patient_id: str, day: dt.date) -> bool:
         return records.has_visit(self.connection, patient_id, day)
