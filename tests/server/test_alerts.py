@@ -88,6 +88,7 @@ def test_an_alert_is_acknowledged_once_by_its_role_and_audited(
     open_alerts = client.get("/api/alerts?open=true", headers=headers).json()
     assert alert_id not in [a["id"] for a in open_alerts]
     audit = client.get("/api/audit?patient_id=R000002", headers=token(client, "admin")).json()
+    audit.reverse()  # the API answers newest first
     rows = [(r["table"], r["key"], r["action"], r["user"]) for r in audit if r["table"] == "alerts"]
     assert rows == [
         ("alerts", str(alert_id), "alert", "inv_1"),

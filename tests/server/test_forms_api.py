@@ -180,6 +180,7 @@ def test_a_query_is_in_the_audit_with_who_and_when(client: TestClient) -> None:
     answer = {"answer": "Confirmed against the laboratory report"}
     client.post(f"/api/queries/{number}/answer", json=answer, headers=token(client, "inv_a"))
     audit = client.get("/api/audit?patient_id=A-01", headers=token(client, "admin")).json()
+    audit.reverse()  # the API answers newest first
     steps = [a for a in audit if a["table"] == "data_queries" and a["key"] == str(number)]
     assert [(s["action"], s["user"]) for s in steps] == [
         ("query open", "monitor"),
