@@ -104,3 +104,36 @@ def test_table1_gives_the_n_of_known_baseline_values_in_each_column(
     assert [re.search(r"\(n = (\d+)\)", c).group(1) for c in cells] == [str(n) for n in expected]
     # age is known for everyone: no n beside it
     assert not any("n =" in c for c in _table1_cells(html, "Age (years)"))
+
+
+def test_every_table_has_rows_and_every_comparison_an_estimate(
+    result: myotrial.AnalysisResult,
+) -> None:
+    from myotrial.analysis.result import TABLE_NAMES
+
+    assert [name for name in TABLE_NAMES if getattr(result, name).empty] == []
+    table = result.arm_comparison
+    assert table[["estimate", "ci_low", "ci_high", "p_value"]].notna().all().all(), table
+    incidence = result.relapse[result.relapse["curve"] == "relapse_incidence_from_randomisation"]
+    by_arm = incidence.groupby("arm")[["events", "competing"]].sum()
+    assert set(by_arm.index) == {"MSCT", "control"} and (by_arm["events"] > 0).all()
+    assert by_arm["competing"].sum() > 0
+
+
+def test_deaths_agree_across_the_safety_tables_and_the_consort_diagram(
+    trial: TrialData, result: myotrial.AnalysisResult
+) -> None:
+    deaths = trial.events[trial.events["type"] == "death"]
+    assert len(deaths) > 0
+    summary = result.safety_summary.set_index("item")
+    assert summary.loc["deaths", "patients"] == deaths["patient_id"].nunique()
+    by_arm = result.safety_by_arm[result.safety_by_arm["item"] == "deaths"]
+    assert by_arm["patients"].sum() == deaths["patient_id"].nunique()
+    counts = flow_counts(trial, result)
+    said = sum(
+        int(m.group(1))
+        for a in counts["arms"].values()
+        for m in [re.search(r"death (\d+)", a["reasons"])]
+        if m
+    )
+    assert said == deaths["patient_id"].nunique()

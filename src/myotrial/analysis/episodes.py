@@ -45,12 +45,14 @@ def courses_from_infusions(infusions: pd.DataFrame, course_gap_days: int) -> pd.
     # docs/measures.md §5: a gap above course_gap_days (or a first infusion) opens a course
     frame["episode"] = (gap.isna() | (gap > course_gap_days)).astype(int)
     frame["episode"] = frame.groupby("patient_id", sort=False)["episode"].cumsum()
-    courses = frame.groupby(["patient_id", "episode"], sort=True).agg(
+    grouped = frame.groupby(["patient_id", "episode"], sort=True)
+    courses = grouped.agg(
         first_infusion=("infusion_date", "min"),
         last_infusion=("infusion_date", "max"),
         n_infusions=("infusion_date", "size"),
-        cells_per_kg_total=("cells", lambda s: s.sum(min_count=1)),
     )
+    # a course without any recorded dose has no total (not 0); cythonised, no lambda
+    courses["cells_per_kg_total"] = grouped["cells"].sum(min_count=1)
     return courses.reset_index()
 
 
