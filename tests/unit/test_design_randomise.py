@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -98,3 +99,47 @@ def test_block_size_not_a_multiple_of_the_ratio_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2  # type: ignore[attr-defined]
     assert "multiples of 3" in result.output  # type: ignore[attr-defined]
     assert not path.exists()
+
+
+# Pocock & Simon 1975, range imbalance summed over factors, worked by hand:
+# counts [[1, 0], [1, 0]] (one MSCT patient at each of the new patient's levels):
+# MSCT gives ranges 2 + 2 = 4, control 0 + 0 = 0, so control is the arm of least imbalance.
+def test_minimisation_prefers_the_arm_of_least_imbalance() -> None:
+    from myotrial.design.randomise import minimisation_arm
+
+    counts = np.array([[1, 0], [1, 0]])
+    assert minimisation_arm(counts, probability=1.0, rng=0) == 1
+    draws = [minimisation_arm(counts, probability=0.8, rng=seed) for seed in range(4000)]
+    # binomial(4000, 0.8): mean 3200, sd 25.3; 4 sd either side
+    assert 3099 <= sum(d == 1 for d in draws) <= 3301
+
+
+# counts [[2, 1], [0, 1]]: MSCT gives ranges 2 + 0 = 2, control 0 + 2 = 2: a tie, broken
+# in the ratio (2:1 gives MSCT two times in three).
+def test_minimisation_breaks_a_tie_in_the_allocation_ratio() -> None:
+    from myotrial.design.randomise import minimisation_arm
+
+    counts = np.array([[2, 1], [0, 1]])
+    draws = [minimisation_arm(counts, (1, 1), 0.8, rng=seed) for seed in range(3000)]
+    assert 1400 <= sum(d == 0 for d in draws) <= 1600  # 1500 +- 3.7 sd
+    # with 2:1 the weighted counts are [[1, 1], [0, 1]]: MSCT 1 + 0.5, control 0 + 2
+    weighted = [minimisation_arm(counts, (2, 1), 1.0, rng=seed) for seed in range(10)]
+    assert set(weighted) == {0}
+
+
+def test_minimise_balances_every_factor_level() -> None:
+    from myotrial.design.randomise import minimise
+
+    patients = pd.DataFrame(
+        {
+            "patient_id": [f"P{i}" for i in range(200)],
+            "site": np.repeat(["A", "B", "C", "D"], 50),
+            "diagnosis": np.tile(["PM", "DM"], 100),
+        }
+    )
+    allocated = minimise(patients, ["site", "diagnosis"], probability=1.0, seed=3)
+    for factor in ("site", "diagnosis"):
+        per_level = allocated.groupby(factor)["arm"].value_counts().unstack()
+        assert (per_level["MSCT"] - per_level["control"]).abs().max() <= 1
+    again = minimise(patients, ["site", "diagnosis"], probability=1.0, seed=3)
+    assert allocated.equals(again)

@@ -246,6 +246,7 @@ class FakeEnrolment(AbstractEnrolmentRepository):
 
     def __init__(self) -> None:
         self.consents: dict[str, dict[str, Any]] = {}
+        self.events: list[tuple[dict[str, Any], str, str]] = []
 
     def add_patient(self, patient: pd.DataFrame, user: str, reason: str) -> None:
         raise NotImplementedError("enrolment is tested on a real store (tests/server)")
@@ -267,6 +268,9 @@ class FakeEnrolment(AbstractEnrolmentRepository):
             withdrawal_reason=reason,
         )
         return record
+
+    def record_event(self, event: dict[str, Any], by: str, reason: str) -> None:
+        self.events.append((event, by, reason))
 
 
 class FakeAlerts(AbstractAlertRepository):

@@ -316,7 +316,7 @@ def _search_table(search: dict[str, Any]) -> Table:
 
 
 @click.command("randomise")
-@click.option("--n-per-stratum", type=int, required=True, help="Rows in each stratum.")
+@click.option("--n-per-stratum", type=int, default=None, help="Rows in each stratum.")
 @click.option(
     "--strata",
     "strata",
@@ -327,23 +327,59 @@ def _search_table(search: dict[str, Any]) -> Table:
 @click.option("--block-sizes", default=None, help="Allowed block lengths, e.g. 2,4.")
 @click.option("--seed", type=int, required=True, help="Seed of the list.")
 @click.option("--ratio", default="1:1", show_default=True, help="Allocation MSCT:control.")
+@click.option(
+    "--minimise",
+    "minimise_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Allocate the patients of this CSV, in order, by minimisation instead.",
+)
+@click.option(
+    "--factors", default="site,diagnosis", show_default=True, help="Minimisation factors."
+)
+@click.option(
+    "--probability",
+    type=float,
+    default=0.8,
+    show_default=True,
+    help="Minimisation: chance of the arm of least imbalance.",
+)
 @output_option("CSV file to write.")
 @report_errors
 def randomise_command(
-    n_per_stratum: int,
+    n_per_stratum: int | None,
     strata: tuple[str, ...],
     block_sizes: str | None,
     seed: int,
     ratio: str,
+    minimise_file: Path | None,
+    factors: str,
+    probability: float,
     output: Path,
 ) -> None:
-    """Write a stratified permuted-block randomisation list and its SHA-256."""
-    from myotrial.services.design import make_randomisation_list
+    """Write a stratified permuted-block randomisation list and its SHA-256, or
+    allocate patients by minimisation (--minimise), as myotrial serve does."""
+    from myotrial.services.design import make_minimised_allocations, make_randomisation_list
 
-    factors, sizes, parsed_ratio = _parse_randomise(strata, block_sizes, ratio)
+    if minimise_file is not None:
+        names = [f.strip() for f in factors.split(",") if f.strip()]
+        _, _, parsed = _parse_randomise(strata, block_sizes, ratio)
+        with writing(output):
+            allocated = make_minimised_allocations(
+                minimise_file, names, parsed, probability, seed, output
+            )
+        counts = allocated["arm"].value_counts()
+        shown = ", ".join(f"{arm} {n}" for arm, n in counts.items())
+        console.print(f"{plural(len(allocated), 'patient')} allocated ({shown}) to {output}")
+        return
+    if n_per_stratum is None:
+        raise ConfigError(
+            [Problem("command line", None, "--n-per-stratum", None, "is required for a list")]
+        )
+    factors_levels, sizes, parsed_ratio = _parse_randomise(strata, block_sizes, ratio)
     with writing(output):
         frame, digest, report = make_randomisation_list(
-            factors, n_per_stratum, sizes, parsed_ratio, seed, output
+            factors_levels, n_per_stratum, sizes, parsed_ratio, seed, output
         )
     table = Table(title=f"Balance per stratum ({output.name})")
     for col in report.columns:

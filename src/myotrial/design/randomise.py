@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from myotrial.domain import ARMS
+from myotrial.domain.conduct import stratum_key
 
 
 def parse_ratio(text: str) -> tuple[int, int]:
@@ -152,3 +153,111 @@ def balance_report(frame: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
         max_imbalance=("running", "max"),
     )
     return report.reset_index()
+
+
+def stratum_names(frame: pd.DataFrame, factors: Sequence[str]) -> pd.Series:
+    """The stratum of each row of a list or of patients: ``site=A, diagnosis=DM``."""
+    rows: list[list[str]] = frame[list(factors)].astype(str).to_numpy().tolist()
+    return pd.Series([stratum_key(factors, row) for row in rows], index=frame.index, dtype=object)
+
+
+def strata_of(levels: Mapping[str, Sequence[str]]) -> list[str]:
+    """Every stratum of the factors' levels, in the order of :func:`randomisation_list`."""
+    factors = list(levels)
+    return [stratum_key(factors, cell) for cell in itertools.product(*levels.values())]
+
+
+def allocation_rng(seed: int, position: int) -> np.random.Generator:
+    """The random stream of the ``position``-th allocation (0-based) of a minimised trial.
+
+    Each allocation has a stream of its own drawn from ``SeedSequence([seed, position])``,
+    so the n-th allocation is reproducible from the seed and the n-1 before it, whichever
+    process makes it.
+    """
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, position])))
+
+
+def minimisation_arm(
+    counts: np.ndarray,
+    ratio: tuple[int, int] = (1, 1),
+    probability: float = 0.8,
+    rng: np.random.Generator | int | None = None,
+) -> int:
+    """The arm (0: treated, 1: control) Pocock-Simon minimisation gives the next patient.
+
+    Pocock SJ, Simon R. Biometrics 1975;31:103-15. For each factor, ``counts`` holds how
+    many patients already allocated share the new patient's level, per arm. Each count
+    is divided by the arm's share of the ratio; the imbalance of giving arm ``a`` is the
+    sum over factors of the range of these weighted counts with the new patient added to
+    ``a``. The arm of least imbalance is given with ``probability``, the other arm
+    otherwise; a tie is broken at random in the allocation ratio.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Shape (number of factors, 2).
+    ratio : tuple of int
+        Treated : control.
+    probability : float
+        Chance of the arm of least imbalance (0.5 to 1; 1 is deterministic).
+    rng : numpy.random.Generator or int or None
+        The random element.
+
+    Returns
+    -------
+    int
+        The index of the arm in :data:`myotrial.domain.ARMS`.
+    """
+    generator = np.random.default_rng(rng)
+    weights = np.asarray(ratio, dtype=float)
+    counts = np.asarray(counts, dtype=float).reshape(-1, 2)
+    imbalance = np.empty(2)
+    for arm in (0, 1):
+        after = counts + (np.arange(2) == arm)
+        weighted = after / weights
+        imbalance[arm] = (weighted.max(axis=1) - weighted.min(axis=1)).sum()
+    draw = generator.random()
+    if imbalance[0] == imbalance[1]:
+        return 0 if draw < weights[0] / weights.sum() else 1
+    best = int(np.argmin(imbalance))
+    return best if draw < probability else 1 - best
+
+
+def minimise(
+    patients: pd.DataFrame,
+    factors: Sequence[str],
+    ratio: tuple[int, int] = (1, 1),
+    probability: float = 0.8,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Allocate ``patients`` in their order by minimisation over ``factors``.
+
+    The same allocation the web service makes when the patients are randomised one
+    after another in this order with this seed (:func:`minimisation_arm`, with the
+    stream :func:`allocation_rng` of each position).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``patient_id``, the factors, ``stratum``, ``sequence`` (1.. within stratum) and
+        ``arm``.
+    """
+    frame = patients[["patient_id", *factors]].astype(str).reset_index(drop=True)
+    arms = np.empty(len(frame), dtype=int)
+    values = frame[list(factors)].to_numpy()
+    for position in range(len(frame)):
+        earlier = values[:position]
+        mine = values[position]
+        counts = np.array(
+            [
+                [np.sum((earlier[:, f] == mine[f]) & (arms[:position] == a)) for a in (0, 1)]
+                for f in range(len(factors))
+            ]
+        ).reshape(-1, 2)
+        arms[position] = minimisation_arm(
+            counts, ratio, probability, allocation_rng(seed, position)
+        )
+    frame["stratum"] = stratum_names(frame, factors)
+    frame["sequence"] = frame.groupby("stratum").cumcount() + 1
+    frame["arm"] = np.asarray(ARMS)[arms]
+    return frame

@@ -100,6 +100,8 @@ class RandomisationSpec:
         """The section as ``trial.toml`` writes it."""
         return {
             "scheme": self.scheme,
+            # the order of the factors is kept apart: a stored mapping may be re-sorted
+            "factors": list(self.factors),
             "strata": self.levels,
             "ratio": f"{self.ratio[0]}:{self.ratio[1]}",
             "block_sizes": list(self.block_sizes),
@@ -162,7 +164,7 @@ def parse_randomisation(
     table: Mapping[str, Any], source: str, problems: list[Problem]
 ) -> RandomisationSpec:
     """The ``[randomisation]`` table; problems appended, bad keys left at their default."""
-    known = {"scheme", "strata", "ratio", "block_sizes", "n_per_stratum", "probability"}
+    known = {"scheme", "factors", "strata", "ratio", "block_sizes", "n_per_stratum", "probability"}
     _unknown_keys(table, known, "randomisation", source, problems)
     defaults = RandomisationSpec()
     scheme = table.get("scheme", defaults.scheme)
@@ -182,7 +184,7 @@ def parse_randomisation(
         hint = "the chance of the arm that minimises imbalance (default 0.8)"
         problems.append(_problem(source, "randomisation.probability", p, rule, hint))
         p = defaults.probability
-    strata = _strata(table.get("strata", {}), source, problems)
+    strata = _ordered(_strata(table.get("strata", {}), source, problems), table, source, problems)
     return RandomisationSpec(str(scheme), strata, ratio, sizes, int(n), float(p))
 
 
@@ -286,6 +288,24 @@ def _block_sizes(
         problems.append(_problem(source, "randomisation.block_sizes", value, rule))
         return tuple(s * unit for s in (1, 2))
     return tuple(int(v) for v in value)
+
+
+def _ordered(
+    strata: tuple[tuple[str, tuple[str, ...]], ...],
+    table: Mapping[str, Any],
+    source: str,
+    problems: list[Problem],
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The strata in the order of ``factors`` when given (else as written)."""
+    if "factors" not in table:
+        return strata
+    order = _texts(table, "factors", "randomisation", source, problems)
+    levels = dict(strata)
+    if sorted(order) != sorted(levels):
+        rule = "must name the factors of randomisation.strata, each once"
+        problems.append(_problem(source, "randomisation.factors", ", ".join(order), rule))
+        return strata
+    return tuple((name, levels[name]) for name in order)
 
 
 def _strata(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -10,7 +11,13 @@ from typing import Any
 import pandas as pd
 
 from myotrial.design.power import Runner, make_spec, run_design
-from myotrial.design.randomise import balance_report, list_csv, randomisation_list, sha256
+from myotrial.design.randomise import (
+    balance_report,
+    list_csv,
+    minimise,
+    randomisation_list,
+    sha256,
+)
 from myotrial.design.sequential import Boundaries, design_boundaries, parse_spending
 from myotrial.design.simulate import (
     EFFECT_PARAMETER,
@@ -289,3 +296,35 @@ def make_randomisation_list(
     data = list_csv(frame)
     output.write_bytes(data)
     return frame, sha256(data), balance_report(frame, list(factors))
+
+
+def make_minimised_allocations(
+    patients: Path,
+    factors: list[str],
+    ratio: tuple[int, int],
+    probability: float,
+    seed: int,
+    output: Path,
+) -> pd.DataFrame:
+    """Allocate the patients of a CSV file, in its order, by minimisation; write them.
+
+    The allocation ``myotrial serve`` makes when the same patients are randomised in
+    this order with this seed (:func:`myotrial.design.randomise.minimise`).
+
+    Raises
+    ------
+    ConfigError
+        If the file lacks ``patient_id`` or a factor, or the probability is not 0.5-1.
+    """
+    from myotrial.files import read_text
+
+    text = read_text(patients, "check the file exists and is UTF-8 text", error=ConfigError)
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    missing = [c for c in ("patient_id", *factors) if c not in frame.columns]
+    if missing:
+        raise _problem("--minimise", patients.name, f"has no column {', '.join(missing)}")
+    if not 0.5 <= probability <= 1:
+        raise _problem("--probability", probability, "must be from 0.5 to 1")
+    allocated = minimise(frame, factors, ratio, probability, seed)
+    output.write_bytes(list_csv(allocated))
+    return allocated

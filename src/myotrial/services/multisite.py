@@ -6,7 +6,8 @@ the use cases by concern (:mod:`~myotrial.services.accounts`,
 :mod:`~myotrial.services.queries`, :mod:`~myotrial.services.exports`,
 :mod:`~myotrial.services.product`, :mod:`~myotrial.services.enrolment`,
 :mod:`~myotrial.services.alerts`, :mod:`~myotrial.services.clinical`,
-:mod:`~myotrial.services.casebook`, :mod:`~myotrial.services.schedule`), each making a
+:mod:`~myotrial.services.casebook`, :mod:`~myotrial.services.schedule`,
+:mod:`~myotrial.services.allocation`), each making a
 new unit of work per call.
 """
 
@@ -18,6 +19,7 @@ from myotrial.services.accounts import Accounts
 from myotrial.services.alerts import Alerts
 from myotrial.services.casebook import Casebooks
 from myotrial.services.clinical import ClinicalForms
+from myotrial.services.allocation import Randomisation
 from myotrial.services.enrolment import Enrolment
 from myotrial.services.entry import DataEntry
 from myotrial.services.exports import PSEUDONYM_KEY, Exports
@@ -48,6 +50,7 @@ class SiteServices:
     forms: ClinicalForms
     casebooks: Casebooks
     schedules: Schedules
+    randomisation: Randomisation
 
     @classmethod
     def over(cls, store: TrialStore, hasher: PasswordHasher | None = None) -> SiteServices:
@@ -68,6 +71,7 @@ class SiteServices:
             ClinicalForms(uow),
             Casebooks(uow, lambda user, word: accounts.authenticate(user, word) is not None),
             Schedules(uow),
+            Randomisation(uow),
         )
 
     @classmethod

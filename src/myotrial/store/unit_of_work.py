@@ -3,8 +3,8 @@
 The use cases of :mod:`myotrial.services` open one per call (``with uow: ...;
 uow.commit()``) and reach the data only through its repositories: ``trials`` (the whole
 trial's tables), ``users``, ``queries``, ``patients`` and ``casebooks``
-(:mod:`myotrial.store.site_repositories`), ``enrolment`` and ``alerts``
-(:mod:`myotrial.store.conduct_repositories`).
+(:mod:`myotrial.store.site_repositories`), ``enrolment``, ``alerts`` and
+``allocations`` (:mod:`myotrial.store.conduct_repositories`).
 
 Leaving the ``with`` block without :meth:`commit` rolls everything back, so an error, an
 interrupted import or a killed process leaves the database as it was.
@@ -20,8 +20,10 @@ import sqlalchemy as sa
 from myotrial.errors import StoreError
 from myotrial.store.conduct_repositories import (
     AbstractAlertRepository,
+    AbstractAllocationRepository,
     AbstractEnrolmentRepository,
     SqlAlertRepository,
+    SqlAllocationRepository,
     SqlEnrolmentRepository,
 )
 from myotrial.store.engine import WRITE_OPTION, write_lock
@@ -48,6 +50,7 @@ class AbstractUnitOfWork(abc.ABC):
     enrolment: AbstractEnrolmentRepository
     alerts: AbstractAlertRepository
     casebooks: AbstractCasebookRepository
+    allocations: AbstractAllocationRepository
 
     def __enter__(self) -> AbstractUnitOfWork:
         return self
@@ -97,6 +100,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.enrolment = SqlEnrolmentRepository(self.connection, self.trials)
         self.alerts = SqlAlertRepository(self.connection)
         self.casebooks = SqlCasebookRepository(self.connection)
+        self.allocations = SqlAllocationRepository(self.connection, self.trials)
         return self
 
     def __exit__(
