@@ -99,3 +99,39 @@ def test_unknown_role_names_every_allowed_role() -> None:
     (problem,) = account_problems("eve", "long enough", "owner", None)
     assert problem.column == "role"
     assert all(role in problem.rule for role in ROLES)
+
+
+ASSESSOR_A = Caller("asa", "assessor", "A")
+LIST_HOLDER = Caller("uma", "unblinded_statistician", None)
+
+
+# docs/server.md, "Roles": the assessor enters own-site data but never enrols or
+# randomises; only the unblinded statistician holds the list
+@pytest.mark.parametrize(
+    ("caller", "writes_a", "enrols_a", "enrols_b", "holds_list"),
+    [
+        (ADMIN, True, True, True, False),
+        (INVESTIGATOR_A, True, True, False, False),
+        (ASSESSOR_A, True, False, False, False),
+        (MONITOR, False, False, False, False),
+        (STATISTICIAN, False, False, False, False),
+        (LIST_HOLDER, False, False, False, True),
+    ],
+)
+def test_role_table_decides_enrolment_and_the_sealed_list(
+    caller: Caller, writes_a: bool, enrols_a: bool, enrols_b: bool, holds_list: bool
+) -> None:
+    assert caller.writes_site("A") is writes_a
+    assert (caller.enrols_at("A"), caller.enrols_at("B")) == (enrols_a, enrols_b)
+    assert caller.holds_list is holds_list
+
+
+def test_an_assessor_needs_a_site_and_the_list_holder_cannot_be_blinded() -> None:
+    from myotrial.services.access import blinded_role_problems, role_problems
+
+    assert [p.column for p in role_problems("assessor", None)] == ["site"]
+    assert role_problems("unblinded_statistician", None) == []
+    assert [p.value for p in blinded_role_problems(("assessor", "unblinded_statistician"))] == [
+        "unblinded_statistician"
+    ]
+    assert [p.value for p in blinded_role_problems(("asessor",))] == ["asessor"]

@@ -108,6 +108,16 @@ class ReasonIn(BaseModel):
     reason: str = Field(min_length=1)
 
 
+class SetupIn(BaseModel):
+    seed: int | None = Field(
+        default=None, ge=0, description="seed of the list (default: drawn at random, kept sealed)"
+    )
+    list_csv: str | None = Field(
+        default=None, description="a list written by `myotrial randomise`, as text"
+    )
+    sha256: str | None = Field(default=None, description="the uploaded list's SHA-256")
+
+
 class InterimIn(BaseModel):
     plan: dict[str, Any] = Field(description="the design JSON of `myotrial design --looks K`")
     as_of: str | None = Field(default=None, description="data cut, ISO date (default: latest)")
@@ -220,6 +230,34 @@ def withdraw_consent(
 ) -> dict[str, Any]:
     """Record the withdrawal of consent, audited; later entries are refused (409)."""
     return jsonable(sites.enrolment.withdraw(caller, patient_id, body.reason))
+
+
+@router.post("/patients/{patient_id}/randomise", tags=["randomisation"])
+def randomise(patient_id: str, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """Allocate the next position of the patient's stratum, once, audited: ``sequence``,
+    ``stratum``, and ``arm`` for a role the trial does not blind."""
+    return jsonable(sites.randomisation.randomise(caller, patient_id))
+
+
+@router.post("/patients/{patient_id}/unblind", tags=["randomisation"])
+def unblind(patient_id: str, body: ReasonIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """Emergency unblinding: the arm, to this caller only; audited and alerted to the
+    unblinded statistician."""
+    return jsonable(sites.randomisation.unblind(caller, patient_id, body.reason))
+
+
+@router.post("/randomisation/setup", status_code=201, tags=["randomisation"])
+def setup_randomisation(body: SetupIn, caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """Make the sealed list from a seed, or check and keep an uploaded one (the unblinded
+    statistician, once)."""
+    uploaded = None if body.list_csv is None else body.list_csv.encode("utf-8")
+    return jsonable(sites.randomisation.setup(caller, body.seed, uploaded, body.sha256))
+
+
+@router.get("/randomisation/list", tags=["randomisation"])
+def sealed_list(caller: ApiCaller, sites: Sites) -> dict[str, Any]:
+    """The sealed list with its allocations (the unblinded statistician only)."""
+    return jsonable(sites.randomisation.sealed_list(caller))
 
 
 @router.get("/patients/{patient_id}", tags=["patients"])

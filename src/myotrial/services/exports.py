@@ -7,6 +7,7 @@ from typing import Any
 
 from myotrial.exchange.pseudonymised import pseudonymise
 from myotrial.services.access import Caller, require
+from myotrial.services.blinding import frame_for, sees_arm
 from myotrial.services.uow import UnitOfWorkFactory, UseCases
 
 PSEUDONYM_KEY = "pseudonym_key"
@@ -46,4 +47,7 @@ class Exports(UseCases):
         require(caller.reads_pseudonymised, "this role may not read the pseudonymised export")
         with self.uow() as uow:
             trial = uow.patients.trial()
-        return pseudonymise(trial, self.pseudonym_key())
+        export = pseudonymise(trial, self.pseudonym_key())
+        if not sees_arm(caller, trial.config):  # [blinding]: no arm for a blinded role
+            export["patients"] = frame_for(caller, trial.config, export["patients"])
+        return export

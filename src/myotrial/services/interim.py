@@ -27,6 +27,7 @@ from myotrial.design.simulate import ENDPOINTS
 from myotrial.domain.arms import CONTROL_ARM
 from myotrial.errors import ConfigError, Problem
 from myotrial.services.access import Caller, require
+from myotrial.services.blinding import require_unblinded
 from myotrial.services.uow import UseCases
 from myotrial.trialdata import TrialData
 
@@ -321,7 +322,8 @@ class InterimReports(UseCases):
         ------
         AccessDeniedError
             If the caller may not read this report: the closed one (results by arm)
-            only for an unblinded role (admin, statistician).
+            only for an unblinded role (admin, statistician, unblinded statistician);
+            either only for a role the trial does not blind.
         ConfigError
             If ``design`` is not a group-sequential design or ``kind`` is unknown.
         """
@@ -336,6 +338,8 @@ class InterimReports(UseCases):
             )
         with self.uow() as uow:
             trial = uow.patients.trial()
+        # every interim report needs a role the trial does not blind ([blinding])
+        require_unblinded(caller, trial.config, "the interim report")
         try:
             plan = SequentialPlan.from_design(design, "the plan")
             cut = pd.Timestamp(as_of) if as_of else last_date(trial)

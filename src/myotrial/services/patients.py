@@ -1,7 +1,9 @@
 """What a site reads: its patients, one patient's records and scores, the audit trail.
 
 Every read goes through the access rules of :mod:`myotrial.services.access`: an
-investigator sees their own site, a statistician no identified data at all.
+investigator sees their own site, a statistician no identified data at all; and
+through the blinding of :mod:`myotrial.services.blinding`: a blinded role never sees
+an arm.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from myotrial.analysis.scoring import score_visits
 from myotrial.domain.dates import parse_iso_date
 from myotrial.errors import InvalidInputError, NotFoundError, Problem
 from myotrial.services.access import Caller, require
+from myotrial.services.blinding import audit_for, frame_for
+from myotrial.services.enrolment import trial_config
 from myotrial.services.uow import UseCases
 from myotrial.services.visibility import site_scope, visible_ids, visible_site
 from myotrial.services.visit_rules import patient_trial
@@ -167,7 +171,8 @@ class PatientRecords(PagedRecords):
         require(caller.reads_identified, "this role reads pseudonymised exports only")
         with self.uow() as uow:
             frame = uow.patients.list(caller.site_filter)
-        return _rows(frame)
+            config = trial_config(uow)
+        return _rows(frame_for(caller, config, frame))
 
     def patient(self, caller: Caller, patient_id: str) -> dict[str, Any]:
         """One patient with visits and infusions.
@@ -185,7 +190,8 @@ class PatientRecords(PagedRecords):
         """
         with self.uow() as uow:
             found = uow.patients.records(patient_id)
-        patient = found["patients"]
+            config = trial_config(uow)
+        patient = frame_for(caller, config, found["patients"])
         if patient.empty or not caller.sees_site(str(patient["site"].iloc[0])):
             raise NotFoundError(f"patient {patient_id!r} does not exist")
         visits = found["visits"].sort_values("visit_date")
@@ -213,7 +219,7 @@ class PatientRecords(PagedRecords):
         with self.uow() as uow:
             visible_site(uow, caller, patient_id)
             trial = patient_trial(uow, patient_id)
-        return _rows(visit_scores(trial))
+        return _rows(frame_for(caller, trial.config, visit_scores(trial)))
 
     def audit(self, caller: Caller, patient_id: str | None) -> list[dict[str, Any]]:
         """Audit rows the caller may see (investigators: their site's patients).
@@ -239,7 +245,8 @@ class PatientRecords(PagedRecords):
                 allowed = visible_ids(uow, caller)
                 if allowed is not None:
                     frame = frame[frame["patient_id"].isin(allowed)]
-        return _rows(frame)
+            config = trial_config(uow)
+        return _rows(audit_for(caller, config, frame))
 
 
 def visit_scores(trial: TrialData) -> pd.DataFrame:
