@@ -8,13 +8,14 @@ clinical data may be entered (409 naming the withdrawal).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.server.conduct import CONDUCT_USERS, conduct_trial, enrolment
-from tests.server.conftest import BACKENDS, service_client, service_database, token
+from tests.server.conftest import BACKENDS, PASSWORD, service_client, service_database, token
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -177,3 +178,48 @@ def test_another_site_cannot_withdraw_a_patient(client: TestClient) -> None:
         json={"reason": "x"},
     )
     assert answer.status_code == 404
+
+
+def _page_session(client: TestClient, user: str) -> str:
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert csrf is not None
+    client.post(
+        "/login",
+        data={"username": user, "password": PASSWORD, "csrf": csrf.group(1)},
+        follow_redirects=False,
+    )
+    form = client.get("/patients/new")
+    assert form.status_code == 200
+    found = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert found is not None
+    return found.group(1)
+
+
+PAGE_FORM = {
+    "patient_id": "P-701",
+    "sex": "M",
+    "age": "51",
+    "diagnosis": "PM",
+    "enrolment_date": "2026-11-02",
+    "consent_date": "2026-11-01",
+    "consent_form_version": "2.0",
+    "refractory": "yes",
+    "classification_met": "yes",
+    "exclusion_0": "no",
+    "exclusion_1": "no",
+}
+
+
+def test_the_enrolment_page_asks_the_trials_checklist_and_keeps_what_was_typed(
+    client: TestClient,
+) -> None:
+    csrf = _page_session(client, "inv_1")
+    page = client.get("/patients/new").text
+    assert "active malignancy" in page and "pregnancy" in page and "EULAR/ACR 2017" in page
+    refused = client.post("/patients/new", data={**PAGE_FORM, "csrf": csrf, "exclusion_1": "yes"})
+    assert refused.status_code == 422
+    assert "exclusions.pregnancy" in refused.text and 'value="P-701"' in refused.text
+    done = client.post("/patients/new", data={**PAGE_FORM, "csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/patients/P-701"
+    stored = client.get("/api/patients/P-701", headers=token(client, "inv_1")).json()
+    assert (stored["site"], stored["diagnosis"], stored["age"]) == ("1", "PM", 51.0)

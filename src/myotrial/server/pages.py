@@ -1,5 +1,5 @@
-"""Server-rendered web pages (Jinja2): login, patients, timeline, visit entry, audit,
-queries, and the cell product's lots (release and trace).
+"""Server-rendered web pages (Jinja2): login, patients, enrolment, timeline, visit entry,
+audit, queries, and the cell product's lots (release and trace).
 
 Pages work without JavaScript; one small script on the entry form previews validation
 messages and the Total Improvement Score as values are typed. Every form carries a CSRF
@@ -35,6 +35,7 @@ from myotrial.server.guards import CSP_NONCE
 from myotrial.server.limiter import Outcome
 from myotrial.server.serialise import jsonable
 from myotrial.services.access import Caller
+from myotrial.services.enrolment import Checklist
 
 LOGIN_CSRF_COOKIE = "myotrial_login_csrf"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -148,6 +149,7 @@ def patient_list(
         search=search or "",
         site=site or "",
         next_page=_next_page(request, page.next),
+        can_enrol=_may_enrol(caller),
     )
 
 
@@ -157,6 +159,62 @@ def _next_page(request: Request, cursor: str | None) -> str:
         return ""
     following = request.url.include_query_params(cursor=cursor)
     return f"{following.path}?{following.query}"
+
+
+def _may_enrol(caller: Caller) -> bool:
+    return caller.role == "admin" or bool(caller.site and caller.enrols_at(caller.site))
+
+
+@router.get("/patients/new", response_class=HTMLResponse)
+def enrol_form(request: Request, sites: Sites) -> Response:
+    """The enrolment form: the patient, the trial's eligibility checklist, the consent."""
+    caller = _caller(request)
+    checklist = sites.enrolment.checklist()
+    return _render(request, "enrol_form.html", caller, checklist=checklist, values={}, problems=[])
+
+
+@router.post("/patients/new", response_class=HTMLResponse)
+async def enrol_submit(request: Request, sites: Sites) -> Response:
+    caller = _caller(request)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    _check_csrf(request, form.pop("csrf", ""))
+    checklist = sites.enrolment.checklist()
+    answers = Checklist(
+        refractory=_answer(form.get("refractory")),
+        classification_met=_answer(form.get("classification_met")),
+        exclusions={
+            name: _answer(form.get(f"exclusion_{i}")) for i, name in enumerate(checklist.exclusions)
+        },
+    )
+    patient = {k: form.get(k, "") for k in ENROLMENT_FIELDS if form.get(k, "").strip()}
+    try:
+        sites.enrolment.enrol(
+            caller,
+            patient,
+            answers,
+            form.get("consent_date", ""),
+            form.get("consent_form_version", ""),
+        )
+    except InvalidInputError as exc:
+        return _render(
+            request,
+            "enrol_form.html",
+            caller,
+            status_code=exc.http_status,
+            checklist=checklist,
+            values=form,
+            problems=exc.problems,
+        )
+    return RedirectResponse(f"/patients/{patient['patient_id']}", status_code=303)
+
+
+ENROLMENT_FIELDS = ("patient_id", "site", "sex", "age", "diagnosis", "enrolment_date", "weight_kg")
+"""The patient fields of the enrolment form (the columns of patients.csv it asks)."""
+
+
+def _answer(value: str | None) -> bool | None:
+    """A yes/no radio button: ``True``, ``False``, or ``None`` when not answered."""
+    return {"yes": True, "no": False}.get(value or "")
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)

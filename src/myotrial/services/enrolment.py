@@ -187,6 +187,11 @@ class Enrolment(UseCases):
         stored = {str(k): v for k, v in row.iloc[0].to_dict().items() if not _missing(v)}
         return {**stored, "consent": _consent_view(consent)}
 
+    def checklist(self) -> EligibilitySpec:
+        """The trial's eligibility checklist (``[eligibility]``), for the enrolment form."""
+        with self.uow() as uow:
+            return trial_config(uow).eligibility
+
     def consent(self, caller: Caller, patient_id: str) -> dict[str, Any]:
         """The patient's consent record (``source`` ``import`` for an imported patient).
 
@@ -267,6 +272,9 @@ def _patient_row(config: TrialConfig, values: dict[str, str]) -> tuple[pd.DataFr
     raw = pd.DataFrame([{k: v for k, v in values.items() if k in known}], dtype=object)
     typed, parsed = parse_records("patients", raw, ENROLMENT_FORM, config)
     problems += [Problem(p.file, None, p.column, p.value, p.rule, p.hint) for p in parsed]
+    # the format's default arm is for single-arm trials; an enrolled patient has none
+    # until randomised (services.allocation fills it)
+    typed = typed.assign(**{c: None for c in ALLOCATED_COLUMNS if c in typed.columns})
     return typed.reset_index(drop=True), problems
 
 
