@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from myotrial.services.accounts import Accounts
 from myotrial.services.alerts import Alerts
+from myotrial.services.allocation import Randomisation
 from myotrial.services.casebook import Casebooks
 from myotrial.services.clinical import ClinicalForms
-from myotrial.services.allocation import Randomisation
 from myotrial.services.enrolment import Enrolment
 from myotrial.services.entry import DataEntry
 from myotrial.services.exports import PSEUDONYM_KEY, Exports
