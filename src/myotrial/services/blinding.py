@@ -102,6 +102,29 @@ def audit_for(caller: Caller, config: TrialConfig, frame: pd.DataFrame) -> pd.Da
     return frame
 
 
+def audit_rows_for(
+    caller: Caller, config: TrialConfig, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Audit rows as dicts (a page of the trail), blinded as :func:`audit_for` does."""
+    if not rows or sees_arm(caller, config):
+        return rows
+    return [_blind_row(row) for row in rows]
+
+
+def _blind_row(row: dict[str, Any]) -> dict[str, Any]:
+    values = {}
+    for column in ("old_value", "new_value"):
+        value = row.get(column)
+        if value is None:
+            continue
+        values[column] = (
+            BLINDED
+            if row.get("field") in ARM_FIELDS
+            else (_blind_record(value) if row.get("field") is None else value)
+        )
+    return {**row, **values}
+
+
 def _blind_record(text: object) -> object:
     """A record's JSON with its arm blinded (text that is not a record unchanged)."""
     try:

@@ -17,15 +17,17 @@ import pandas as pd
 from myotrial.analysis.options import AnalysisOptions, Notes
 from myotrial.analysis.prepared import prepare
 from myotrial.analysis.scoring import score_visits
+from myotrial.config import TrialConfig
 from myotrial.domain.dates import parse_iso_date
 from myotrial.errors import InvalidInputError, NotFoundError, Problem
 from myotrial.services.access import Caller, require
-from myotrial.services.blinding import audit_for, frame_for
+from myotrial.services.blinding import audit_for, audit_rows_for, frame_for, rows_for
 from myotrial.services.enrolment import trial_config
 from myotrial.services.uow import UseCases
 from myotrial.services.visibility import site_scope, visible_ids, visible_site
 from myotrial.services.visit_rules import patient_trial
 from myotrial.store.pages import DEFAULT_LIMIT, MAX_LIMIT, AuditFilter, PatientFilter
+from myotrial.store.unit_of_work import AbstractUnitOfWork
 from myotrial.trialdata import TrialData
 
 PAGE = "page"
@@ -63,6 +65,15 @@ def _cursor(text: str | None, column: str) -> int | None:
         hint = "use the next cursor of the page before, or none for the first page"
         raise InvalidInputError([Problem(PAGE, None, column, None, rule, hint)])
     return int(text)
+
+
+def blinding_config(uow: AbstractUnitOfWork) -> TrialConfig:
+    """The stored trial's configuration; before any import, the defaults (open label:
+    there is no arm to hide, and account changes are audited before a trial exists)."""
+    try:
+        return trial_config(uow)
+    except NotFoundError:
+        return TrialConfig()
 
 
 def _day(text: str | None, column: str) -> dt.date | None:
@@ -105,7 +116,8 @@ class PagedRecords(UseCases):
         where = replace(where, limit=page_limit(limit))
         with self.uow() as uow:
             rows, following = uow.patients.patient_page(where)
-        return Page(rows, following)
+            config = blinding_config(uow) if rows else None
+        return Page(rows if config is None else rows_for(caller, config, rows), following)
 
     def audit_page(
         self,
@@ -148,6 +160,8 @@ class PagedRecords(UseCases):
             if where.patient_id is not None:
                 visible_site(uow, caller, where.patient_id)
             rows, following = uow.patients.audit_page(where)
+            config = blinding_config(uow) if rows else None
+        rows = rows if config is None else audit_rows_for(caller, config, rows)
         return Page(rows, None if following is None else str(following))
 
 
@@ -171,7 +185,7 @@ class PatientRecords(PagedRecords):
         require(caller.reads_identified, "this role reads pseudonymised exports only")
         with self.uow() as uow:
             frame = uow.patients.list(caller.site_filter)
-            config = trial_config(uow)
+            config = blinding_config(uow)
         return _rows(frame_for(caller, config, frame))
 
     def patient(self, caller: Caller, patient_id: str) -> dict[str, Any]:
@@ -190,7 +204,7 @@ class PatientRecords(PagedRecords):
         """
         with self.uow() as uow:
             found = uow.patients.records(patient_id)
-            config = trial_config(uow)
+            config = blinding_config(uow)
         patient = frame_for(caller, config, found["patients"])
         if patient.empty or not caller.sees_site(str(patient["site"].iloc[0])):
             raise NotFoundError(f"patient {patient_id!r} does not exist")
@@ -245,7 +259,7 @@ class PatientRecords(PagedRecords):
                 allowed = visible_ids(uow, caller)
                 if allowed is not None:
                     frame = frame[frame["patient_id"].isin(allowed)]
-            config = trial_config(uow)
+            config = blinding_config(uow)
         return _rows(audit_for(caller, config, frame))
 
 
