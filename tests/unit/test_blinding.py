@@ -65,3 +65,21 @@ def test_the_audit_trail_shows_the_arm_blinded() -> None:
     ]
     assert blinded["old_value"].tolist()[2] == "4"
     assert audit_for(INVESTIGATOR, config, audit).equals(audit)
+
+
+def test_a_page_of_the_audit_trail_shows_the_arm_blinded() -> None:
+    from myotrial.services.blinding import audit_rows_for
+
+    config = parse_config('[blinding]\nmode = "double"\n')
+    rows = [
+        {"field": None, "old_value": None, "new_value": '{"arm": "MSCT", "site": "A"}'},
+        {"field": "arm", "old_value": None, "new_value": "control"},
+        {"field": "phga", "old_value": "4", "new_value": "5"},
+    ]
+    blinded = audit_rows_for(INVESTIGATOR, config, rows)
+    assert [r["new_value"] for r in blinded] == [
+        '{"arm": "' + BLINDED + '", "site": "A"}',
+        BLINDED,
+        "5",
+    ]
+    assert audit_rows_for(HOLDER, config, rows) == rows
