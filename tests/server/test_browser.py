@@ -74,11 +74,13 @@ def test_entry_form_validates_and_scores_as_values_are_typed(
 ) -> None:
     _login(page, base_url, "inv_a")
     page.goto(base_url + "/patients/A-01/visits/new")
-    page.fill("#visit_date", "2025-02-20")
-    page.fill("#phga", "12")
-    problem = page.locator('#problems li[data-column="phga"]')
+    page.fill("#f-visit_date", "2025-02-20")
+    page.fill("#f-phga", "12")
+    # the problem appears beside its field, in words
+    problem = page.locator('p.error[data-field="phga"]')
     problem.wait_for(timeout=10_000)
     assert "12" in problem.inner_text()
+    assert problem.inner_text().startswith("Physician global activity (VAS)")
     # phga 6 -> 3, ptga 7 -> 4, extramuscular 4 -> 2, mmt8 44 -> 60, haq 1.5 -> 1.0,
     # CK 1600 -> 300: 17.5 + 7.5 + 12.5 + 20 + 7.5 + 7.5 = 72.5 (hand calculation)
     for field, value in (
@@ -89,14 +91,15 @@ def test_entry_form_validates_and_scores_as_values_are_typed(
         ("haq", "1.0"),
         ("ck", "300"),
     ):
-        page.fill(f"#{field}", value)
+        page.fill(f"#f-{field}", value)
     tis = page.locator("#tis")
     # A locator wait, not wait_for_function: the page's Content-Security-Policy forbids
     # evaluating strings as script, which is what wait_for_function does.
     tis.filter(has_text="72.5").wait_for(timeout=10_000)
     assert "major" in tis.inner_text()
     page.click("button:has-text('Save visit')")
-    page.wait_for_url("**/patients/A-01")
+    page.wait_for_url("**/patients/A-01?saved=visit")
+    assert "The visit was saved." in page.inner_text("#saved")
     assert "2025-02-20" in page.inner_text("#visits")
     chart = page.locator("#chart svg")
     box = chart.bounding_box()

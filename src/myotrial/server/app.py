@@ -27,7 +27,7 @@ from myotrial.errors import (
     StoreError,
     UnconfirmedError,
 )
-from myotrial.server import api, forms_api, pages
+from myotrial.server import api, form_pages, forms_api, pages
 from myotrial.server.answers import REQUEST, error_response, problems_detail
 from myotrial.server.guards import RequestLimits, SecurityHeaders
 from myotrial.server.limiter import LoginLimiter
@@ -82,6 +82,7 @@ def create_app(settings: ServerSettings, hasher: PasswordHasher | None = None) -
     app.include_router(api.router)
     app.include_router(forms_api.router)
     app.include_router(pages.router)
+    app.include_router(form_pages.router)
     _error_handlers(app)
     app.add_middleware(
         RequestLimits,

@@ -18,7 +18,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from myotrial.errors import AccessDeniedError, InvalidInputError, LoginRequiredError
+from myotrial.errors import (
+    AccessDeniedError,
+    InvalidInputError,
+    LoginRequiredError,
+    UnconfirmedError,
+)
 from myotrial.server.api import QueryId
 from myotrial.server.charts import timeline_chart_svg
 from myotrial.server.deps import (
@@ -30,12 +35,15 @@ from myotrial.server.deps import (
     signer,
     start_session,
 )
-from myotrial.server.forms import ENTRY_FIELDS
+from myotrial.server.forms import entry_groups
 from myotrial.server.guards import CSP_NONCE
 from myotrial.server.limiter import Outcome
+from myotrial.server.problems import SAVED, query_field_label, query_fields, split_problems
 from myotrial.server.serialise import jsonable
 from myotrial.services.access import Caller
+from myotrial.services.casebook import MEANINGS
 from myotrial.services.enrolment import Checklist
+from myotrial.services.labels import field_label
 
 LOGIN_CSRF_COOKIE = "myotrial_login_csrf"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -222,11 +230,21 @@ def timeline(
     patient_id: str,
     request: Request,
     sites: Sites,
+    saved: str = "",
 ) -> Response:
     caller = _caller(request)
     patient = jsonable(sites.records.patient(caller, patient_id))
     scores = jsonable(sites.records.scores(caller, patient_id))
     chart = timeline_chart_svg(patient["visits"], patient["infusions"])
+    queries = []
+    if caller.reads_queries:
+        found = sites.queries.queries(caller, None)
+        queries = [
+            {**q, "field_label": query_field_label(q["field"])}
+            for q in jsonable(found)
+            if q["patient_id"] == patient_id
+        ]
+    casebook = jsonable(sites.casebooks.status(caller, patient_id))
     return _render(
         request,
         "timeline.html",
@@ -235,6 +253,14 @@ def timeline(
         scores=scores,
         chart=chart,
         can_write=caller.writes_site(patient["site"]),
+        can_sign=caller.role == "investigator"
+        and caller.writes_site(patient["site"])
+        and casebook["status"] != "signed",
+        casebook=casebook,
+        meanings=list(MEANINGS.items()),
+        queries=queries,
+        schedule=jsonable(sites.schedules.schedule(caller, patient_id=patient_id)),
+        saved=SAVED.get(saved, ""),
     )
 
 
@@ -246,14 +272,18 @@ def visit_form(
 ) -> Response:
     caller = _caller(request)
     patient = jsonable(sites.records.patient(caller, patient_id))
+    fields = sites.forms.fields("visits")
     return _render(
         request,
         "visit_form.html",
         caller,
         patient=patient,
         values={},
-        problems=[],
-        fields=ENTRY_FIELDS,
+        errors={},
+        warnings={},
+        others=[],
+        date_field=next(f for f in fields if f["name"] == "visit_date"),
+        groups=entry_groups(fields),
     )
 
 
@@ -267,22 +297,30 @@ async def visit_submit(
     form = {k: str(v) for k, v in (await request.form()).items()}
     _check_csrf(request, form.pop("csrf", ""))
     reason = form.pop("reason", "") or "data entry"
+    confirm = form.pop("confirm", "") == "1"
     values = {k: v for k, v in form.items() if v.strip() != ""}
     try:
-        sites.entry.add_visit(caller, patient_id, values, reason=reason)
+        sites.entry.add_visit(caller, patient_id, values, reason=reason, confirm=confirm)
     except InvalidInputError as exc:
         patient = jsonable(sites.records.patient(caller, patient_id))
+        fields = sites.forms.fields("visits")
+        errors, warnings, others = split_problems(
+            "visits", exc.problems, {f["name"] for f in fields}
+        )
         return _render(
             request,
             "visit_form.html",
             caller,
             status_code=422,
             patient=patient,
-            values=form,
-            problems=exc.problems,
-            fields=ENTRY_FIELDS,
+            values={**form, "reason": reason},
+            errors=errors,
+            warnings=warnings if isinstance(exc, UnconfirmedError) else {},
+            others=others,
+            date_field=next(f for f in fields if f["name"] == "visit_date"),
+            groups=entry_groups(fields),
         )
-    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+    return RedirectResponse(f"/patients/{quote(patient_id, safe='')}?saved=visit", status_code=303)
 
 
 @router.post("/patients/{patient_id}/visits/preview")
@@ -297,7 +335,13 @@ async def visit_preview(
     _check_csrf(request, form.pop("csrf", ""))
     form.pop("reason", None)
     values = {k: v for k, v in form.items() if v.strip() != ""}
-    return JSONResponse(jsonable(sites.entry.preview_visit(caller, patient_id, values)))
+    result = jsonable(sites.entry.preview_visit(caller, patient_id, values))
+    # each problem in words, beside its field (the labels of every form)
+    result["problems"] = [
+        {**p, "label": field_label("visits", p["column"]) if p["column"] else ""}
+        for p in result["problems"]
+    ]
+    return JSONResponse(result)
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -333,7 +377,15 @@ def query_page(
 ) -> Response:
     caller = _caller(request)
     queries = jsonable(sites.queries.queries(caller, None))
-    return _render(request, "queries.html", caller, queries=queries)
+    patients = [p["patient_id"] for p in jsonable(sites.records.patients(caller))]
+    return _render(
+        request,
+        "queries.html",
+        caller,
+        queries=queries,
+        patients=patients,
+        fields=query_fields(),
+    )
 
 
 @router.post("/queries")

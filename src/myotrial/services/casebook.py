@@ -133,6 +133,18 @@ class Casebooks(UseCases):
             visible_site(uow, caller, patient_id)
             return casebook_status(uow, patient_id)
 
+    def trial_state(self, caller: Caller) -> dict[str, Any] | None:
+        """The lock holding the trial now (who, when, why), or ``None`` when it is open.
+
+        Raises
+        ------
+        AccessDeniedError
+            If the caller reads pseudonymised data only.
+        """
+        require(caller.reads_identified, "this role reads pseudonymised exports only")
+        with self.uow() as uow:
+            return uow.casebooks.trial_lock()
+
     def sign(
         self,
         caller: Caller,

@@ -33,6 +33,8 @@ from myotrial.trialdata import TrialData
 PAGE = "page"
 """The ``file`` of a problem with the paging or filter parameters of a list."""
 
+_NONE = pd.DataFrame()
+
 
 class Page(NamedTuple):
     """One page of a list and the cursor of the next (``None`` on the last page)."""
@@ -195,7 +197,8 @@ class PatientRecords(PagedRecords):
         -------
         dict
             The patient's row, plus ``visits`` (by date, only the columns that hold a
-            value), ``visit_columns`` (those columns) and ``infusions``.
+            value), ``visit_columns`` (those columns), ``infusions``,
+            ``adverse_events`` and ``events``.
 
         Raises
         ------
@@ -215,6 +218,8 @@ class PatientRecords(PagedRecords):
             "visits": _rows(visits[shown]),
             "visit_columns": shown,
             "infusions": _rows(found["infusions"]),
+            "adverse_events": _rows(found.get("adverse_events", _NONE)),
+            "events": _rows(found.get("events", _NONE)),
         }
 
     def scores(self, caller: Caller, patient_id: str) -> list[dict[str, Any]]:

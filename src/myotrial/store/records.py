@@ -28,7 +28,7 @@ from myotrial.store.tables import trial_tables
 from myotrial.trialdata import PRODUCT_TABLES
 
 FORM = "visit form"
-PATIENT_TABLES: tuple[str, ...] = ("patients", "infusions", "visits", "events")
+PATIENT_TABLES: tuple[str, ...] = ("patients", "infusions", "visits", "adverse_events", "events")
 
 
 def patient_list(connection: sa.Connection, site: str | None) -> pd.DataFrame:
@@ -69,7 +69,7 @@ def patient_site(connection: sa.Connection, patient_id: str) -> str | None:
 
 
 def patient_records(connection: sa.Connection, patient_id: str) -> dict[str, pd.DataFrame]:
-    """The patient's rows of patients, infusions, visits and events, as imported."""
+    """The patient's rows of patients, infusions, visits, adverse events and events."""
     repository = SqlTrialRepository(connection)
     layout = _layout(repository)
     return {t: _decoded(repository, t, patient_id, layout) for t in PATIENT_TABLES}
