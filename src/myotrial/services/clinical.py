@@ -1,11 +1,15 @@
 """Every clinical form but the visit: infusions, adverse events and trial events.
 
-Each row is checked with the import's rules (:mod:`myotrial.services.row_rules`) and
-written with its audit rows in one transaction, behind the gate every change of a
-patient's data passes (:func:`myotrial.services.casebook.open_for_change`: trial lock,
-signed casebook). A soft check (a date after today) refuses the row until the caller
-confirms it. The dose of an infusion in cells/kg is computed from the cells infused
-and the patient's recorded body weight, as the protocol gives it.
+An adverse event or an event is entered by the entry use case of every record
+(:meth:`myotrial.services.entry.DataEntry.add_record`, the import's rules on one
+record); a serious adverse event raises its expedited alert in the same transaction.
+An infusion needs the product record for its release gating, so it is checked with
+the import's rules over the patient's rows and the lots
+(:mod:`myotrial.services.row_rules`). Every write passes the consent gate and the
+casebook's (:func:`myotrial.services.casebook.open_for_change`: trial lock, signed
+casebook); a soft check (a date after today) refuses the row until the caller confirms
+it. The dose of an infusion in cells/kg is computed from the cells infused and the
+patient's recorded body weight, as the protocol gives it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from myotrial.services.access import Caller
 from myotrial.services.alerts import raise_alert
 from myotrial.services.casebook import open_for_change
 from myotrial.services.enrolment import require_consent
+from myotrial.services.entry import AfterWrite, DataEntry
 from myotrial.services.labels import form_fields
 from myotrial.services.row_rules import FORM_NAMES, check_row, soft_problems
 from myotrial.services.uow import UseCases
@@ -29,12 +34,8 @@ from myotrial.services.visibility import writable_site
 from myotrial.services.visit_rules import patient_trial
 from myotrial.store.unit_of_work import AbstractUnitOfWork
 
-ENTERED_TABLES: dict[str, tuple[str, ...]] = {
-    "infusions": ("patients", "infusions", "lots", "donors"),
-    "adverse_events": ("patients", "adverse_events"),
-    "events": ("patients", "events"),
-}
-"""The tables a form enters rows into, with the tables its rules read."""
+INFUSION_TABLES: tuple[str, ...] = ("patients", "infusions", "lots", "donors")
+"""The tables the rules of an infusion read (release gating needs the product record)."""
 
 CELLS_INFUSED = "cells_infused"
 """The infusion form's count of cells given; the dose per kg is computed from it."""
@@ -139,30 +140,44 @@ class ClinicalForms(UseCases):
         InvalidInputError
             Listing every problem of the row.
         """
+        if table != "infusions":
+            # adverse events and events: the entry use case of every record, with
+            # the expedited alert written in its transaction
+            then = _adverse_event_then(caller, patient_id) if table == "adverse_events" else None
+            entry = DataEntry(self.uow)
+            stored = entry.add_record(caller, table, patient_id, values, reason, confirm, then)
+            return {**stored, "table": table}
         text = _as_text(values)
         with self.uow() as uow:
             writable_site(uow, caller, patient_id)
             require_consent(uow, patient_id)
             open_for_change(uow, patient_id, caller.username)
-            trial = patient_trial(uow, patient_id, ENTERED_TABLES[table])
-            answer: dict[str, Any] = {}
-            if table == "infusions":
-                text, answer = _dose(text, trial.patients)
+            trial = patient_trial(uow, patient_id, INFUSION_TABLES)
+            text, dose = _dose(text, trial.patients)
             row, problems = check_row(trial, table, text)
             _refuse(problems)
             soft = soft_problems(table, row, trial)
             if soft and not confirm:
                 raise UnconfirmedError(soft)
             why = reason or "data entry"
-            if answer:
-                why += f" ({answer[CELLS_INFUSED]:g} cells at {answer['weight_kg']:g} kg)"
+            if dose:
+                why += f" ({dose[CELLS_INFUSED]:g} cells at {dose['weight_kg']:g} kg)"
             uow.patients.add_row(table, row, caller.username, why)
-            if table == "adverse_events":
-                answer["sequence"] = len(trial.adverse_events) + 1
-                answer["alert"] = _expedited_alert(uow, caller, patient_id, row)
             uow.commit()
         record = {str(k): v for k, v in row.iloc[0].to_dict().items() if not _missing(v)}
-        return {**record, **answer, "table": table, "confirmed": bool(soft)}
+        return {**record, **dose, "table": table}
+
+
+def _adverse_event_then(caller: Caller, patient_id: str) -> AfterWrite:
+    """The number of the stored adverse event and, when serious, its expedited alert."""
+
+    def then(uow: AbstractUnitOfWork, record: dict[str, Any]) -> dict[str, Any]:
+        # the casebook's gate holds the patient's row: the count is this entry's own
+        _, frames = uow.patients.tables(patient_id, ("adverse_events",))
+        alert = _expedited_alert(uow, caller, patient_id, record)
+        return {"sequence": len(frames["adverse_events"]), "alert": alert}
+
+    return then
 
 
 SAE_ROLES: tuple[str, ...] = ("monitor", "admin")
@@ -170,14 +185,12 @@ SAE_ROLES: tuple[str, ...] = ("monitor", "admin")
 
 
 def _expedited_alert(
-    uow: AbstractUnitOfWork, caller: Caller, patient_id: str, row: pd.DataFrame
+    uow: AbstractUnitOfWork, caller: Caller, patient_id: str, event: dict[str, Any]
 ) -> int | None:
     """Raise the expedited alert of a serious adverse event; its number (else ``None``)."""
-    serious = row["serious"].iloc[0] if "serious" in row else None
-    if serious is None or pd.isna(serious) or not bool(serious):
+    if event.get("serious") is not True:
         return None
-    event = row.iloc[0]
-    grade = "" if pd.isna(event.get("grade")) else f", grade {int(event['grade'])}"
+    grade = "" if event.get("grade") is None else f", grade {int(event['grade'])}"
     onset = pd.Timestamp(event["onset_date"]).date().isoformat()
     message = f"serious adverse event: {event['term']}{grade}, onset {onset}"
     alert = raise_alert(

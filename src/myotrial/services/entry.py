@@ -9,6 +9,7 @@ a rule is refused with every problem and nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -31,6 +32,10 @@ from myotrial.store.correction import SOURCE as CORRECTION
 from myotrial.store.correction import parse_day
 from myotrial.store.records import FORM, duplicate_visit
 from myotrial.store.trial_store import require_filled
+from myotrial.store.unit_of_work import AbstractUnitOfWork
+
+AfterWrite = Callable[[AbstractUnitOfWork, dict[str, Any]], dict[str, Any]]
+"""What a use case adds to an entry's transaction after the write (see ``add_record``)."""
 
 SCORING_TABLES: tuple[str, ...] = ("patients", "infusions", "visits")
 """The tables a preview's TIS needs (episodes from infusions, baselines from visits)."""
@@ -80,6 +85,7 @@ class DataEntry(UseCases):
         values: dict[str, Any],
         reason: str,
         confirm: bool = True,
+        then: AfterWrite | None = None,
     ) -> dict[str, Any]:
         """Check and store one record of a patient's table (a visit, an adverse event,
         an event, a medication) with its audit row, in one transaction.
@@ -105,6 +111,10 @@ class DataEntry(UseCases):
         confirm : bool
             Store values a soft check finds unusual (a date after today, a CK above
             50 x ULN); when false they are refused with :class:`UnconfirmedError`.
+        then : callable, optional
+            Called with the unit of work and the stored record before the commit, so
+            what it writes (an expedited alert) commits with the record or not at all;
+            its answer is added to the returned values.
 
         Returns
         -------
@@ -131,8 +141,9 @@ class DataEntry(UseCases):
             # checks, so concurrent entries of one patient wait only for the writes
             open_for_change(uow, patient_id, caller.username)
             uow.patients.add_record(table, record, caller.username, reason or "data entry")
+            more = {} if then is None else then(uow, record)
             uow.commit()
-        return {k: v for k, v in record.items() if v is not None}
+        return {**{k: v for k, v in record.items() if v is not None}, **more}
 
     def preview_visit(
         self, caller: Caller, patient_id: str, values: dict[str, Any]
