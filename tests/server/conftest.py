@@ -158,3 +158,10 @@ def token(client: TestClient, username: str) -> dict[str, str]:
     response = client.post("/api/auth/token", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def oldest_first(client: TestClient, headers: dict[str, str], query: str = "") -> list[dict]:  # type: ignore[type-arg]
+    """The audit trail's rows (up to a thousand), oldest first as they were written."""
+    response = client.get(f"/api/audit?limit=1000&{query}", headers=headers)
+    assert response.status_code == 200, response.text
+    return list(reversed(response.json()))

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from myotrial.services.schedule import visit_schedule
 from myotrial.synthetic import make_registry
-from tests.server.conftest import PASSWORD, token
+from tests.server.conftest import PASSWORD, oldest_first, token
 
 SIGN = {"password": PASSWORD, "meaning": "approval"}
 
@@ -69,7 +69,7 @@ def test_a_signature_needs_the_password_and_records_name_time_and_meaning(
     assert client.get("/api/patients/A-02/casebook", headers=headers).json()["status"] == "renew"
     renewed = client.post("/api/patients/A-02/sign", json=SIGN, headers=headers)
     assert renewed.json()["status"] == "signed"
-    audit = client.get("/api/audit?patient_id=A-02", headers=admin).json()
+    audit = oldest_first(client, admin, "patient_id=A-02")
     steps = [(a["action"], a["user"]) for a in audit if a["table"] == "casebook_signatures"]
     assert steps[-4:] == [
         ("sign", "inv_a"),
@@ -108,7 +108,7 @@ def test_a_locked_trial_refuses_every_change_until_an_admin_unlocks_it(
         unlocked = client.post("/api/trial/unlock", json={"reason": "reopened"}, headers=admin)
     assert unlocked.status_code == 200
     assert _event(client, "B-01", "2025-03-01", "inv_b") == 201
-    audit = client.get("/api/audit", headers=admin).json()
+    audit = oldest_first(client, admin)
     steps = [(a["action"], a["reason"]) for a in audit if a["table"] == "trial_locks"]
     assert steps[-2:] == [("lock", "database lock"), ("unlock", "reopened")]
 
@@ -148,7 +148,7 @@ def test_a_correction_racing_a_signature_is_signed_or_refused_never_lost(
         # stored exactly when the correction was answered 200
         assert (ck == value) == (corrected == 200)
         signed_at = _utc(casebook["signatures"][-1]["signed_at"])
-        audit = client.get("/api/audit?patient_id=B-01", headers=admin).json()
+        audit = oldest_first(client, admin, "patient_id=B-01")
         stored = [a for a in audit if a["table"] == "visits" and a["new_value"] == f"{value}.0"]
         # a stored correction came before the signature it is under
         assert all(_utc(a["changed_at"]) <= signed_at for a in stored)

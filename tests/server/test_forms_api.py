@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.server.conftest import token
+from tests.server.conftest import oldest_first, token
 
 
 def _ae(client: TestClient, who: str, patient: str, **values: object) -> dict:  # type: ignore[type-arg]
@@ -46,7 +46,7 @@ def test_the_dose_per_kg_is_the_cells_infused_over_the_recorded_weight(
 def test_an_adverse_event_breaking_the_rules_lists_every_field_and_writes_nothing(
     client: TestClient,
 ) -> None:
-    before = client.get("/api/audit?patient_id=A-01", headers=token(client, "admin")).json()
+    before = oldest_first(client, token(client, "admin"), "patient_id=A-01")
     answer = _ae(
         client, "inv_a", "A-01", onset_date="2025-01-20", term="Rash", grade=6, relatedness="maybe"
     )
@@ -56,7 +56,7 @@ def test_an_adverse_event_breaking_the_rules_lists_every_field_and_writes_nothin
     early = _ae(client, "inv_a", "A-01", onset_date="2024-12-01", term="Rash", grade=1)
     # A-01 was enrolled on 2025-01-05
     assert (early["status"], _fields(early)) == (422, {"onset_date"})
-    after = client.get("/api/audit?patient_id=A-01", headers=token(client, "admin")).json()
+    after = oldest_first(client, token(client, "admin"), "patient_id=A-01")
     assert len(after) == len(before)
 
 
@@ -106,7 +106,7 @@ def test_a_correction_of_an_adverse_event_shows_old_new_reason_and_user(
         "/api/patients/A-01/corrections", json=body, headers=token(client, "inv_a")
     )
     assert answer.status_code == 200, answer.text
-    audit = client.get("/api/audit?patient_id=A-01", headers=token(client, "monitor")).json()
+    audit = oldest_first(client, token(client, "monitor"), "patient_id=A-01")
     row = [a for a in audit if a["table"] == "adverse_events" and a["field"] == "grade"][-1]
     assert (row["old_value"], row["new_value"]) == ("1.0", "2.0")
     assert (row["reason"], row["user"]) == ("source document verification", "inv_a")
@@ -183,8 +183,7 @@ def test_a_query_is_in_the_audit_with_who_and_when(client: TestClient) -> None:
     number = raised.json()["id"]
     answer = {"answer": "Confirmed against the laboratory report"}
     client.post(f"/api/queries/{number}/answer", json=answer, headers=token(client, "inv_a"))
-    audit = client.get("/api/audit?patient_id=A-01", headers=token(client, "admin")).json()
-    audit.reverse()  # the API answers newest first
+    audit = oldest_first(client, token(client, "admin"), "patient_id=A-01")
     steps = [a for a in audit if a["table"] == "data_queries" and a["key"] == str(number)]
     assert [(s["action"], s["user"]) for s in steps] == [
         ("query open", "monitor"),
