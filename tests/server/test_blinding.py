@@ -233,6 +233,12 @@ def test_emergency_unblinding_shows_the_arm_to_that_user_only(double_url: str) -
             "/api/patients/R000002/unblind", headers=token(client, "inv_2"), json={"reason": "x"}
         )
         assert other_site.status_code == 404
+        assessor = client.post(
+            "/api/patients/R000002/unblind",
+            headers=token(client, "assessor_1"),
+            json={"reason": "x"},
+        )
+        assert assessor.status_code == 403
         stored = client.get("/api/randomisation/list", headers=stat).json()
         answer = client.post(
             "/api/patients/R000002/unblind",

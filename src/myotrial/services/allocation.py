@@ -169,7 +169,7 @@ class Randomisation(UseCases):
         NotFoundError
             If there is no such patient or the caller may not see it.
         AccessDeniedError
-            If the caller may not change the patient's data (treating site, admin).
+            If the caller is not an investigator of the patient's site or an admin.
         InvalidInputError
             If the reason is empty.
         ConflictError
@@ -181,7 +181,8 @@ class Randomisation(UseCases):
             )
         with self.uow() as uow:
             site = visible_site(uow, caller, patient_id)
-            require(caller.writes_site(site), f"role {caller.role} may not unblind patients")
+            # the treating site's investigator or an admin: an assessor stays blinded
+            require(caller.enrols_at(site), f"role {caller.role} may not unblind patients")
             arm = _arm_of(uow, patient_id)
             _audit_unblinding(uow, caller, patient_id, reason)
             message = f"patient {patient_id} was unblinded by {caller.username}: {reason}"
