@@ -57,6 +57,8 @@ def make_small_trial() -> TrialData:
             "diagnosis_date": _dates("2008-05-01", "2009-07-01", "2009-01-10"),
             "enrolment_date": _dates("2010-01-04", "2010-02-01", "2010-02-08"),
             "weight_kg": _numbers(62, 80.25, 55),
+            "height_cm": _numbers(158, 176.5, None),
+            "race": _text("ASIAN", "WHITE", None),
             "arm": _text("MSCT", "MSCT", "control"),
             "randomisation_date": _dates("2010-01-05", "2010-02-02", "2010-02-09"),
             "refractory": _flags(True, True, False),

@@ -158,7 +158,25 @@ def test_dm_country_race_and_end_of_participation() -> None:
     assert dm.loc["P01", "RFPENDTC"] == "2010-09-01"
     # P02's last record: the adverse event of 2010-02-20 is before the visit of 2010-03-15
     assert dm.loc["P02", "RFPENDTC"] == "2010-03-15"
-    assert "RACE" in dm.columns
+    # RACE is patients.race (CDISC CT C74457); P03's is not recorded
+    assert dm["RACE"].tolist() == ["ASIAN", "WHITE", ""]
+
+
+def test_height_is_in_vs_when_recorded() -> None:
+    vs = {d.name: d for d in sdtm_datasets(make_small_trial())}["VS"].frame
+    height = vs[vs["VSTESTCD"] == "HEIGHT"].set_index("USUBJID")
+    assert height["VSSTRESN"].to_dict() == {"MYOTRIAL-P01": 158.0, "MYOTRIAL-P02": 176.5}
+    assert set(height["VSSTRESU"]) == {"cm"}
+
+
+def test_a_race_outside_the_cdisc_codelist_is_refused_on_reading(tmp_path: Path) -> None:
+    trial = make_small_trial()
+    trial = trial.with_tables(patients=trial.patients.assign(race=["Asian", "WHITE", None]))
+    folder = tmp_path / "trial"
+    write_trial_folder(trial, folder)
+    result = CliRunner().invoke(main, ["validate", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert "\trace\tAsian\t" in result.output  # file, row, column, value, rule
 
 
 def test_a_patient_allocated_to_msct_never_infused_has_a_null_actual_arm() -> None:

@@ -13,6 +13,7 @@ ACR/EULAR 2016; Kendall 0-10 manual muscle testing; HAQ-DI; CTCAE grades).
 from __future__ import annotations
 
 from myotrial.domain.arms import TREATED_ARM
+from myotrial.domain.cdisc import RACES
 from myotrial.domain.columns import Column, Kind, Scale, Table
 from myotrial.domain.config import ENZYMES, MMT_SCALES
 
@@ -103,6 +104,8 @@ _PATIENTS = (
     Column("diagnosis_date", _DATE),
     _needed("enrolment_date", _DATE),
     Column("weight_kg", _NUMBER, unit="kg", minimum=20, maximum=300, meaning="body weight in kg"),
+    Column("height_cm", _NUMBER, unit="cm", minimum=50, maximum=250, meaning="height in cm"),
+    Column("race", allowed=RACES),
     Column("arm", default=TREATED_ARM),
     Column(
         "randomisation_date",

@@ -27,6 +27,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "diagnosis_date": DATE,
         "enrolment_date": DATE,
         "weight_kg": NUMBER,
+        "height_cm": NUMBER,
+        "race": TEXT,
         "arm": TEXT,
         "randomisation_date": DATE,
         "refractory": FLAG,

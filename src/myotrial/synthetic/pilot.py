@@ -328,6 +328,8 @@ def _patients(rng: np.random.Generator, cohort: pd.DataFrame) -> pd.DataFrame:
             "diagnosis_date": onset + rng.integers(30, 240, n).astype("timedelta64[D]"),
             "enrolment_date": enrolment,
             "weight_kg": np.round(np.clip(rng.normal(58.0, 9.0, n), 42.0, 95.0) * 2) / 2,
+            # the pilot was run in China ([cdisc] country CHN)
+            "race": np.full(n, "ASIAN", dtype=object),
             "arm": np.full(n, "MSCT", dtype=object),
             "refractory": np.ones(n, dtype=bool),
             "severe_systemic": ild,

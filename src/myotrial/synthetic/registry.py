@@ -292,6 +292,8 @@ def _patients(rng: np.random.Generator, cohort: pd.DataFrame, n_sites: int) -> p
             "diagnosis_date": onset + rng.integers(30, 180, n).astype("timedelta64[D]"),
             "enrolment_date": enrolment,
             "weight_kg": np.round(np.clip(rng.normal(65.0, 12.0, n), 40.0, 140.0) * 2) / 2,
+            # the sites of the synthetic registry are in China ([cdisc] country CHN)
+            "race": np.full(n, "ASIAN", dtype=object),
             "arm": np.where(cohort["treated"].to_numpy(), "MSCT", "control").astype(object),
             # randomised on study day 0 of both arms: the first infusion (MSCT) or the
             # start of standard care alone (control)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from myotrial.domain import MMT_SCALES, Scale, table
+from myotrial.domain.cdisc import RACES
 from myotrial.domain.columns import Column, Kind
 from myotrial.errors import InvalidInputError, Problem
 from myotrial.exchange.text import format_dates, format_numbers
@@ -85,9 +86,11 @@ REPEATING_FORMS: tuple[str, ...] = tuple(
 )
 
 # Choice codes are letters, digits and underscores in REDCap; the trial format writes
-# "not related" with a space, so that one code is translated.
+# "not related" and the race terms with spaces, so those codes are translated.
 CHOICE_VALUES: dict[str, dict[str, str]] = {
     "ae_relatedness": {"not_related": "not related"},
+    # CDISC CT race (C74457) submission values have spaces and commas
+    "race": {value.lower().replace(" ", "_"): value for value in RACES},
 }
 
 ANNOTATION_TAG = "myotrial="
