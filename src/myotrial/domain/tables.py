@@ -290,7 +290,15 @@ TABLES: tuple[Table, ...] = (
         required_file=True,
         core=("patient_id", "visit_date"),
     ),
-    Table("adverse_events", _ADVERSE_EVENTS, ("patient_id", "onset_date", "term"), repeatable=True),
+    Table(
+        "adverse_events",
+        _ADVERSE_EVENTS,
+        ("patient_id", "onset_date", "term"),
+        repeatable=True,
+        # the coded columns exist once `myotrial code-ae` has written them, as visits
+        # carry only the measures a trial records
+        core=tuple(c.name for c in _ADVERSE_EVENTS if c.name not in MEDDRA_COLUMNS),
+    ),
     Table("events", _EVENTS, ("patient_id", "event_date", "type"), repeatable=True),
     Table("medications", _MEDICATIONS, ("patient_id", "drug", "start_date"), repeatable=True),
     Table("donors", _DONORS, ("donor",)),

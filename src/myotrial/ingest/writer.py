@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from myotrial.text import as_text, column_text
 from myotrial.trialdata import PRODUCT_TABLES, TABLES, TrialData
 
 CONFIG_SHEET = "trial"
@@ -102,15 +103,6 @@ def write_workbook(trial: TrialData, path: Path | str) -> Path:
     return path
 
 
-def as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """The cells of ``frame`` as the trial format writes them (strings, '' for missing)."""
-    return pd.DataFrame(
-        {column: _column_text(frame[column]) for column in frame.columns},
-        index=frame.index,
-        dtype=object,
-    )
-
-
 def csv_text(frame: pd.DataFrame) -> str:
     """``frame`` as CSV text in the trial format: a header row, ``\\n`` line ends, a field
     quoted only when it holds a comma, a quote or a line break (as Python's csv module)."""
@@ -146,47 +138,8 @@ def as_cells(frame: pd.DataFrame) -> pd.DataFrame:
         keep = pd.api.types.is_datetime64_any_dtype(values) or (
             pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         )
-        cells[column] = values if keep else pd.Series(_column_text(values), index=frame.index)
+        cells[column] = values if keep else pd.Series(column_text(values), index=frame.index)
     return pd.DataFrame(cells, index=frame.index)
-
-
-def _column_text(values: pd.Series) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(values):
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            return values.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
-        days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-        return _by_distinct(days, ~np.isnat(days), np.datetime_as_string)
-    if pd.api.types.is_bool_dtype(values):
-        flags = values.astype("boolean").map({True: "true", False: "false"})
-        flag_text: np.ndarray = flags.fillna("").to_numpy(dtype=object)
-        return flag_text
-    if pd.api.types.is_numeric_dtype(values):
-        return _number_text(values.to_numpy(dtype=float, na_value=np.nan))
-    text = values.astype(object)
-    out: np.ndarray = text.where(text.notna(), "").astype(str).to_numpy(dtype=object)
-    return out
-
-
-def _number_text(values: np.ndarray) -> np.ndarray:
-    """Whole numbers without '.0'; others in the shortest text that reads back exactly."""
-    return _by_distinct(values, np.isfinite(values), _distinct_number_text)
-
-
-def _distinct_number_text(values: np.ndarray) -> np.ndarray:
-    out = values.astype(str).astype(object)
-    whole = np.abs(values) < 1e15
-    whole[whole] = values[whole] == np.round(values[whole])
-    out[whole] = values[whole].astype(np.int64).astype(str)
-    return out
-
-
-def _by_distinct(values: np.ndarray, present: np.ndarray, formatter: Any) -> np.ndarray:
-    """Format each distinct value once: a trial has far fewer distinct values than cells
-    (days, CK results), and formatting is the slow part of writing."""
-    out = np.full(values.shape, "", dtype=object)
-    distinct, where = np.unique(values[present], return_inverse=True)
-    out[present] = np.asarray(formatter(distinct), dtype=object)[where]
-    return out
 
 
 def config_rows(config: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:

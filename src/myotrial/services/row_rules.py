@@ -27,9 +27,9 @@ from myotrial.ingest.crosscheck import cross_table_problems
 from myotrial.ingest.parse import merge_problems
 from myotrial.ingest.schema import known_columns
 from myotrial.ingest.validate import table_problems
-from myotrial.ingest.writer import as_text
 from myotrial.store.correction import SOURCE as CORRECTION
 from myotrial.store.correction import RowToCorrect
+from myotrial.text import as_text
 from myotrial.trialdata import TABLES, TrialData
 
 FORM_NAMES: dict[str, str] = {

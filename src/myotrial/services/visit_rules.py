@@ -20,11 +20,11 @@ from myotrial.errors import InvalidInputError, Problem
 from myotrial.ingest import parse_records
 from myotrial.ingest.raw import empty_table
 from myotrial.ingest.validate import visit_problems
-from myotrial.ingest.writer import as_text
 from myotrial.store.correction import SOURCE as CORRECTION
 from myotrial.store.correction import VisitToCorrect
 from myotrial.store.records import FORM
 from myotrial.store.unit_of_work import AbstractUnitOfWork
+from myotrial.text import as_text
 from myotrial.trialdata import PATIENT_TABLES, TABLES, TrialData
 
 

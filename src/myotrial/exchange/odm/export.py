@@ -43,7 +43,7 @@ from myotrial.exchange.odm.metadata import (
     study,
 )
 from myotrial.exchange.redcap.events import ARM_SUFFIX, LOGS, place_visits
-from myotrial.ingest.writer import as_text
+from myotrial.text import as_text
 from myotrial.trialdata import PRODUCT_TABLES, TrialData
 from myotrial.version import __version__
 
