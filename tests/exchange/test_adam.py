@@ -175,3 +175,20 @@ def test_adam_files_read_back_and_validate(small: dict[str, Dataset], tmp_path: 
     names = [c["name"] for c in document["columns"]]
     first_row = dict(zip(names, document["rows"][0], strict=True))
     assert first_row["TRTSDT"] == "2010-01-05"
+
+
+def test_bds_records_carry_the_subject_treatments_and_short_params(
+    pilot: tuple[TrialData, AnalysisResult, dict[str, Dataset]],
+) -> None:
+    _, _, datasets = pilot
+    adsl = datasets["ADSL"].frame.set_index("USUBJID")
+    for name in ("ADEFF", "ADTTE"):
+        frame = datasets[name].frame
+        assert (frame["TRTP"] == frame["USUBJID"].map(adsl["TRT01P"])).all()
+        assert (frame["TRTA"] == frame["USUBJID"].map(adsl["TRT01A"])).all()
+        # ADaMIG 1.3: PARAM at most 40 characters (it is also an XPT v5 label)
+        assert frame["PARAM"].str.len().max() <= 40
+    assert set(datasets["ADTTE"].frame["PARAM"]) == {"Days from First Response to Relapse"}
+    # a one-arm pilot: every patient randomised (ITT), in safety; infused = per protocol
+    assert set(adsl["ITTFL"]) == {"Y"} and set(adsl["SAFFL"]) == {"Y"}
+    assert set(adsl["RACE"]) == {"ASIAN"}
