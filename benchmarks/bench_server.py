@@ -123,7 +123,7 @@ def list_timings(db_url: str, patients: int) -> None:
     store.close()
     sites = SiteServices.open(db_url, password_hasher(light=True))
     sites.accounts.add_user(None, "monitor", PASSWORD, "monitor", None)
-    sites.accounts.add_user(None, "inv", PASSWORD, "investigator", "S01")
+    sites.accounts.add_user(None, "inv", PASSWORD, "investigator", "7")  # one of 25 sites
     sites.close()
     with live_server(db_url) as (base, _), httpx.Client(base_url=base, timeout=600) as http:
         for user in ("monitor", "inv"):

@@ -186,7 +186,8 @@ def _plan(db_url: str, query: sa.Select[Any]) -> str:
         (AuditFilter(before=10), "audit_trail_pkey"),
         (AuditFilter(patient_id="A-01"), "ix_audit_trail_patient_id"),
         (AuditFilter(user="setup", before=5), "audit_trail"),
-        (AuditFilter(since=dt.date(2025, 1, 1), until=dt.date(2025, 2, 1)), "audit_trail"),
+        (AuditFilter(since=dt.date(2025, 1, 1), until=dt.date(2025, 2, 1)), "audit_trail_pkey"),
+        (AuditFilter(site="A", since=dt.date(2000, 1, 1)), "on audit_trail"),
     ],
 )
 def test_audit_pages_read_through_indexes(service_url: str, where: AuditFilter, index: str) -> None:

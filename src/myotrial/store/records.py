@@ -123,8 +123,9 @@ def write_row(
 
 def entry_context(
     connection: sa.Connection, table: str, patient_id: str
-) -> tuple[TrialConfig, RecordContext]:
-    """The configuration and what the rules beyond one entry of ``table`` need.
+) -> tuple[TrialConfig, RecordContext, str]:
+    """The configuration, what the rules beyond one entry of ``table`` need, and the
+    stored layout (as text, for :func:`write_record` in the same transaction).
 
     Two index reads: the patient's enrolment date (by its key) and, for a visit, the
     patient's earliest visit (by the key on patient and date); never the history.
@@ -155,18 +156,24 @@ def entry_context(
         if earliest is not None and earliest[0] is not None:
             first = (_day(earliest[0]) or dt.date.min, earliest[1])
     context = RecordContext(_day(enrolled[0]), first)
-    return _stored_config(meta["config"]), context
+    return _stored_config(meta["config"]), context, str(meta["layout"])
 
 
 def write_record(
-    repository: SqlTrialRepository, table: str, record: Record, user: str, reason: str
+    repository: SqlTrialRepository,
+    table: str,
+    record: Record,
+    user: str,
+    reason: str,
+    layout: str | None = None,
 ) -> None:
     """Insert one checked record with its audit row, as an import audits an insert.
 
     One INSERT of the row (SQLAlchemy Core, its row number taken inside it), one of
     the changeset and one of the audit row, in the caller's transaction; the layout
     is extended (under its row lock) only when the record fills a column the trial has
-    not used yet. The caller commits.
+    not used yet (``layout``: the stored layout read earlier in the transaction, to
+    spare reading it again). The caller commits.
 
     Raises
     ------
@@ -182,7 +189,7 @@ def write_record(
         repository.append_record(table, given)
         changeset, at = repository.add_changeset("entry", user, reason, FORM, "")
         repository.add_audit_row(_insert_audit(table, given), changeset, user, at, reason)
-        if not _known_columns(repository, table, given):
+        if not _known_columns(repository, table, given, layout):
             repository.add_layout_columns(table, [_layout_entry(c, typed[c]) for c in given])
     except sa.exc.IntegrityError as exc:
         raise ConflictError([duplicate_record(table, record)]) from exc
@@ -232,12 +239,20 @@ def _layout_entry(column: str, kind: str) -> list[str]:
     return [column, _DTYPES[kind], "typed"]
 
 
-def _known_columns(repository: SqlTrialRepository, table: str, given: dict[str, Any]) -> bool:
-    """Whether the stored layout shows every column of ``given`` (parsed once per layout)."""
-    meta = repository.read_meta()
-    if meta is None:
-        return False
-    return given.keys() <= _layout_names(meta["layout"], table)
+def _known_columns(
+    repository: SqlTrialRepository, table: str, given: dict[str, Any], layout: str | None
+) -> bool:
+    """Whether the stored layout shows every column of ``given`` (parsed once per layout).
+
+    A layout another writer extends meanwhile only adds columns, so a column found in
+    the layout read earlier in this transaction is still in it.
+    """
+    if layout is None:
+        meta = repository.read_meta()
+        if meta is None:
+            return False
+        layout = str(meta["layout"])
+    return given.keys() <= _layout_names(layout, table)
 
 
 @functools.lru_cache(maxsize=16)

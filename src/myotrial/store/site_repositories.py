@@ -315,6 +315,7 @@ class SqlPatientRepository(AbstractPatientRepository):
     def __init__(self, connection: sa.Connection, trials: SqlTrialRepository) -> None:
         self.connection = connection
         self.trials = trials
+        self._layout: str | None = None  # the layout an entry's context read
 
     def list(self, site: str | None) -> pd.DataFrame:
         return records.patient_list(self.connection, site)
@@ -346,10 +347,11 @@ class SqlPatientRepository(AbstractPatientRepository):
         return records.has_visit(self.connection, patient_id, day)
 
     def entry_context(self, table: str, patient_id: str) -> tuple[TrialConfig, RecordContext]:
-        return records.entry_context(self.connection, table, patient_id)
+        config, context, self._layout = records.entry_context(self.connection, table, patient_id)
+        return config, context
 
     def add_record(self, table: str, record: Record, user: str, reason: str) -> None:
-        records.write_record(self.trials, table, record, user, reason)
+        records.write_record(self.trials, table, record, user, reason, self._layout)
 
     def add_row(self, table: str, row: pd.DataFrame, user: str, reason: str) -> None:
         records.write_row(self.trials, table, row, user, reason)
