@@ -3,10 +3,11 @@
 A page is at most ``limit`` rows after a cursor (the last key of the page before), so
 its cost does not grow with the trial: the audit trail is walked back from the newest
 row along its primary key (``WHERE id < cursor ORDER BY id DESC LIMIT n``), filtered
-through the indexes on patient, user, table and time (``ix_audit_trail_*``, revisions
-0001 and 0005; a date range is read along the primary key); the patient list forward along the patients' key, each patient's
-number of visits counted on the visits' key (patient_id, visit_date). One more row than
-asked is read to know whether a next page exists.
+through the indexes on patient, user and table (``ix_audit_trail_*``, revisions 0001
+and 0005; a date range is read along the primary key); the patient list forward along
+the patients' key, each patient's number of visits counted on the visits' key
+(patient_id, visit_date). One more row than asked is read to know whether a next page
+exists.
 """
 
 from __future__ import annotations
