@@ -78,6 +78,7 @@ def test_tree_holds_the_errors_every_layer_raises() -> None:
         "InvalidInputError",
         "ConfigError",
         "ConflictError",
+        "UnconfirmedError",
         "AnalysisError",
         "ExportError",
         "AccessDeniedError",

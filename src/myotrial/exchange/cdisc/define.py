@@ -22,6 +22,7 @@ from lxml import etree
 from myotrial.exchange.cdisc.common import Dataset
 from myotrial.exchange.cdisc.metadata import (
     ADAMIG_VERSION,
+    DEFINE_NAME,
     DEFINE_VERSION,
     SDTMIG_VERSION,
     Variable,
@@ -32,7 +33,6 @@ from myotrial.exchange.cdisc.metadata import (
     variable,
 )
 from myotrial.exchange.cdisc.terminology import CODELISTS, CT_VERSION, Codelist
-from myotrial.exchange.cdisc.transport import DEFINE_NAME
 from myotrial.exchange.text import format_numbers
 from myotrial.version import __version__
 

@@ -17,6 +17,9 @@ from typing import Literal
 
 from myotrial.exchange.cdisc.labels import ADAM, SDTM
 
+DEFINE_NAME = "define.xml"
+"""The Define-XML 2.1 file written beside the datasets (Dataset-JSON ``metaDataRef``)."""
+
 Core = Literal["Req", "Exp", "Perm", "Cond"]
 Origin = Literal["Collected", "Derived", "Assigned", "Protocol", "Predecessor"]
 SDTMIG_VERSION = "3.4"

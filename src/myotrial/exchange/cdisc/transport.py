@@ -21,7 +21,7 @@ import pandas as pd
 
 from myotrial.errors import ExportError
 from myotrial.exchange.cdisc.common import SAS_EPOCH, Dataset
-from myotrial.exchange.cdisc.metadata import is_adam
+from myotrial.exchange.cdisc.metadata import DEFINE_NAME, is_adam
 from myotrial.extras import import_optional
 from myotrial.version import __version__
 
@@ -29,8 +29,6 @@ XPT_NAME_MAX = 8
 XPT_LABEL_MAX = 40
 XPT_TEXT_MAX = 200
 DATASET_JSON_VERSION = "1.1.0"
-DEFINE_NAME = "define.xml"
-"""The Define-XML 2.1 file written beside the datasets (Dataset-JSON ``metaDataRef``)."""
 
 
 def _longest_bytes(values: pd.Series) -> int:
