@@ -56,7 +56,10 @@ def refusals(connection: sa.Connection, diffs: Mapping[str, TableDiff]) -> list[
                         table,
                         overwritten,
                         "overwrite",
-                        "last entered, corrected or MedDRA coded through the service",
+                        # only adverse events are coded (myotrial code-ae)
+                        "last entered, corrected or MedDRA coded through the service"
+                        if table == "adverse_events"
+                        else "last entered or corrected through the service",
                     )
                 )
     return problems
