@@ -7,9 +7,17 @@ docs/trial-format.md (grades 1-5, event types) and docs/server.md (soft checks).
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
-from tests.server.conftest import oldest_first, token
+from myotrial.synthetic import make_pilot
+from tests.server.conftest import (
+    BACKENDS,
+    oldest_first,
+    service_client,
+    service_database,
+    token,
+)
 
 
 def _ae(client: TestClient, who: str, patient: str, **values: object) -> dict:  # type: ignore[type-arg]
@@ -228,3 +236,35 @@ def test_a_serious_adverse_event_raises_an_expedited_alert_for_monitors_and_admi
         client, "inv_a", "A-02", onset_date="2025-02-11", term="Cough", grade=1, serious=False
     )
     assert not_serious["alert"] is None
+
+
+PILOT_USERS = {"inv_1": ("investigator", "1")}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def pilot_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return service_database(request, tmp_path_factory, make_pilot(), PILOT_USERS)
+
+
+def test_an_infusion_of_an_unreleased_lot_is_refused_as_at_import(pilot_url: str) -> None:
+    with service_client(pilot_url) as pilot:
+        headers = token(pilot, "inv_1")
+        weight = pilot.get("/api/patients/P01", headers=headers).json()["weight_kg"]
+        # 1e6 cells/kg at the recorded weight, inside the protocol's 5e5-2e6 cells/kg
+        body = {"infusion_date": "2010-05-01", "lot": "L07", "cells_infused": 1e6 * weight}
+        refused = pilot.post("/api/patients/P01/infusions", json=body, headers=headers)
+        assert refused.status_code == 422
+        problem = refused.json()["detail"][0]
+        assert (problem["column"], problem["value"]) == ("lot", "L07")
+        assert "not released" in problem["rule"]
+        # L06: released 2010-04-19, expires 2010-10-02
+        stored = pilot.post(
+            "/api/patients/P01/infusions", json={**body, "lot": "L06"}, headers=headers
+        )
+        assert stored.status_code == 201, stored.text
+        assert stored.json()["cells_per_kg"] == pytest.approx(1e6, rel=1e-12)
+        # 3e6 cells/kg, above the protocol's 2e6
+        high = {"infusion_date": "2010-05-02", "lot": "L06", "cells_infused": 3e6 * weight}
+        too_much = pilot.post("/api/patients/P01/infusions", json=high, headers=headers)
+        assert too_much.status_code == 422
+        assert too_much.json()["detail"][0]["column"] == "cells_per_kg"
