@@ -218,7 +218,7 @@ def test_reimporting_the_original_folder_keeps_a_correction(store: TrialStore, d
     DataEntry(store.unit_of_work).correct(
         INVESTIGATOR, "A-01", "2025-01-08", "phga", "5.5", reason="source check"
     )
-    with pytest.raises(ConflictError, match=r"overwrite 1 row of visits last entered or corrected"):
+    with pytest.raises(ConflictError, match=r"overwrite 1 row of visits last entered, corrected"):
         store.save_trial(small_trial(), user="monitor", reason="monthly folder")
     visits = store.load_trial().visits
     store.close()

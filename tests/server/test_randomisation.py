@@ -20,6 +20,8 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from myotrial.cli import main
+from myotrial.errors import ConflictError
+from myotrial.store import open_store
 from tests.server.conduct import CONDUCT_USERS, conduct_trial, enrolment
 from tests.server.conftest import BACKENDS, PASSWORD, service_client, service_database, token
 from tests.server.live import live_server
@@ -182,3 +184,24 @@ def test_twenty_simultaneous_randomisations_take_twenty_consecutive_positions(
     ]
     assert sorted(p["sequence"] for p in taken) == list(range(1, 21))
     assert sorted(p["patient_id"] for p in taken) == codes
+
+
+def test_a_folder_import_may_not_undo_an_allocation_or_an_enrolment(
+    client: TestClient, sealed: dict[str, Any], trial_url: str
+) -> None:
+    headers = token(client, "inv_1")
+    assert client.post("/api/patients", headers=headers, json=enrolment("E-9")).status_code == 201
+    answer = client.post("/api/patients/E-9/randomise", headers=headers)
+    assert answer.status_code == 200, answer.text
+    store = open_store(trial_url)
+    try:
+        stored = store.load_trial()
+        patients = stored.patients.copy()
+        # the monthly folder still holds the patient as enrolled, before the allocation
+        patients.loc[patients["patient_id"] == "E-9", ["arm", "randomisation_date"]] = None
+        with pytest.raises(ConflictError, match=r"overwrite 1 row of patients .*randomised"):
+            store.save_trial(stored.with_tables(patients=patients), user="dm", reason="folder")
+    finally:
+        store.close()
+    patient = client.get("/api/patients/E-9", headers=headers).json()
+    assert patient["arm"] == answer.json()["arm"]

@@ -189,6 +189,7 @@ def _fill_patient(
             "key": patient_id,
             "patient_id": patient_id,
             "action": "update",
+            "kind": "randomisation",  # a later folder import may not overwrite it
             "field": field,
             "new_value": value,
         }

@@ -36,12 +36,13 @@ def record_event(connection: sa.Connection, event: dict[str, Any], by: str, reas
     tables.
 
     ``event`` holds ``table`` (``consents``, ``alerts``, ``allocations``, ...), ``key``,
-    ``patient_id``, ``action`` and optionally ``field``, ``old_value``, ``new_value``.
+    ``patient_id``, ``action`` and optionally ``field``, ``old_value``, ``new_value``
+    and the changeset's ``kind`` (the action by default).
     """
     at = now()
     changeset = connection.execute(
         changesets.insert().values(
-            kind=event["action"],
+            kind=event.get("kind", event["action"]),
             user_name=by,
             changed_at=at,
             reason=reason,

@@ -19,8 +19,9 @@ from myotrial.store.columns import KEYS
 from myotrial.store.diff import TableDiff
 from myotrial.store.tables import audit_trail, changesets
 
-SERVICE_KINDS: tuple[str, ...] = ("entry", "correction", "coding")
-"""Changeset kinds whose rows an import protects (MedDRA coding included)."""
+SERVICE_KINDS: tuple[str, ...] = ("entry", "correction", "coding", "enrolment", "randomisation")
+"""Changeset kinds whose rows an import protects: entries, corrections, MedDRA coding,
+enrolments and allocations made through the service."""
 SHOWN_KEYS = 5
 """How many keys a refusal names (the count is always given)."""
 
@@ -59,7 +60,7 @@ def refusals(connection: sa.Connection, diffs: Mapping[str, TableDiff]) -> list[
                         # only adverse events are coded (myotrial code-ae)
                         "last entered, corrected or MedDRA coded through the service"
                         if table == "adverse_events"
-                        else "last entered or corrected through the service",
+                        else "last entered, corrected, enrolled or randomised through the service",
                     )
                 )
     return problems
