@@ -205,3 +205,61 @@ def test_a_folder_import_may_not_undo_an_allocation_or_an_enrolment(
         store.close()
     patient = client.get("/api/patients/E-9", headers=headers).json()
     assert patient["arm"] == answer.json()["arm"]
+
+
+def test_a_locked_trial_refuses_enrolment_randomisation_and_withdrawal(
+    client: TestClient, sealed: dict[str, Any]
+) -> None:
+    """docs/server.md, *Signatures and locks*: a locked trial refuses every change (409)
+    naming the lock, and writes nothing, until an admin unlocks it."""
+    headers, admin = token(client, "inv_1"), token(client, "admin")
+    assert client.post("/api/patients", headers=headers, json=enrolment("L-1")).status_code == 201
+    locked = client.post("/api/trial/lock", json={"reason": "interim freeze"}, headers=admin)
+    assert locked.status_code == 200
+    try:
+        refused = [
+            client.post("/api/patients", headers=headers, json=enrolment("L-2")),
+            client.post("/api/patients/L-1/randomise", headers=headers),
+            client.post(
+                "/api/patients/L-1/consent/withdraw", headers=headers, json={"reason": "r"}
+            ),
+        ]
+        for answer in refused:
+            assert answer.status_code == 409, answer.text
+            problem = answer.json()["detail"][0]
+            assert problem["column"] == "trial"
+            assert "interim freeze" in problem["rule"] and "refuses changes" in problem["rule"]
+        # nothing was written: no patient L-2, L-1 has no arm and its consent stands
+        assert client.get("/api/patients/L-2", headers=headers).status_code == 404
+        patient = client.get("/api/patients/L-1", headers=headers).json()
+        assert patient.get("randomisation_date") is None and patient.get("arm") is None
+        consent = client.get("/api/patients/L-1/consent", headers=headers).json()
+        assert consent["withdrawn_at"] is None
+    finally:
+        unlocked = client.post("/api/trial/unlock", json={"reason": "reopened"}, headers=admin)
+    assert unlocked.status_code == 200
+    assert client.post("/api/patients", headers=headers, json=enrolment("L-2")).status_code == 201
+    assert client.post("/api/patients/L-1/randomise", headers=headers).status_code == 200
+
+
+def test_a_signed_casebook_refuses_randomisation_and_withdrawal_until_unlocked(
+    client: TestClient, sealed: dict[str, Any]
+) -> None:
+    headers, admin = token(client, "inv_1"), token(client, "admin")
+    form = enrolment("L-3", diagnosis="ASS")
+    assert client.post("/api/patients", headers=headers, json=form).status_code == 201
+    sign = {"password": PASSWORD, "meaning": "approval"}
+    assert client.post("/api/patients/L-3/sign", json=sign, headers=headers).status_code == 200
+    randomised = client.post("/api/patients/L-3/randomise", headers=headers)
+    withdrawn = client.post(
+        "/api/patients/L-3/consent/withdraw", headers=headers, json={"reason": "declined"}
+    )
+    for answer in (randomised, withdrawn):
+        assert answer.status_code == 409, answer.text
+        assert "has a signed casebook" in answer.json()["detail"][0]["rule"]
+    unlock = {"reason": "randomisation pending"}
+    assert client.post("/api/patients/L-3/unlock", json=unlock, headers=admin).status_code == 200
+    # the randomisation after the unlocking is stored and invalidates the signature
+    assert client.post("/api/patients/L-3/randomise", headers=headers).status_code == 200
+    casebook = client.get("/api/patients/L-3/casebook", headers=headers).json()
+    assert casebook["status"] == "renew"

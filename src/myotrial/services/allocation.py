@@ -44,6 +44,7 @@ from myotrial.errors import ConfigError, ConflictError, InvalidInputError, Probl
 from myotrial.services.access import LIST_HOLDER, Caller, require
 from myotrial.services.alerts import raise_alert
 from myotrial.services.blinding import sees_arm
+from myotrial.services.casebook import open_for_change
 from myotrial.services.enrolment import require_consent, trial_config
 from myotrial.services.uow import UseCases
 from myotrial.services.visibility import visible_site
@@ -135,13 +136,17 @@ class Randomisation(UseCases):
             If the caller may not randomise the patient's site.
         ConflictError
             If the patient is randomised already, has withdrawn consent, the trial is
-            not set up, or the stratum's list is used up.
+            not set up or locked, the casebook is signed and not unlocked
+            (:func:`myotrial.services.casebook.open_for_change`), or the stratum's list
+            is used up.
         InvalidInputError
             If the patient's value of a stratification factor is not one of its levels.
         """
         with self.uow() as uow:
             site = visible_site(uow, caller, patient_id)
             require(caller.enrols_at(site), f"role {caller.role} may not randomise patients")
+            # the arm and randomisation date are the casebook's: locks hold them too
+            open_for_change(uow, patient_id, caller.username)
             require_consent(uow, patient_id)
             config = trial_config(uow)
             spec = _checked_spec(config)

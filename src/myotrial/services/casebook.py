@@ -61,9 +61,7 @@ def open_for_change(uow: AbstractUnitOfWork, patient_id: str, user: str) -> None
     """
     if not uow.casebooks.hold(patient_id):
         raise NotFoundError(f"no patient {patient_id!r} in the trial (check the patient_id)")
-    lock = uow.casebooks.trial_lock()
-    if lock is not None:
-        raise ConflictError([_trial_locked(lock)])
+    refuse_if_trial_locked(uow)
     for signature in uow.casebooks.signatures(patient_id):
         if signature["invalidated_at"] is not None:
             continue
@@ -73,6 +71,20 @@ def open_for_change(uow: AbstractUnitOfWork, patient_id: str, user: str) -> None
         values = {"invalidated_by": user, "invalidated_at": now}
         reason = "a change after the casebook was unlocked; the signature must be renewed"
         uow.casebooks.change(signature, values, "invalidate", user, reason)
+
+
+def refuse_if_trial_locked(uow: AbstractUnitOfWork) -> None:
+    """Refuse a change while the trial is locked; the gate of a write with no casebook
+    yet (enrolment of a new patient). Call before writing, in the writing transaction.
+
+    Raises
+    ------
+    ConflictError
+        If the trial is locked, naming who locked it, when and why.
+    """
+    lock = uow.casebooks.trial_lock()
+    if lock is not None:
+        raise ConflictError([_trial_locked(lock)])
 
 
 def casebook_status(uow: AbstractUnitOfWork, patient_id: str) -> dict[str, Any]:

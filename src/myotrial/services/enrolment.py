@@ -29,6 +29,7 @@ from myotrial.domain.conduct import EligibilitySpec
 from myotrial.errors import ConflictError, InvalidInputError, Problem
 from myotrial.ingest import parse_records
 from myotrial.services.access import Caller, require
+from myotrial.services.casebook import open_for_change, refuse_if_trial_locked
 from myotrial.services.uow import UseCases
 from myotrial.services.visibility import visible_site, writable_site
 from myotrial.store.columns import kinds
@@ -158,7 +159,7 @@ class Enrolment(UseCases):
         InvalidInputError
             Listing every problem: ineligibility, the patient row's rules, the consent.
         ConflictError
-            If the study code is taken.
+            If the study code is taken or the trial is locked.
         """
         values = {k: "" if v is None else str(v) for k, v in patient.items()}
         values["site"] = _site(caller, values.get("site", ""))
@@ -166,6 +167,7 @@ class Enrolment(UseCases):
             values["enrolment_date"] = dt.datetime.now(dt.UTC).date().isoformat()
         values["refractory"] = "true" if answers.refractory else "false"
         with self.uow() as uow:
+            refuse_if_trial_locked(uow)
             config = trial_config(uow)
             spec = config.eligibility
             row, problems = _patient_row(config, values)
@@ -217,7 +219,8 @@ class Enrolment(UseCases):
         InvalidInputError
             If the reason is empty.
         ConflictError
-            If consent was withdrawn already.
+            If consent was withdrawn already, the trial is locked or the casebook is
+            signed and not unlocked (:func:`myotrial.services.casebook.open_for_change`).
         """
         if not reason.strip():
             raise InvalidInputError(
@@ -225,6 +228,8 @@ class Enrolment(UseCases):
             )
         with self.uow() as uow:
             writable_site(uow, caller, patient_id)
+            # the withdrawal changes the casebook: a signature must cover it
+            open_for_change(uow, patient_id, caller.username)
             record = uow.enrolment.consent(patient_id)
             if record is not None and record["withdrawn_at"] is not None:
                 raise ConflictError([withdrawn_already(patient_id)])
