@@ -9,6 +9,7 @@ randomisations in one stratum take consecutive positions, none skipped or reused
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from myotrial.store import open_store
 from tests.server.conduct import CONDUCT_USERS, conduct_trial, enrolment
 from tests.server.conftest import BACKENDS, PASSWORD, service_client, service_database, token
 from tests.server.live import live_server
+from tests.server.test_form_pages import _csrf, _login
 
 SEED = 11
 STRATA = ("--strata", "site=1,2", "--strata", "diagnosis=PM,DM,IMNM,ASS")
@@ -263,3 +265,44 @@ def test_a_signed_casebook_refuses_randomisation_and_withdrawal_until_unlocked(
     assert client.post("/api/patients/L-3/randomise", headers=headers).status_code == 200
     casebook = client.get("/api/patients/L-3/casebook", headers=headers).json()
     assert casebook["status"] == "renew"
+
+
+def test_the_patients_page_randomises_and_shows_the_arm_only_to_an_unblinded_role(
+    client: TestClient, sealed: dict[str, Any]
+) -> None:
+    """docs/server.md, *Randomisation*: the page's Randomise button takes the next
+    position of the stratum; the page then shows its sequence number and stratum, and
+    the arm only to a role the trial does not blind."""
+    headers = token(client, "inv_1")
+    form = enrolment("P-1", diagnosis="IMNM", sex="M")
+    assert client.post("/api/patients", headers=headers, json=form).status_code == 201
+    for user in ("assessor_1", "monitor"):
+        _login(client, user)
+        assert 'id="randomise-form"' not in client.get("/patients/P-1").text
+    _login(client, "inv_1")
+    page = client.get("/patients/P-1")
+    assert 'id="randomise-form"' in page.text and "Not randomised yet" in page.text
+    forged = client.post("/patients/P-1/randomise", data={"csrf": "x"}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert client.get("/api/patients/P-1", headers=headers).json()["randomisation_date"] is None
+    done = client.post("/patients/P-1/randomise", data={"csrf": _csrf(page.text)})
+    assert done.status_code == 200 and "The patient is randomised." in done.text
+    allocated = client.get("/api/randomisation/list", headers=token(client, "unblinded")).json()
+    position = next(p for p in allocated["list"] if p["patient_id"] == "P-1")
+    assert position["stratum"] == "site=1, diagnosis=IMNM"
+    shown = _shown(done.text)
+    assert shown == (position["stratum"], str(position["sequence"]), position["arm"])
+    assert 'id="randomise-form"' not in done.text
+    _login(client, "assessor_1")
+    blinded = client.get("/patients/P-1").text
+    assert _shown(blinded) == (position["stratum"], str(position["sequence"]), None)
+    assert "MSCT" not in blinded and "control" not in blinded
+
+
+def _shown(html: str) -> tuple[str | None, ...]:
+    """The stratum, sequence number and arm the patient's page shows (``None``: not shown)."""
+    found = [
+        re.search(rf'id="{name}">([^<]*)<', html)
+        for name in ("stratum", "sequence", "allocated-arm")
+    ]
+    return tuple(None if f is None else f.group(1) for f in found)

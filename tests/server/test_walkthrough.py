@@ -163,11 +163,16 @@ def test_the_walk_through_in_headless_chromium(
             page.check(f"input[name='{group}'][value='{answer}']")
         page.click("button[type=submit]:has-text('Enrol')")
         page.wait_for_url("**/patients/W-02")
-        # randomisation has no page: the site's client calls the API
-        allocation = httpx.post(
-            f"{conduct_base}/api/patients/W-02/randomise", headers=_api_token(conduct_base, "inv_1")
-        )
-        assert allocation.status_code == 200, allocation.text
+        page.click("#randomise-form button:has-text('Randomise')")
+        page.wait_for_url("**/patients/W-02?saved=randomised")
+        sealed = httpx.get(
+            f"{conduct_base}/api/randomisation/list", headers=_api_token(conduct_base, "unblinded")
+        ).json()
+        position = next(p for p in sealed["list"] if p["patient_id"] == "W-02")
+        assert page.inner_text("#stratum") == position["stratum"] == "site=1, diagnosis=PM"
+        assert page.inner_text("#sequence") == str(position["sequence"])
+        assert page.inner_text("#allocated-arm") == position["arm"]  # the investigator sees it
+        assert page.locator("#randomise-form").count() == 0
         page.goto(conduct_base + "/patients/W-02/forms/infusion")
         page.fill("#f-infusion_date", "2026-11-05")
         page.fill("#f-cells_infused", "80000000")

@@ -247,6 +247,16 @@ def unlock(
     return _back(patient_id, "unlocked")
 
 
+@router.post("/patients/{patient_id}/randomise")
+def randomise(patient_id: str, request: Request, sites: Sites, csrf: str = Form("")) -> Response:
+    caller = _caller(request)
+    _check_csrf(request, csrf)
+    # the use case of POST /api/patients/{id}/randomise; the page then shows the
+    # allocation it stored, the arm only to a role the trial does not blind
+    sites.randomisation.randomise(caller, patient_id)
+    return _back(patient_id, "randomised")
+
+
 @router.get("/schedule", response_class=HTMLResponse)
 def schedule_page(request: Request, sites: Sites, site: str = "") -> Response:
     caller = _caller(request)

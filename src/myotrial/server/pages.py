@@ -245,6 +245,7 @@ def timeline(
             if q["patient_id"] == patient_id
         ]
     casebook = jsonable(sites.casebooks.status(caller, patient_id))
+    allocation = sites.randomisation.allocation(caller, patient_id)
     return _render(
         request,
         "timeline.html",
@@ -257,6 +258,11 @@ def timeline(
         and caller.writes_site(patient["site"])
         and casebook["status"] != "signed",
         casebook=casebook,
+        allocation=allocation,
+        # imported with a randomisation_date: randomised before the service held the list
+        can_randomise=caller.enrols_at(patient["site"])
+        and allocation is None
+        and not patient.get("randomisation_date"),
         meanings=list(MEANINGS.items()),
         queries=queries,
         schedule=jsonable(sites.schedules.schedule(caller, patient_id=patient_id)),

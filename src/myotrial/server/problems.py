@@ -19,6 +19,7 @@ SAVED: dict[str, str] = {
     "correction": "The correction was saved; the audit trail shows the old and new value.",
     "signed": "The casebook is signed.",
     "unlocked": "The casebook is unlocked; the next change invalidates its signature.",
+    "randomised": "The patient is randomised.",
 }
 """What the patient's page says after each kind of save (``?saved=KIND``)."""
 

@@ -165,6 +165,33 @@ class Randomisation(UseCases):
             answer["arm"] = allocation["arm"]
         return answer
 
+    def allocation(self, caller: Caller, patient_id: str) -> dict[str, Any] | None:
+        """The patient's stratum and sequence number as :meth:`randomise` stored them,
+        or ``None`` when the service has not randomised the patient.
+
+        ``arm`` is there only for a role the trial does not blind
+        (:func:`myotrial.services.blinding.sees_arm`).
+
+        Raises
+        ------
+        NotFoundError
+            If there is no such patient or the caller may not see it.
+        """
+        with self.uow() as uow:
+            visible_site(uow, caller, patient_id)
+            found = uow.allocations.allocation_of(patient_id)
+            config = trial_config(uow)
+        if found is None:
+            return None
+        answer = {
+            "patient_id": patient_id,
+            "stratum": found["stratum"],
+            "sequence": found["sequence"],
+        }
+        if sees_arm(caller, config):
+            answer["arm"] = found["arm"]
+        return answer
+
     def unblind(self, caller: Caller, patient_id: str, reason: str) -> dict[str, Any]:
         """Reveal the patient's arm to the caller only, in an emergency; audited, and
         alerted to the unblinded statistician.
