@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from myotrial.store import records, sqlalchemy_url
+from myotrial.store import pages, sqlalchemy_url
 from tests.server.conftest import token
 
 
@@ -43,7 +43,7 @@ def test_a_database_failure_is_answered_503_without_sql_or_parameters(
             ConnectionError("server closed the connection unexpectedly"),
         )
 
-    monkeypatch.setattr(records, "patient_list", dropped)
+    monkeypatch.setattr(pages, "patient_page", dropped)
     response = client.get("/api/patients", headers=headers)
     assert response.status_code == 503
     assert "SELECT" not in response.text
