@@ -161,6 +161,83 @@ def test_a_correction_racing_a_signature_is_signed_or_refused_never_lost(
         )
 
 
+def test_visits_racing_a_signature_are_signed_or_refused_never_lost(client: TestClient) -> None:
+    """Visit entries hold the patient's row shared, side by side; a signature holds it
+    alone. Each round: every visit is stored before the signature (and signed) or
+    refused with 409; none is stored after it, and none is lost."""
+    admin, investigator = token(client, "admin"), token(client, "inv_a")
+    for round_ in range(3):
+        days = [f"2026-0{round_ + 1}-{day:02d}" for day in (3, 4, 5)]
+        start = threading.Barrier(len(days) + 1)
+
+        def enter(day: str, start: threading.Barrier = start) -> int:
+            body = {"visit_date": day, "phga": 3, "ck": 300, "reason": "race", "confirm": True}
+            start.wait()
+            return client.post(
+                "/api/patients/A-01/visits", json=body, headers=investigator
+            ).status_code
+
+        def sign(start: threading.Barrier = start) -> int:
+            start.wait()
+            return client.post(
+                "/api/patients/A-01/sign", json=SIGN, headers=investigator
+            ).status_code
+
+        with ThreadPoolExecutor(len(days) + 1) as pool:
+            signing = pool.submit(sign)
+            entered = list(pool.map(enter, days))
+            assert signing.result() == 200
+        assert set(entered) <= {201, 409}
+        casebook = client.get("/api/patients/A-01/casebook", headers=investigator).json()
+        assert casebook["status"] == "signed"
+        signed_at = _utc(casebook["signatures"][-1]["signed_at"])
+        visits = client.get("/api/patients/A-01", headers=investigator).json()["visits"]
+        stored = {v["visit_date"] for v in visits} & set(days)
+        assert stored == {day for day, status in zip(days, entered, strict=True) if status == 201}
+        audit = oldest_first(client, admin, "patient_id=A-01")
+        inserted = [a for a in audit if a["table"] == "visits" and a["reason"] == "race"]
+        assert all(_utc(a["changed_at"]) <= signed_at for a in inserted)
+        client.post("/api/patients/A-01/unlock", json={"reason": "next round"}, headers=admin)
+        # a change, so the unlocked signature is invalidated before the next round
+        reset = {"visit_date": "2025-01-08", "field": "ck", "value": 1601 + round_}
+        reset["reason"] = "reset"
+        client.post("/api/patients/A-01/corrections", json=reset, headers=investigator)
+
+
+def test_visits_at_once_after_an_unlocking_invalidate_the_signature_once(
+    client: TestClient,
+) -> None:
+    admin, investigator = token(client, "admin"), token(client, "inv_a")
+    before = _invalidations(client, admin, "A-01")
+    assert (
+        client.post("/api/patients/A-01/sign", json=SIGN, headers=investigator).status_code == 200
+    )
+    unlock = {"reason": "late lab values"}
+    assert client.post("/api/patients/A-01/unlock", json=unlock, headers=admin).status_code == 200
+    signatures = client.get("/api/patients/A-01/casebook", headers=investigator).json()
+    unlocked = [s for s in signatures["signatures"] if s["invalidated_at"] is None]
+    days = [f"2026-05-{day:02d}" for day in range(1, 7)]
+    start = threading.Barrier(len(days))
+
+    def enter(day: str) -> int:
+        body = {"visit_date": day, "phga": 2, "ck": 250, "reason": "late", "confirm": True}
+        start.wait()
+        return client.post("/api/patients/A-01/visits", json=body, headers=investigator).status_code
+
+    with ThreadPoolExecutor(len(days)) as pool:
+        assert list(pool.map(enter, days)) == [201] * len(days)
+    casebook = client.get("/api/patients/A-01/casebook", headers=investigator).json()
+    assert casebook["status"] == "renew"
+    # each unlocked signature once, however many entries found it
+    assert _invalidations(client, admin, "A-01") == before + len(unlocked)
+    assert len(unlocked) >= 1
+
+
+def _invalidations(client: TestClient, admin: dict[str, str], patient: str) -> int:
+    audit = oldest_first(client, admin, f"patient_id={patient}&table=casebook_signatures")
+    return sum(a["action"] == "invalidate" for a in audit)
+
+
 def test_two_adverse_events_at_once_get_distinct_sequence_numbers(client: TestClient) -> None:
     headers = token(client, "inv_a")
     start = threading.Barrier(6)

@@ -300,7 +300,7 @@ class FakeCasebooks(AbstractCasebookRepository):
         self.rows: list[dict[str, Any]] = []
         self.locks: list[dict[str, Any]] = []
 
-    def hold(self, patient_id: str) -> bool:
+    def hold(self, patient_id: str, shared: bool = False) -> bool:
         return self.patients.site_of(patient_id) is not None
 
     def signatures(self, patient_id: str) -> list[dict[str, Any]]:

@@ -46,11 +46,15 @@ PasswordCheck = Callable[[str, str], bool]
 """Whether a user name and password match an active account."""
 
 
-def open_for_change(uow: AbstractUnitOfWork, patient_id: str, user: str) -> None:
+def open_for_change(
+    uow: AbstractUnitOfWork, patient_id: str, user: str, shared: bool = False
+) -> None:
     """Let a change of the patient's data through, or refuse it; call before writing.
 
-    Holds the patient's row until the transaction ends. When the casebook carries a
-    signature an admin has unlocked, the change invalidates it (audited).
+    Holds the patient's row until the transaction ends: alone, or with ``shared`` beside
+    other shared changes, for a change that only inserts a row whose key the database
+    keeps unique (what it reads cannot be changed by its neighbours). When the casebook
+    carries a signature an admin has unlocked, the change invalidates it (audited once).
 
     Raises
     ------
@@ -59,7 +63,7 @@ def open_for_change(uow: AbstractUnitOfWork, patient_id: str, user: str) -> None
     ConflictError
         If the trial is locked, or the patient's casebook is signed and not unlocked.
     """
-    if not uow.casebooks.hold(patient_id):
+    if not uow.casebooks.hold(patient_id, shared):
         raise NotFoundError(f"no patient {patient_id!r} in the trial (check the patient_id)")
     refuse_if_trial_locked(uow)
     for signature in uow.casebooks.signatures(patient_id):

@@ -28,6 +28,7 @@ from myotrial.services.uow import UnitOfWorkFactory, UseCases
 from myotrial.services.visibility import writable_site
 from myotrial.services.visit_rules import corrected_visit, patient_trial, visit_frame
 from myotrial.store import Correction
+from myotrial.store.columns import REPEATABLE
 from myotrial.store.correction import SOURCE as CORRECTION
 from myotrial.store.correction import parse_day
 from myotrial.store.records import FORM, duplicate_visit
@@ -137,9 +138,12 @@ class DataEntry(UseCases):
             soft = [] if confirm else soft_record_problems(table, record, config)
             if soft:
                 raise UnconfirmedError(soft)
-            # the casebook's gate holds the patient's row until the commit: after the
-            # checks, so concurrent entries of one patient wait only for the writes
-            open_for_change(uow, patient_id, caller.username)
+            # the casebook's gate holds the patient's row until the commit, shared when
+            # the record's key is unique (a visit), so entries of one patient run side
+            # by side; alone when the record is numbered among its equals or a use case
+            # counts the patient's rows after the write (an adverse event)
+            shared = table not in REPEATABLE and then is None
+            open_for_change(uow, patient_id, caller.username, shared)
             uow.patients.add_record(table, record, caller.username, reason or "data entry")
             more = {} if then is None else then(uow, record)
             uow.commit()

@@ -19,7 +19,7 @@ from myotrial.store.repository import SqlTrialRepository
 from myotrial.store.tables import casebook_signatures, trial_locks, trial_tables
 
 
-def hold_patient(connection: sa.Connection, patient_id: str) -> bool:
+def hold_patient(connection: sa.Connection, patient_id: str, shared: bool = False) -> bool:
     """Hold the patient's row until the transaction ends; whether the patient exists.
 
     Every change of a patient's casebook and every signature takes this row first
@@ -27,11 +27,15 @@ def hold_patient(connection: sa.Connection, patient_id: str) -> bool:
     whole database already), so a signature and a change racing for one patient run
     one after the other: the change either comes first and is signed, or comes after
     and invalidates the signature.
+
+    ``shared`` holds it ``FOR SHARE``: for a change that only inserts a row whose key
+    the database keeps unique (a visit), so entries of one patient run side by side
+    while a signature, which holds the row ``FOR UPDATE``, still waits for them all.
     """
     patients = trial_tables["patients"]
     query = sa.select(patients.c.id).where(patients.c.patient_id == patient_id)
     if connection.dialect.name != "sqlite":
-        query = query.with_for_update()
+        query = query.with_for_update(read=shared)
     return connection.execute(query).first() is not None
 
 
@@ -75,11 +79,23 @@ def change_signature(
     user: str,
     reason: str,
 ) -> None:
-    """Record the unlocking or invalidation of a signature (``values``), audited."""
+    """Record the unlocking or invalidation of a signature (``values``), audited.
+
+    Only once: when two changes holding the patient's row shared both find the unlocked
+    signature, the first invalidates it and the second's update finds nothing to change
+    (PostgreSQL re-reads the row after waiting for the first), so one audit row.
+    """
     table = casebook_signatures
-    connection.execute(table.update().where(table.c.id == signature["id"]).values(**values))
+    stamp = next(k for k in values if k.endswith("_at"))
+    changed = connection.execute(
+        table.update()
+        .where(table.c.id == signature["id"], table.c[stamp].is_(None))
+        .values(**values)
+    )
+    if changed.rowcount != 1:
+        return
     patient_id = signature["patient_id"]
-    at = next(v for k, v in values.items() if k.endswith("_at"))
+    at = values[stamp]
     _audit(
         connection,
         "casebook_signatures",

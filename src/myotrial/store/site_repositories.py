@@ -101,8 +101,12 @@ class AbstractCasebookRepository(abc.ABC):
     """Signatures of the patients' casebooks and the locks of the trial."""
 
     @abc.abstractmethod
-    def hold(self, patient_id: str) -> bool:
-        """Hold the patient's row until the transaction ends; whether it exists."""
+    def hold(self, patient_id: str, shared: bool = False) -> bool:
+        """Hold the patient's row until the transaction ends; whether it exists.
+
+        ``shared``: alongside other shared holders (changes that only insert a row
+        with a unique key); a signature's exclusive hold waits for them all.
+        """
 
     @abc.abstractmethod
     def signatures(self, patient_id: str) -> list[dict[str, Any]]:
@@ -280,8 +284,8 @@ class SqlCasebookRepository(AbstractCasebookRepository):
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
 
-    def hold(self, patient_id: str) -> bool:
-        return casebook.hold_patient(self.connection, patient_id)
+    def hold(self, patient_id: str, shared: bool = False) -> bool:
+        return casebook.hold_patient(self.connection, patient_id, shared)
 
     def signatures(self, patient_id: str) -> list[dict[str, Any]]:
         return casebook.signatures(self.connection, patient_id)
