@@ -29,6 +29,12 @@ def site_services(request: Request) -> SiteServices:
     return services
 
 
+async def _sites_dependency(request: Request) -> SiteServices:
+    # async: FastAPI runs a plain function dependency in a worker thread, a hop that
+    # costs more than this attribute read
+    return site_services(request)
+
+
 def signer(request: Request) -> TokenSigner:
     token_signer: TokenSigner = request.app.state.signer
     return token_signer
@@ -77,17 +83,20 @@ def _caller_from_token(token: str, request: Request) -> Caller:
         raise TokenError("invalid or expired token") from exc
     # The database, not the token, is the authority: the session must be live and its
     # user active, and the role and site are the user's current ones.
-    with _engine(request).connect() as connection:
+    # one read, outside a transaction (no BEGIN and ROLLBACK around it)
+    reading = _engine(request).connect().execution_options(isolation_level="AUTOCOMMIT")
+    with reading as connection:
         user = session_user(connection, claims.session_id)
     if user is None or user["username"] != claims.username:
         raise TokenError("the session has ended; log in again")
     return Caller(user["username"], user["role"], user["site"])
 
 
-def bearer_token(
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
-    """The bearer token of an API request (401 without one)."""
+    """The bearer token of an API request (401 without one); async, as it does no I/O
+    (a plain function would be run in a worker thread)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise TokenError("not authenticated")
     return credentials.credentials
@@ -111,7 +120,7 @@ def page_caller(request: Request) -> Caller | None:
 
 ApiCaller = Annotated[Caller, Depends(api_caller)]
 BearerToken = Annotated[str, Depends(bearer_token)]
-Sites = Annotated[SiteServices, Depends(site_services)]
+Sites = Annotated[SiteServices, Depends(_sites_dependency)]
 
 
 def attempt_login(request: Request, username: str, password: str) -> LoginResult:
