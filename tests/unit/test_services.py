@@ -34,6 +34,7 @@ from myotrial.services.passwords import password_hasher
 from myotrial.services.patients import PatientRecords
 from myotrial.services.queries import DataQueries
 from myotrial.store import Correction
+from myotrial.store.casebook import CasebookHold
 from myotrial.store.conduct_repositories import (
     AbstractAlertRepository,
     AbstractEnrolmentRepository,
@@ -300,8 +301,11 @@ class FakeCasebooks(AbstractCasebookRepository):
         self.rows: list[dict[str, Any]] = []
         self.locks: list[dict[str, Any]] = []
 
-    def hold(self, patient_id: str, shared: bool = False) -> bool:
-        return self.patients.site_of(patient_id) is not None
+    def hold(self, patient_id: str, shared: bool = False) -> CasebookHold | None:
+        if self.patients.site_of(patient_id) is None:
+            return None
+        standing = [r for r in self.signatures(patient_id) if r["invalidated_at"] is None]
+        return CasebookHold(standing, self.trial_lock() is not None)
 
     def signatures(self, patient_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self.rows if r["patient_id"] == patient_id]

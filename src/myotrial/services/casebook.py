@@ -30,6 +30,7 @@ from myotrial.errors import (
 from myotrial.services.access import Caller, require
 from myotrial.services.uow import UnitOfWorkFactory, UseCases
 from myotrial.services.visibility import visible_site
+from myotrial.store.casebook import CasebookHold
 from myotrial.store.unit_of_work import AbstractUnitOfWork
 
 MEANINGS: dict[str, str] = {
@@ -63,18 +64,27 @@ def open_for_change(
     ConflictError
         If the trial is locked, or the patient's casebook is signed and not unlocked.
     """
-    if not uow.casebooks.hold(patient_id, shared):
-        raise NotFoundError(f"no patient {patient_id!r} in the trial (check the patient_id)")
-    refuse_if_trial_locked(uow)
-    for signature in uow.casebooks.signatures(patient_id):
-        if signature["invalidated_at"] is not None:
-            continue
+    hold = _hold(uow, patient_id, shared)
+    if hold.trial_locked:
+        refuse_if_trial_locked(uow)
+    for signature in hold.signatures:
         if signature["unlocked_at"] is None:
             raise ConflictError([_signed(patient_id, signature)])
         now = dt.datetime.now(dt.UTC)
         values = {"invalidated_by": user, "invalidated_at": now}
         reason = "a change after the casebook was unlocked; the signature must be renewed"
         uow.casebooks.change(signature, values, "invalidate", user, reason)
+
+
+def _hold(uow: AbstractUnitOfWork, patient_id: str, shared: bool = False) -> CasebookHold:
+    """Hold the patient's row; its standing signatures and whether the trial is locked.
+
+    Raises :class:`NotFoundError` when there is no such patient.
+    """
+    hold = uow.casebooks.hold(patient_id, shared)
+    if hold is None:
+        raise NotFoundError(f"no patient {patient_id!r} in the trial (check the patient_id)")
+    return hold
 
 
 def refuse_if_trial_locked(uow: AbstractUnitOfWork) -> None:
@@ -200,8 +210,7 @@ class Casebooks(UseCases):
         if not (password_ok or self._password_ok)(caller.username, password):
             raise AccessDeniedError("the password is wrong; the casebook was not signed")
         with self.uow() as uow:
-            uow.casebooks.hold(patient_id)
-            current = [r for r in uow.casebooks.signatures(patient_id) if _locks(r)]
+            current = [r for r in _hold(uow, patient_id).signatures if _locks(r)]
             if current:
                 raise ConflictError([_signed(patient_id, current[-1])])
             now = dt.datetime.now(dt.UTC)
@@ -234,8 +243,7 @@ class Casebooks(UseCases):
         _require_reason(reason)
         with self.uow() as uow:
             visible_site(uow, caller, patient_id)
-            uow.casebooks.hold(patient_id)
-            current = [r for r in uow.casebooks.signatures(patient_id) if _locks(r)]
+            current = [r for r in _hold(uow, patient_id).signatures if _locks(r)]
             if not current:
                 rule = "is not locked by a signature"
                 raise ConflictError([Problem(CASEBOOK, None, "patient_id", patient_id, rule)])

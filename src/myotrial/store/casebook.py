@@ -9,6 +9,8 @@ audit trail shows each signature, unlocking and invalidation with who, when and 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -19,8 +21,21 @@ from myotrial.store.repository import SqlTrialRepository
 from myotrial.store.tables import casebook_signatures, trial_locks, trial_tables
 
 
-def hold_patient(connection: sa.Connection, patient_id: str, shared: bool = False) -> bool:
-    """Hold the patient's row until the transaction ends; whether the patient exists.
+@dataclass(frozen=True)
+class CasebookHold:
+    """What a change or a signature needs to know once it holds the patient's row."""
+
+    signatures: list[dict[str, Any]]
+    """The patient's signatures not invalidated (locking or unlocked), oldest first."""
+    trial_locked: bool
+    """Whether a lock holds the whole trial (:func:`current_lock` tells who and why)."""
+
+
+def hold_patient(
+    connection: sa.Connection, patient_id: str, shared: bool = False
+) -> CasebookHold | None:
+    """Hold the patient's row until the transaction ends, with the patient's standing
+    signatures and whether the trial is locked; ``None`` when there is no such patient.
 
     Every change of a patient's casebook and every signature takes this row first
     (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's write transactions hold the
@@ -31,12 +46,42 @@ def hold_patient(connection: sa.Connection, patient_id: str, shared: bool = Fals
     ``shared`` holds it ``FOR SHARE``: for a change that only inserts a row whose key
     the database keeps unique (a visit), so entries of one patient run side by side
     while a signature, which holds the row ``FOR UPDATE``, still waits for them all.
+    One statement: the gate of every entry, read by the key of each table.
     """
+    query = _HOLD[connection.dialect.name != "sqlite", shared]
+    rows = connection.execute(query, {"patient_id": patient_id}).mappings().all()
+    if not rows:
+        return None
+    standing = [
+        {column.name: row[f"signature_{column.name}"] for column in casebook_signatures.c}
+        for row in rows
+        if row["signature_id"] is not None
+    ]
+    return CasebookHold(standing, rows[0]["lock_id"] is not None)
+
+
+def _hold_query(lock: bool, shared: bool) -> sa.Select[Any]:
     patients = trial_tables["patients"]
-    query = sa.select(patients.c.id).where(patients.c.patient_id == patient_id)
-    if connection.dialect.name != "sqlite":
-        query = query.with_for_update(read=shared)
-    return connection.execute(query).first() is not None
+    standing = sa.and_(
+        casebook_signatures.c.patient_id == patients.c.patient_id,
+        casebook_signatures.c.invalidated_at.is_(None),
+    )
+    lock_id = sa.select(sa.func.max(trial_locks.c.id)).where(trial_locks.c.unlocked_at.is_(None))
+    query = (
+        sa.select(
+            patients.c.id,
+            lock_id.scalar_subquery().label("lock_id"),
+            *(c.label(f"signature_{c.name}") for c in casebook_signatures.c),
+        )
+        .select_from(patients.outerjoin(casebook_signatures, standing))
+        .where(patients.c.patient_id == sa.bindparam("patient_id"))
+        .order_by(casebook_signatures.c.id)
+    )
+    return query.with_for_update(read=shared, of=patients) if lock else query
+
+
+# built once: the statement of every entry, compiled once per process
+_HOLD = {key: _hold_query(*key) for key in itertools.product((False, True), repeat=2)}
 
 
 def signatures(connection: sa.Connection, patient_id: str) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from myotrial.store import codec
 from myotrial.store.columns import KEYS, kinds
 from myotrial.store.diff import diff_table
 from myotrial.store.repository import SqlTrialRepository
-from myotrial.store.tables import trial_tables
+from myotrial.store.tables import trial_meta, trial_tables
 from myotrial.trialdata import PRODUCT_TABLES
 
 FORM = "visit form"
@@ -127,36 +127,55 @@ def entry_context(
     """The configuration, what the rules beyond one entry of ``table`` need, and the
     stored layout (as text, for :func:`write_record` in the same transaction).
 
-    Two index reads: the patient's enrolment date (by its key) and, for a visit, the
-    patient's earliest visit (by the key on patient and date); never the history.
+    One statement of index reads: the trial's row, the patient's enrolment date (by its
+    key) and, for a visit, the patient's earliest visit (by the key on patient and
+    date); never the history.
 
     Raises
     ------
     NotFoundError
         If the database holds no trial or no such patient.
     """
-    meta = SqlTrialRepository(connection).read_meta()
-    if meta is None:
+    row = connection.execute(_CONTEXT[table == "visits"], {"patient_id": patient_id}).first()
+    if row is None:
         raise NotFoundError("the database holds no trial yet (import one first)")
-    patients = trial_tables["patients"]
-    enrolled = connection.execute(
-        sa.select(patients.c.enrolment_date).where(patients.c.patient_id == patient_id)
-    ).first()
-    if enrolled is None:
+    if row.patient is None:
         raise NotFoundError(f"patient {patient_id!r} does not exist")
     first: tuple[dt.date, float | None] | None = None
-    if table == "visits":
-        visits = trial_tables["visits"]
-        earliest = connection.execute(
-            sa.select(visits.c.visit_date, visits.c.mmt_max)
-            .where(visits.c.patient_id == patient_id)
-            .order_by(visits.c.visit_date)
-            .limit(1)
-        ).first()
-        if earliest is not None and earliest[0] is not None:
-            first = (_day(earliest[0]) or dt.date.min, earliest[1])
-    context = RecordContext(_day(enrolled[0]), first)
-    return _stored_config(meta["config"]), context, str(meta["layout"])
+    if row.first_visit is not None:
+        first = (_day(row.first_visit) or dt.date.min, row.first_mmt_max)
+    context = RecordContext(_day(row.enrolment_date), first)
+    return _stored_config(row.config), context, str(row.layout)
+
+
+def _context_query(visit: bool) -> sa.Select[Any]:
+    """The trial's configuration and layout with the patient's enrolment date and, for
+    a visit, the first visit: one statement, each part read by its key."""
+    patients, visits = trial_tables["patients"], trial_tables["visits"]
+    patient_id = sa.bindparam("patient_id", type_=sa.String)
+    first = (
+        sa.select(visits.c.visit_date, visits.c.mmt_max)
+        .where(visits.c.patient_id == patient_id)
+        .order_by(visits.c.visit_date)
+        .limit(1)
+    )
+    none = sa.null()
+    return sa.select(
+        trial_meta.c.config,
+        trial_meta.c.layout,
+        patients.c.id.label("patient"),
+        patients.c.enrolment_date,
+        (first.with_only_columns(visits.c.visit_date).scalar_subquery() if visit else none).label(
+            "first_visit"
+        ),
+        (first.with_only_columns(visits.c.mmt_max).scalar_subquery() if visit else none).label(
+            "first_mmt_max"
+        ),
+    ).select_from(trial_meta.outerjoin(patients, patients.c.patient_id == patient_id))
+
+
+# built once: the statement of every entry, compiled once per process
+_CONTEXT = {visit: _context_query(visit) for visit in (False, True)}
 
 
 def write_record(

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from myotrial.config import TrialConfig
 from myotrial.domain.entry import Record, RecordContext
 from myotrial.store import accounts, casebook, pages, records, sessions
+from myotrial.store.casebook import CasebookHold
 from myotrial.store.correction import (
     Correction,
     RowToCorrect,
@@ -101,8 +102,9 @@ class AbstractCasebookRepository(abc.ABC):
     """Signatures of the patients' casebooks and the locks of the trial."""
 
     @abc.abstractmethod
-    def hold(self, patient_id: str, shared: bool = False) -> bool:
-        """Hold the patient's row until the transaction ends; whether it exists.
+    def hold(self, patient_id: str, shared: bool = False) -> CasebookHold | None:
+        """Hold the patient's row until the transaction ends; the patient's standing
+        signatures and whether the trial is locked, or ``None`` with no such patient.
 
         ``shared``: alongside other shared holders (changes that only insert a row
         with a unique key); a signature's exclusive hold waits for them all.
@@ -284,7 +286,7 @@ class SqlCasebookRepository(AbstractCasebookRepository):
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
 
-    def hold(self, patient_id: str, shared: bool = False) -> bool:
+    def hold(self, patient_id: str, shared: bool = False) -> CasebookHold | None:
         return casebook.hold_patient(self.connection, patient_id, shared)
 
     def signatures(self, patient_id: str) -> list[dict[str, Any]]:
