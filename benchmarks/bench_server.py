@@ -77,7 +77,7 @@ def _cpu(usage: resource.struct_rusage) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def entry_cpu_ms(history: int, entries: int = 40) -> float:
+def entry_cpu_ms(history: int, entries: int = 200) -> float:
     """CPU milliseconds per visit entry for a patient with ``history`` stored visits."""
     import time
 

@@ -38,3 +38,25 @@ def test_two_workers_and_ten_writers_refuse_nothing_and_keep_everything(
     assert not result.failures, result.failures[:3]
     assert len(result.acknowledged) >= 10
     assert _stored_dates(db_url, dt.date(2030, 1, 1)) == sorted(result.acknowledged)
+
+
+def test_requests_beyond_the_threads_wait_their_turn(db_url: str) -> None:
+    """``--threads 2``: ten writers share two threads (and two pooled connections) per
+    worker; the others wait, none is refused and every acknowledged visit is kept."""
+    prepare_service(db_url)
+    with live_server(db_url, "--workers", "2", "--threads", "2") as (base, _):
+        result = run_visit_load(base, "inv_a", PASSWORD, "A-01", clients=10, seconds=3)
+    assert not result.failures, result.failures[:3]
+    assert _stored_dates(db_url, dt.date(2030, 1, 1)) == sorted(result.acknowledged)
+
+
+def test_the_pool_keeps_one_connection_per_thread(db_url: str) -> None:
+    from myotrial.server.app import create_app
+    from myotrial.server.settings import ServerSettings
+
+    prepare_service(db_url)
+    app = create_app(ServerSettings(db_url=db_url, threads=3))
+    try:
+        assert app.state.sites.store.engine.pool.size() == 3
+    finally:
+        app.state.sites.close()

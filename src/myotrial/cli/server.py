@@ -14,6 +14,7 @@ import click
 from myotrial.cli._common import console, database_url, db_option, login_name, report_errors
 from myotrial.cli._output import chosen_format, format_option, print_records
 from myotrial.extras import require
+from myotrial.server.settings import DEFAULT_THREADS
 from myotrial.services.access import ROLES
 
 if TYPE_CHECKING:
@@ -51,6 +52,14 @@ WORKER_SETTINGS = "MYOTRIAL_WORKER_SETTINGS"
     "own database connections).",
 )
 @click.option(
+    "--threads",
+    default=DEFAULT_THREADS,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Requests each worker runs at once, each on its own database connection; "
+    "more wait their turn.",
+)
+@click.option(
     "--max-body-bytes",
     default=1024 * 1024,
     show_default=True,
@@ -65,6 +74,7 @@ def serve(
     insecure_cookies: bool,
     trusted_proxies: tuple[str, ...],
     workers: int,
+    threads: int,
     max_body_bytes: int,
 ) -> None:
     """Serve the trial over HTTP: JSON API under /api, web pages at /.
@@ -87,6 +97,7 @@ def serve(
         secure_cookies=not insecure_cookies,
         trusted_proxies=trusted_proxies,
         max_body_bytes=max_body_bytes,
+        threads=threads,
     )
     # built once here, so a bad database or schema stops the command before any worker
     app = create_app(settings)

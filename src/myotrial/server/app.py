@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -54,11 +55,13 @@ def create_app(settings: ServerSettings, hasher: PasswordHasher | None = None) -
     hasher : argon2.PasswordHasher, optional
         Hashes new passwords (default: RFC 9106's low-memory Argon2id profile).
     """
-    sites = SiteServices.open(settings.db_url, hasher)
+    sites = SiteServices.open(settings.db_url, hasher, connections=settings.threads)
     engine = sites.store.engine
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # the routes run in worker threads: as many as the pool has connections
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
         sites.close()
 

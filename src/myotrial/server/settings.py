@@ -11,6 +11,12 @@ MIN_SECRET_BYTES = 32
 (RFC 7518 §3.2), and a short one can be guessed offline from any token."""
 
 
+DEFAULT_THREADS = 8
+"""Requests a worker runs at once by default: enough to keep a core and the database
+busy while some wait on the database, few enough that they do not queue on the
+interpreter's lock (measured in docs/performance.md)."""
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     """How the service runs.
@@ -42,6 +48,9 @@ class ServerSettings:
         The largest request body accepted (default 1 MiB); larger ones get 413.
     max_field_chars : int
         The longest text accepted in any one field, path or query value (422 beyond).
+    threads : int
+        Requests one worker process runs at once, each on its own database connection
+        (the pool keeps that many open); further requests wait their turn.
     """
 
     db_url: str
@@ -54,6 +63,7 @@ class ServerSettings:
     trusted_proxies: tuple[str, ...] = ()
     max_body_bytes: int = 1024 * 1024
     max_field_chars: int = 10_000
+    threads: int = DEFAULT_THREADS
 
     def __post_init__(self) -> None:
         if self.secret is not None and len(self.secret.encode()) < MIN_SECRET_BYTES:

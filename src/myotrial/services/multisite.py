@@ -75,15 +75,18 @@ class SiteServices:
         )
 
     @classmethod
-    def open(cls, db_url: str, hasher: PasswordHasher | None = None) -> SiteServices:
-        """Open the store at ``db_url`` (migrating it to the newest schema).
+    def open(
+        cls, db_url: str, hasher: PasswordHasher | None = None, connections: int | None = None
+    ) -> SiteServices:
+        """Open the store at ``db_url`` (migrating it to the newest schema), keeping
+        ``connections`` database connections open (one per thread serving at once).
 
         Raises
         ------
         StoreError
             If the database cannot be opened or is newer than this version.
         """
-        return cls.over(open_store(db_url), hasher)
+        return cls.over(open_store(db_url, connections), hasher)
 
     def close(self) -> None:
         """Release the store's database connections."""

@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 
-def open_store(url: str) -> TrialStore:
+def open_store(url: str, connections: int | None = None) -> TrialStore:
     """Open the trial store at ``url``, first bringing its schema up to date.
 
     Parameters
@@ -29,6 +29,9 @@ def open_store(url: str) -> TrialStore:
     url : str
         ``sqlite:///FILE.db`` (created if absent) or ``postgresql://USER@HOST:PORT/DB``
         (the psycopg 3 driver is used whatever driver the URL names).
+    connections : int, optional
+        Connections the pool keeps open, one per thread using the store at once
+        (:func:`myotrial.store.engine.create_engine`).
 
     Returns
     -------
@@ -41,7 +44,7 @@ def open_store(url: str) -> TrialStore:
         If the URL is not usable, the database cannot be reached, or it was written by
         a newer version of myotrial.
     """
-    engine = create_engine(url)
+    engine = create_engine(url, connections)
     try:
         upgrade(engine)
     except BaseException:

@@ -31,8 +31,12 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str) -> sa.Engine:
+def create_engine(url: str, connections: int | None = None) -> sa.Engine:
     """An engine for ``url`` (SQLite file or PostgreSQL), with safe transaction settings.
+
+    ``connections``: how many connections the pool keeps open (the threads that use the
+    engine at once, as for a server); a burst beyond it may open as many again, closed
+    when returned. The default suits a command (five).
 
     Raises
     ------
@@ -42,7 +46,10 @@ def create_engine(url: str) -> sa.Engine:
     try:
         # pre-ping: a pooled connection the server dropped (restart, idle timeout,
         # pg_terminate_backend) is replaced on checkout instead of failing a request
-        engine = sa.create_engine(sqlalchemy_url(url), pool_pre_ping=True)
+        pool = {} if connections is None else {"pool_size": connections}
+        if connections is not None:
+            pool["max_overflow"] = connections
+        engine = sa.create_engine(sqlalchemy_url(url), pool_pre_ping=True, **pool)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise StoreError(
             f"cannot use database URL {url!r}: {exc} "
