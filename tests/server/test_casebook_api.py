@@ -238,6 +238,43 @@ def _invalidations(client: TestClient, admin: dict[str, str], patient: str) -> i
     return sum(a["action"] == "invalidate" for a in audit)
 
 
+def test_visits_racing_a_trial_lock_are_stored_before_it_or_refused(client: TestClient) -> None:
+    """The lock holds every patient's row first: a visit in flight commits before the
+    lock's time, and a visit after it waits, then is refused with 409."""
+    admin, investigator = token(client, "admin"), token(client, "inv_a")
+    for round_ in range(3):
+        days = [f"2026-0{round_ + 6}-{day:02d}" for day in (3, 4, 5, 6)]
+        start = threading.Barrier(len(days) + 1)
+
+        def enter(day: str, start: threading.Barrier = start) -> int:
+            body = {"visit_date": day, "phga": 3, "ck": 300, "reason": "lock race"}
+            start.wait()
+            body["confirm"] = True
+            return client.post(
+                "/api/patients/A-01/visits", json=body, headers=investigator
+            ).status_code
+
+        def lock(start: threading.Barrier = start) -> dict:  # type: ignore[type-arg]
+            start.wait()
+            answer = client.post("/api/trial/lock", json={"reason": "race"}, headers=admin)
+            assert answer.status_code == 200, answer.text
+            return answer.json()["lock"]  # type: ignore[no-any-return]
+
+        with ThreadPoolExecutor(len(days) + 1) as pool:
+            locking = pool.submit(lock)
+            entered = list(pool.map(enter, days))
+            locked_at = _utc(locking.result()["locked_at"])
+        assert set(entered) <= {201, 409}
+        visits = client.get("/api/patients/A-01", headers=investigator).json()["visits"]
+        stored = {v["visit_date"] for v in visits} & set(days)
+        assert stored == {day for day, status in zip(days, entered, strict=True) if status == 201}
+        audit = oldest_first(client, admin, "patient_id=A-01&table=visits")
+        written = [_utc(a["changed_at"]) for a in audit if a["reason"] == "lock race"]
+        assert all(at <= locked_at for at in written)
+        unlocked = client.post("/api/trial/unlock", json={"reason": "next"}, headers=admin)
+        assert unlocked.status_code == 200
+
+
 def test_two_adverse_events_at_once_get_distinct_sequence_numbers(client: TestClient) -> None:
     headers = token(client, "inv_a")
     start = threading.Barrier(6)
@@ -323,3 +360,37 @@ def _utc(text: str) -> pd.Timestamp:
     """A time of the API (SQLite gives it without its zone, which is UTC)."""
     at = pd.Timestamp(text)
     return at if at.tzinfo else at.tz_localize("UTC")
+
+
+def test_visits_racing_a_consent_withdrawal_are_stored_before_it_or_refused(
+    client: TestClient,
+) -> None:
+    """Last in this module: B-01 stays withdrawn. Consent is read once the patient's
+    row is held, so a visit either commits before the withdrawal or is refused (409)."""
+    investigator, admin = token(client, "inv_b"), token(client, "admin")
+    days = [f"2026-09-{day:02d}" for day in (1, 2, 3, 4)]
+    start = threading.Barrier(len(days) + 1)
+
+    def enter(day: str) -> int:
+        body = {"visit_date": day, "phga": 3, "ck": 300, "reason": "consent race"}
+        body["confirm"] = True
+        start.wait()
+        return client.post("/api/patients/B-01/visits", json=body, headers=investigator).status_code
+
+    def withdraw() -> dict:  # type: ignore[type-arg]
+        start.wait()
+        answer = client.post(
+            "/api/patients/B-01/consent/withdraw", json={"reason": "race"}, headers=investigator
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()  # type: ignore[no-any-return]
+
+    with ThreadPoolExecutor(len(days) + 1) as pool:
+        withdrawing = pool.submit(withdraw)
+        entered = list(pool.map(enter, days))
+        withdrawn_at = _utc(withdrawing.result()["withdrawn_at"])
+    assert set(entered) <= {201, 409}
+    audit = oldest_first(client, admin, "patient_id=B-01&table=visits")
+    written = {a["key"]: _utc(a["changed_at"]) for a in audit if a["reason"] == "consent race"}
+    assert len(written) == entered.count(201)
+    assert all(at <= withdrawn_at for at in written.values())

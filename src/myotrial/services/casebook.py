@@ -267,6 +267,9 @@ class Casebooks(UseCases):
         require(caller.role == "admin", "only an admin locks the trial")
         _require_reason(reason)
         with self.uow() as uow:
+            # every patient's row first: the changes in flight commit before the lock
+            # (and before its time), every later change waits for it and is refused
+            uow.casebooks.hold_all()
             lock = uow.casebooks.trial_lock()
             if lock is not None:
                 raise ConflictError([_trial_locked(lock)])

@@ -150,8 +150,8 @@ class ClinicalForms(UseCases):
         text = _as_text(values)
         with self.uow() as uow:
             writable_site(uow, caller, patient_id)
-            require_consent(uow, patient_id)
             open_for_change(uow, patient_id, caller.username)
+            require_consent(uow, patient_id)
             trial = patient_trial(uow, patient_id, INFUSION_TABLES)
             text, dose = _dose(text, trial.patients)
             row, problems = check_row(trial, table, text)

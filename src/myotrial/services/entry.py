@@ -130,6 +130,13 @@ class DataEntry(UseCases):
         fields = {**_as_text(values), "patient_id": patient_id}
         with self.uow() as uow:
             writable_site(uow, caller, patient_id)
+            # the casebook's gate holds the patient's row until the commit, shared when
+            # the record's key is unique (a visit), so entries of one patient run side
+            # by side; alone when the record is numbered among its equals or a use case
+            # counts the patient's rows after the write (an adverse event). Consent is
+            # read after it, so a withdrawal that held the row first is seen.
+            shared = table not in REPEATABLE and then is None
+            open_for_change(uow, patient_id, caller.username, shared)
             require_consent(uow, patient_id)
             config, context = uow.patients.entry_context(table, patient_id)
             record, problems = check_record(table, fields, FORM, config, context)
@@ -138,12 +145,6 @@ class DataEntry(UseCases):
             soft = [] if confirm else soft_record_problems(table, record, config)
             if soft:
                 raise UnconfirmedError(soft)
-            # the casebook's gate holds the patient's row until the commit, shared when
-            # the record's key is unique (a visit), so entries of one patient run side
-            # by side; alone when the record is numbered among its equals or a use case
-            # counts the patient's rows after the write (an adverse event)
-            shared = table not in REPEATABLE and then is None
-            open_for_change(uow, patient_id, caller.username, shared)
             uow.patients.add_record(table, record, caller.username, reason or "data entry")
             more = {} if then is None else then(uow, record)
             uow.commit()
@@ -340,8 +341,9 @@ def correct_row(
     require_filled(user, "user", "the name of the person correcting")
     match = typed_key(table, key)
     with uow_factory() as uow:
-        require_consent(uow, patient_id)
+        # consent after the gate: a withdrawal that held the patient's row first is seen
         open_for_change(uow, patient_id, user)
+        require_consent(uow, patient_id)
         if table == "visits":
             row = uow.patients.visit_to_correct(patient_id, match["visit_date"], field)
             after = corrected_visit(row, field, value)

@@ -9,7 +9,6 @@ audit trail shows each signature, unlocking and invalidation with who, when and 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +33,9 @@ class CasebookHold:
 def hold_patient(
     connection: sa.Connection, patient_id: str, shared: bool = False
 ) -> CasebookHold | None:
-    """Hold the patient's row until the transaction ends, with the patient's standing
-    signatures and whether the trial is locked; ``None`` when there is no such patient.
+    """Hold the patient's row until the transaction ends, then read the patient's
+    standing signatures and whether the trial is locked; ``None`` when there is no such
+    patient.
 
     Every change of a patient's casebook and every signature takes this row first
     (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's write transactions hold the
@@ -46,12 +46,15 @@ def hold_patient(
     ``shared`` holds it ``FOR SHARE``: for a change that only inserts a row whose key
     the database keeps unique (a visit), so entries of one patient run side by side
     while a signature, which holds the row ``FOR UPDATE``, still waits for them all.
-    One statement: the gate of every entry, read by the key of each table.
+
+    Two statements, in this order: a statement sees what was committed when it began,
+    so the signatures and the lock are read by a statement that begins once the hold
+    is granted, when a signature or a trial lock that held it first has committed.
     """
-    query = _HOLD[connection.dialect.name != "sqlite", shared]
-    rows = connection.execute(query, {"patient_id": patient_id}).mappings().all()
-    if not rows:
+    held = connection.execute(_HOLD[shared], {"patient_id": patient_id}).first()
+    if held is None:
         return None
+    rows = connection.execute(_STANDING, {"patient_id": patient_id}).mappings().all()
     standing = [
         {column.name: row[f"signature_{column.name}"] for column in casebook_signatures.c}
         for row in rows
@@ -60,16 +63,34 @@ def hold_patient(
     return CasebookHold(standing, rows[0]["lock_id"] is not None)
 
 
-def _hold_query(lock: bool, shared: bool) -> sa.Select[Any]:
+def hold_all_patients(connection: sa.Connection) -> None:
+    """Hold every patient's row until the transaction ends (``FOR UPDATE``).
+
+    A trial lock takes them first, so it waits for every change in flight to commit,
+    and every change after it waits for the lock, then reads it and is refused.
+    """
+    if connection.dialect.name != "sqlite":
+        patients = trial_tables["patients"]
+        connection.execute(sa.select(patients.c.id).with_for_update()).all()
+
+
+def _hold_query(shared: bool) -> sa.Select[Any]:
+    patients = trial_tables["patients"]
+    query = sa.select(patients.c.id).where(patients.c.patient_id == sa.bindparam("patient_id"))
+    return query.with_for_update(read=shared)
+
+
+def _standing_query() -> sa.Select[Any]:
+    """The trial's lock (if any) with the patient's signatures not invalidated: one row
+    per signature, or one row of nulls beside the lock when there is none."""
     patients = trial_tables["patients"]
     standing = sa.and_(
         casebook_signatures.c.patient_id == patients.c.patient_id,
         casebook_signatures.c.invalidated_at.is_(None),
     )
     lock_id = sa.select(sa.func.max(trial_locks.c.id)).where(trial_locks.c.unlocked_at.is_(None))
-    query = (
+    return (
         sa.select(
-            patients.c.id,
             lock_id.scalar_subquery().label("lock_id"),
             *(c.label(f"signature_{c.name}") for c in casebook_signatures.c),
         )
@@ -77,11 +98,12 @@ def _hold_query(lock: bool, shared: bool) -> sa.Select[Any]:
         .where(patients.c.patient_id == sa.bindparam("patient_id"))
         .order_by(casebook_signatures.c.id)
     )
-    return query.with_for_update(read=shared, of=patients) if lock else query
 
 
-# built once: the statement of every entry, compiled once per process
-_HOLD = {key: _hold_query(*key) for key in itertools.product((False, True), repeat=2)}
+# built once: the statements of every entry, compiled once per process (SQLite's
+# compiler leaves the FOR SHARE / FOR UPDATE out: its write transaction holds the file)
+_HOLD = {shared: _hold_query(shared) for shared in (False, True)}
+_STANDING = _standing_query()
 
 
 def signatures(connection: sa.Connection, patient_id: str) -> list[dict[str, Any]]:

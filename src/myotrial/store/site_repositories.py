@@ -111,6 +111,11 @@ class AbstractCasebookRepository(abc.ABC):
         """
 
     @abc.abstractmethod
+    def hold_all(self) -> None:
+        """Hold every patient's row alone until the transaction ends (a trial lock: it
+        waits for the changes in flight, and the changes after it wait for it)."""
+
+    @abc.abstractmethod
     def signatures(self, patient_id: str) -> list[dict[str, Any]]:
         """The patient's signatures, oldest first."""
 
@@ -288,6 +293,9 @@ class SqlCasebookRepository(AbstractCasebookRepository):
 
     def hold(self, patient_id: str, shared: bool = False) -> CasebookHold | None:
         return casebook.hold_patient(self.connection, patient_id, shared)
+
+    def hold_all(self) -> None:
+        casebook.hold_all_patients(self.connection)
 
     def signatures(self, patient_id: str) -> list[dict[str, Any]]:
         return casebook.signatures(self.connection, patient_id)
