@@ -83,6 +83,8 @@ def test_an_ineligible_answer_is_refused_with_its_reason_and_nothing_is_written(
         ({"diagnosis": "IBM"}, "diagnosis"),  # a diagnosis of the format the trial does not admit
         ({"age": 80}, "age"),  # age_max = 75
         ({"consent_date": "2026-11-03"}, "consent_date"),  # after enrolment
+        ({"consent_date": "20261101"}, "consent_date"),  # dates are strict YYYY-MM-DD
+        ({"consent_date": "2026-11-1"}, "consent_date"),
         ({"consent_form_version": "1.0"}, "consent_form_version"),
         ({"sex": "X"}, "sex"),  # the patients.csv rule
         ({"arm": "MSCT"}, "arm"),  # set by randomisation only

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -49,3 +52,25 @@ def test_a_database_failure_is_answered_503_without_sql_or_parameters(
     assert "SELECT" not in response.text
     assert "secret-site-parameter" not in response.text
     assert "Traceback" not in response.text
+
+
+def test_eight_simultaneous_posts_of_one_visit_store_one_and_answer_409_naming_the_key(
+    client: TestClient,
+) -> None:
+    """The same patient and date posted 8 times at once: one 201, seven 409 that name
+    the key (before: one 201 and seven 500 from an uncaught unique violation)."""
+    headers = token(client, "inv_a")
+    start = threading.Barrier(8)
+    body = {"visit_date": "2027-03-03", "phga": 3, "ck": 300, "confirm": True}
+
+    def post(_: int) -> tuple[int, str]:
+        start.wait()
+        answer = client.post("/api/patients/A-01/visits", json=body, headers=headers)
+        return answer.status_code, answer.text
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(post, range(8)))
+    assert sorted(status for status, _ in answers) == [201] + [409] * 7
+    assert all("A-01" in text and "2027-03-03" in text for status, text in answers if status == 409)
+    visits = client.get("/api/patients/A-01", headers=headers).json()["visits"]
+    assert [v["visit_date"] for v in visits].count("2027-03-03") == 1

@@ -59,3 +59,11 @@ def test_open_report_is_pooled(client: TestClient, plan: dict, user: str, status
 
 def test_interim_needs_a_login(client: TestClient, plan: dict) -> None:
     assert client.post("/api/interim/closed", json={"plan": plan}).status_code == 401
+
+
+@pytest.mark.parametrize("as_of", ["2016-6-30", "20160630", "30/06/2016"])
+def test_a_data_cut_is_strictly_yyyy_mm_dd(client: TestClient, plan: dict, as_of: str) -> None:
+    body = {"plan": plan, "as_of": as_of}
+    response = client.post("/api/interim/open", json=body, headers=token(client, "monitor"))
+    assert response.status_code == 422, response.text
+    assert "YYYY-MM-DD" in response.text and "as_of" in response.text

@@ -26,6 +26,7 @@ import pandas as pd
 
 from myotrial.config import TrialConfig
 from myotrial.domain.conduct import EligibilitySpec
+from myotrial.domain.dates import parse_iso_date
 from myotrial.errors import ConflictError, InvalidInputError, Problem
 from myotrial.ingest import parse_records
 from myotrial.services.access import Caller, require
@@ -179,7 +180,7 @@ class Enrolment(UseCases):
             consent = uow.enrolment.add_consent(
                 {
                     "patient_id": values["patient_id"],
-                    "consent_date": dt.date.fromisoformat(consent_date),
+                    "consent_date": parse_iso_date(consent_date),
                     "form_version": form_version,
                     "eligibility": json.dumps(_answers(answers), sort_keys=True),
                 },
@@ -324,7 +325,7 @@ def _unanswered(answer: bool | None) -> str:
 
 def _date(text: str, column: str, problems: list[Problem]) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(text)
+        return parse_iso_date(text)
     except ValueError:
         problems.append(_consent(column, text, "must be a date YYYY-MM-DD"))
         return None

@@ -25,6 +25,7 @@ from myotrial.design.pilot import visits_by_day
 from myotrial.design.planned import PlannedTest, arm_labels, planned_test
 from myotrial.design.simulate import ENDPOINTS
 from myotrial.domain.arms import CONTROL_ARM
+from myotrial.domain.dates import parse_iso_date
 from myotrial.errors import ConfigError, Problem
 from myotrial.services.access import Caller, require
 from myotrial.services.blinding import require_unblinded
@@ -43,6 +44,22 @@ DATE_COLUMNS = {
 
 def _problem(where: str, value: object, rule: str, hint: str = "") -> ConfigError:
     return ConfigError([Problem(where, None, None, str(value), rule, hint)])
+
+
+def data_cut(as_of: str | None, trial: TrialData) -> pd.Timestamp:
+    """The day of the data cut: ``as_of`` written ``YYYY-MM-DD``, or the trial's last date.
+
+    Raises
+    ------
+    ConfigError
+        If ``as_of`` is not a date in that form (``2025-3-23`` and ``20250323`` are not).
+    """
+    if not as_of:
+        return last_date(trial)
+    try:
+        return pd.Timestamp(parse_iso_date(as_of))
+    except ValueError as exc:
+        raise _problem("as_of", as_of, "must be a date YYYY-MM-DD", "e.g. 2026-06-30") from exc
 
 
 def data_as_of(trial: TrialData, as_of: pd.Timestamp) -> TrialData:
@@ -277,7 +294,7 @@ def run_interim(
     design, plan = read_plan(plan_path)
     digest = hashlib.sha256(plan_path.read_bytes()).hexdigest()
     record = record or plan_path.with_suffix(".looks.json")
-    cut = pd.Timestamp(as_of) if as_of else last_date(trial)
+    cut = data_cut(as_of, trial)
     earlier = _earlier(read_record(record, digest), f"{cut:%Y-%m-%d}")
     fractions = [r["information_fraction"] for r in earlier]
     look = compute_look(design, plan, trial, cut, fractions, (prior_mean, prior_sd), control_arm)
@@ -340,9 +357,9 @@ class InterimReports(UseCases):
             trial = uow.patients.trial()
         # every interim report needs a role the trial does not blind ([blinding])
         require_unblinded(caller, trial.config, "the interim report")
+        cut = data_cut(as_of, trial)
         try:
             plan = SequentialPlan.from_design(design, "the plan")
-            cut = pd.Timestamp(as_of) if as_of else last_date(trial)
             maximum_information(design)
             if design.get("endpoint") not in ENDPOINTS:
                 raise ValueError(f"endpoint {design.get('endpoint')!r} is not one of {ENDPOINTS}")
