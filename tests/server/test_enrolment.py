@@ -225,3 +225,46 @@ def test_the_enrolment_page_asks_the_trials_checklist_and_keeps_what_was_typed(
     assert done.status_code == 303 and done.headers["location"] == "/patients/P-701"
     stored = client.get("/api/patients/P-701", headers=token(client, "inv_1")).json()
     assert (stored["site"], stored["diagnosis"], stored["age"]) == ("1", "PM", 51.0)
+
+
+def test_enrolments_racing_a_trial_lock_are_stored_before_it_or_refused(
+    client: TestClient,
+) -> None:
+    """An enrolment holds the trial's lock table beside other enrolments; a trial lock
+    holds it alone, so each new patient is stored before the lock's time or refused."""
+    import datetime as dt
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pandas as pd
+
+    investigator, admin = token(client, "inv_1"), token(client, "admin")
+    for round_ in range(3):
+        codes = [f"L-{round_}{n}" for n in range(4)]
+        start = threading.Barrier(len(codes) + 1)
+
+        def enrol(code: str, start: threading.Barrier = start) -> int:
+            body = enrolment(code)
+            start.wait()
+            return client.post("/api/patients", headers=investigator, json=body).status_code
+
+        def lock(start: threading.Barrier = start) -> str:
+            start.wait()
+            answer = client.post("/api/trial/lock", json={"reason": "race"}, headers=admin)
+            assert answer.status_code == 200, answer.text
+            return str(answer.json()["lock"]["locked_at"])
+
+        with ThreadPoolExecutor(len(codes) + 1) as pool:
+            locking = pool.submit(lock)
+            entered = list(pool.map(enrol, codes))
+            locked_at = pd.Timestamp(locking.result())
+        locked_at = locked_at if locked_at.tzinfo else locked_at.tz_localize(dt.UTC)
+        assert set(entered) <= {201, 409}
+        audit = client.get("/api/audit?limit=1000&table=patients", headers=admin).json()
+        for code, status in zip(codes, entered, strict=True):
+            rows = [a for a in audit if a["patient_id"] == code]
+            assert bool(rows) == (status == 201)
+            for row in rows:
+                at = pd.Timestamp(row["changed_at"])
+                assert (at if at.tzinfo else at.tz_localize(dt.UTC)) <= locked_at
+        assert client.post("/api/trial/unlock", json={"reason": "next"}, headers=admin).is_success

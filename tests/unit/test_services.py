@@ -307,8 +307,11 @@ class FakeCasebooks(AbstractCasebookRepository):
         standing = [r for r in self.signatures(patient_id) if r["invalidated_at"] is None]
         return CasebookHold(standing, self.trial_lock() is not None)
 
-    def hold_all(self) -> None:
+    def hold_trial(self, locking: bool = False) -> None:
         pass  # one thread: nothing to wait for
+
+    def hold_all(self) -> None:
+        pass
 
     def signatures(self, patient_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self.rows if r["patient_id"] == patient_id]

@@ -66,7 +66,8 @@ def open_for_change(
     """
     hold = _hold(uow, patient_id, shared)
     if hold.trial_locked:
-        refuse_if_trial_locked(uow)
+        # the patient's row is held: a trial lock waits for it, no table hold is needed
+        refuse_if_trial_locked(uow, hold=False)
     for signature in hold.signatures:
         if signature["unlocked_at"] is None:
             raise ConflictError([_signed(patient_id, signature)])
@@ -87,15 +88,20 @@ def _hold(uow: AbstractUnitOfWork, patient_id: str, shared: bool = False) -> Cas
     return hold
 
 
-def refuse_if_trial_locked(uow: AbstractUnitOfWork) -> None:
+def refuse_if_trial_locked(uow: AbstractUnitOfWork, hold: bool = True) -> None:
     """Refuse a change while the trial is locked; the gate of a write with no casebook
     yet (enrolment of a new patient). Call before writing, in the writing transaction.
+
+    ``hold`` first holds the trial's locks beside other such writes, so a trial lock
+    racing the write waits for it or is seen by it.
 
     Raises
     ------
     ConflictError
         If the trial is locked, naming who locked it, when and why.
     """
+    if hold:
+        uow.casebooks.hold_trial()
     lock = uow.casebooks.trial_lock()
     if lock is not None:
         raise ConflictError([_trial_locked(lock)])
@@ -267,8 +273,10 @@ class Casebooks(UseCases):
         require(caller.role == "admin", "only an admin locks the trial")
         _require_reason(reason)
         with self.uow() as uow:
-            # every patient's row first: the changes in flight commit before the lock
-            # (and before its time), every later change waits for it and is refused
+            # the trial's locks, then every patient's row: the changes and enrolments in
+            # flight commit before the lock (and before its time), every later one waits
+            # for it and is refused
+            uow.casebooks.hold_trial(locking=True)
             uow.casebooks.hold_all()
             lock = uow.casebooks.trial_lock()
             if lock is not None:

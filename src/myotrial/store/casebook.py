@@ -74,6 +74,20 @@ def hold_all_patients(connection: sa.Connection) -> None:
         connection.execute(sa.select(patients.c.id).with_for_update()).all()
 
 
+def hold_trial(connection: sa.Connection, locking: bool = False) -> None:
+    """Hold the trial's lock table until the transaction ends (PostgreSQL; SQLite's write
+    transactions hold the whole database already).
+
+    A write with no patient's row to hold yet (the enrolment of a new patient) holds it
+    before reading whether the trial is locked, alongside other such writes; a trial
+    lock holds it ``locking``, alone, so it waits for those writes in flight and every
+    one after it waits for the lock, then reads it and is refused.
+    """
+    if connection.dialect.name != "sqlite":
+        mode = "SHARE ROW EXCLUSIVE" if locking else "ROW EXCLUSIVE"
+        connection.exec_driver_sql(f"LOCK TABLE trial_locks IN {mode} MODE")
+
+
 def _hold_query(shared: bool) -> sa.Select[Any]:
     patients = trial_tables["patients"]
     query = sa.select(patients.c.id).where(patients.c.patient_id == sa.bindparam("patient_id"))

@@ -111,6 +111,11 @@ class AbstractCasebookRepository(abc.ABC):
         """
 
     @abc.abstractmethod
+    def hold_trial(self, locking: bool = False) -> None:
+        """Hold the trial's locks until the transaction ends: beside other writes of new
+        patients, or alone (``locking``) for a trial lock, which waits for them."""
+
+    @abc.abstractmethod
     def hold_all(self) -> None:
         """Hold every patient's row alone until the transaction ends (a trial lock: it
         waits for the changes in flight, and the changes after it wait for it)."""
@@ -293,6 +298,9 @@ class SqlCasebookRepository(AbstractCasebookRepository):
 
     def hold(self, patient_id: str, shared: bool = False) -> CasebookHold | None:
         return casebook.hold_patient(self.connection, patient_id, shared)
+
+    def hold_trial(self, locking: bool = False) -> None:
+        casebook.hold_trial(self.connection, locking)
 
     def hold_all(self) -> None:
         casebook.hold_all_patients(self.connection)
