@@ -20,6 +20,20 @@ from myotrial.synthetic import make_registry
 from tests.server.conftest import PASSWORD, oldest_first, token
 
 SIGN = {"password": PASSWORD, "meaning": "approval"}
+_SIGN_A01, _SIGN_B01 = "/api/patients/A-01/sign", "/api/patients/B-01/sign"
+_VISITS_A01 = "/api/patients/A-01/visits"
+
+
+def _post_at(
+    start: threading.Barrier,
+    client: TestClient,
+    path: str,
+    body: dict,
+    headers: dict[str, str],  # type: ignore[type-arg]
+) -> int:
+    """The status of ``body`` posted at ``path`` once every racer has reached ``start``."""
+    start.wait()
+    return client.post(path, json=body, headers=headers).status_code
 
 
 def _event(client: TestClient, patient: str, day: str, who: str = "inv_a") -> int:
@@ -123,21 +137,11 @@ def test_a_correction_racing_a_signature_is_signed_or_refused_never_lost(
         start = threading.Barrier(2)
         value = 2100 + round_
 
-        def correct(start: threading.Barrier = start, value: int = value) -> int:
-            body = {"visit_date": "2025-01-22", "field": "ck", "value": value, "reason": "race"}
-            start.wait()
-            return client.post(
-                "/api/patients/B-01/corrections", json=body, headers=investigator
-            ).status_code
-
-        def sign(start: threading.Barrier = start) -> int:
-            start.wait()
-            return client.post(
-                "/api/patients/B-01/sign", json=SIGN, headers=investigator
-            ).status_code
-
+        body = {"visit_date": "2025-01-22", "field": "ck", "value": value, "reason": "race"}
+        correct = ("/api/patients/B-01/corrections", body, investigator)
         with ThreadPoolExecutor(2) as pool:
-            corrections, signatures = pool.submit(correct), pool.submit(sign)
+            corrections = pool.submit(_post_at, start, client, *correct)
+            signatures = pool.submit(_post_at, start, client, _SIGN_B01, SIGN, investigator)
             corrected, signed = corrections.result(), signatures.result()
         assert signed == 200
         assert corrected in (200, 409)
@@ -170,22 +174,17 @@ def test_visits_racing_a_signature_are_signed_or_refused_never_lost(client: Test
         days = [f"2026-0{round_ + 1}-{day:02d}" for day in (3, 4, 5)]
         start = threading.Barrier(len(days) + 1)
 
-        def enter(day: str, start: threading.Barrier = start) -> int:
-            body = {"visit_date": day, "phga": 3, "ck": 300, "reason": "race", "confirm": True}
-            start.wait()
-            return client.post(
-                "/api/patients/A-01/visits", json=body, headers=investigator
-            ).status_code
-
-        def sign(start: threading.Barrier = start) -> int:
-            start.wait()
-            return client.post(
-                "/api/patients/A-01/sign", json=SIGN, headers=investigator
-            ).status_code
-
+        bodies = [
+            {"visit_date": day, "phga": 3, "ck": 300, "reason": "race", "confirm": True}
+            for day in days
+        ]
         with ThreadPoolExecutor(len(days) + 1) as pool:
-            signing = pool.submit(sign)
-            entered = list(pool.map(enter, days))
+            signing = pool.submit(_post_at, start, client, _SIGN_A01, SIGN, investigator)
+            entering = [
+                pool.submit(_post_at, start, client, _VISITS_A01, body, investigator)
+                for body in bodies
+            ]
+            entered = [future.result() for future in entering]
             assert signing.result() == 200
         assert set(entered) <= {201, 409}
         casebook = client.get("/api/patients/A-01/casebook", headers=investigator).json()
