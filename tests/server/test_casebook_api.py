@@ -28,8 +28,8 @@ def _post_at(
     start: threading.Barrier,
     client: TestClient,
     path: str,
-    body: dict,
-    headers: dict[str, str],  # type: ignore[type-arg]
+    body: dict[str, object],
+    headers: dict[str, str],
 ) -> int:
     """The status of ``body`` posted at ``path`` once every racer has reached ``start``."""
     start.wait()
