@@ -310,9 +310,6 @@ class FakeCasebooks(AbstractCasebookRepository):
     def hold_trial(self, locking: bool = False) -> None:
         pass  # one thread: nothing to wait for
 
-    def hold_all(self) -> None:
-        pass
-
     def signatures(self, patient_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self.rows if r["patient_id"] == patient_id]
 

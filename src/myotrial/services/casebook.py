@@ -277,7 +277,6 @@ class Casebooks(UseCases):
             # flight commit before the lock (and before its time), every later one waits
             # for it and is refused
             uow.casebooks.hold_trial(locking=True)
-            uow.casebooks.hold_all()
             lock = uow.casebooks.trial_lock()
             if lock is not None:
                 raise ConflictError([_trial_locked(lock)])

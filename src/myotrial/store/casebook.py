@@ -63,29 +63,23 @@ def hold_patient(
     return CasebookHold(standing, rows[0]["lock_id"] is not None)
 
 
-def hold_all_patients(connection: sa.Connection) -> None:
-    """Hold every patient's row until the transaction ends (``FOR UPDATE``).
-
-    A trial lock takes them first, so it waits for every change in flight to commit,
-    and every change after it waits for the lock, then reads it and is refused.
-    """
-    if connection.dialect.name != "sqlite":
-        patients = trial_tables["patients"]
-        connection.execute(sa.select(patients.c.id).with_for_update()).all()
-
-
 def hold_trial(connection: sa.Connection, locking: bool = False) -> None:
     """Hold the trial's lock table until the transaction ends (PostgreSQL; SQLite's write
     transactions hold the whole database already).
 
     A write with no patient's row to hold yet (the enrolment of a new patient) holds it
-    before reading whether the trial is locked, alongside other such writes; a trial
-    lock holds it ``locking``, alone, so it waits for those writes in flight and every
-    one after it waits for the lock, then reads it and is refused.
+    before reading whether the trial is locked, alongside other such writes. A trial
+    lock holds it ``locking``, alone, and then every patient's row ``FOR UPDATE``: it
+    waits for every enrolment and change in flight, and every one after it waits for
+    the lock, then reads it and is refused.
     """
-    if connection.dialect.name != "sqlite":
-        mode = "SHARE ROW EXCLUSIVE" if locking else "ROW EXCLUSIVE"
-        connection.exec_driver_sql(f"LOCK TABLE trial_locks IN {mode} MODE")
+    if connection.dialect.name == "sqlite":
+        return
+    mode = "SHARE ROW EXCLUSIVE" if locking else "ROW EXCLUSIVE"
+    connection.exec_driver_sql(f"LOCK TABLE trial_locks IN {mode} MODE")
+    if locking:
+        patients = trial_tables["patients"]
+        connection.execute(sa.select(patients.c.id).with_for_update()).all()
 
 
 def _hold_query(shared: bool) -> sa.Select[Any]:

@@ -46,9 +46,9 @@ def create_engine(url: str, connections: int | None = None) -> sa.Engine:
     try:
         # pre-ping: a pooled connection the server dropped (restart, idle timeout,
         # pg_terminate_backend) is replaced on checkout instead of failing a request
-        pool = {} if connections is None else {"pool_size": connections}
-        if connections is not None:
-            pool["max_overflow"] = connections
+        pool = (
+            {} if connections is None else {"pool_size": connections, "max_overflow": connections}
+        )
         engine = sa.create_engine(sqlalchemy_url(url), pool_pre_ping=True, **pool)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise StoreError(

@@ -153,24 +153,20 @@ def _context_query(visit: bool) -> sa.Select[Any]:
     a visit, the first visit: one statement, each part read by its key."""
     patients, visits = trial_tables["patients"], trial_tables["visits"]
     patient_id = sa.bindparam("patient_id", type_=sa.String)
-    first = (
-        sa.select(visits.c.visit_date, visits.c.mmt_max)
-        .where(visits.c.patient_id == patient_id)
-        .order_by(visits.c.visit_date)
-        .limit(1)
-    )
-    none = sa.null()
+
+    def first(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+        if not visit:
+            return sa.null()
+        earliest = sa.select(column).where(visits.c.patient_id == patient_id)
+        return earliest.order_by(visits.c.visit_date).limit(1).scalar_subquery()
+
     return sa.select(
         trial_meta.c.config,
         trial_meta.c.layout,
         patients.c.id.label("patient"),
         patients.c.enrolment_date,
-        (first.with_only_columns(visits.c.visit_date).scalar_subquery() if visit else none).label(
-            "first_visit"
-        ),
-        (first.with_only_columns(visits.c.mmt_max).scalar_subquery() if visit else none).label(
-            "first_mmt_max"
-        ),
+        first(visits.c.visit_date).label("first_visit"),
+        first(visits.c.mmt_max).label("first_mmt_max"),
     ).select_from(trial_meta.outerjoin(patients, patients.c.patient_id == patient_id))
 
 

@@ -113,12 +113,8 @@ class AbstractCasebookRepository(abc.ABC):
     @abc.abstractmethod
     def hold_trial(self, locking: bool = False) -> None:
         """Hold the trial's locks until the transaction ends: beside other writes of new
-        patients, or alone (``locking``) for a trial lock, which waits for them."""
-
-    @abc.abstractmethod
-    def hold_all(self) -> None:
-        """Hold every patient's row alone until the transaction ends (a trial lock: it
-        waits for the changes in flight, and the changes after it wait for it)."""
+        patients, or alone with every patient's row (``locking``) for a trial lock,
+        which waits for the enrolments and changes in flight."""
 
     @abc.abstractmethod
     def signatures(self, patient_id: str) -> list[dict[str, Any]]:
@@ -301,9 +297,6 @@ class SqlCasebookRepository(AbstractCasebookRepository):
 
     def hold_trial(self, locking: bool = False) -> None:
         casebook.hold_trial(self.connection, locking)
-
-    def hold_all(self) -> None:
-        casebook.hold_all_patients(self.connection)
 
     def signatures(self, patient_id: str) -> list[dict[str, Any]]:
         return casebook.signatures(self.connection, patient_id)
